@@ -1,0 +1,64 @@
+package org.redisalerts.common;
+
+/**
+ * The key convention publishers and clients share: one Redis list per recipient, named
+ * {@code alert/<pool>-<unique>}. Any key the relay's allow-list accepts is valid; this is
+ * only the convention that the default allow-list ({@value #DEFAULT_ALLOW}) expects.
+ */
+public final class AlertKeys {
+
+  /** Prefix of every conventional recipient key. */
+  public static final String PREFIX = "alert/";
+
+  /** The allow-list glob that admits exactly the conventional keys. */
+  public static final String DEFAULT_ALLOW = PREFIX + "*";
+
+  /** The largest key the suite accepts, in characters: keys travel in control frames. */
+  public static final int MAX_KEY_LENGTH = 1024;
+
+  private AlertKeys() {}
+
+  /** The conventional key for recipient {@code unique} of {@code pool}. */
+  public static String recipient(String pool, String unique) {
+    requirePart("pool", pool);
+    requirePart("id", unique);
+    return validate(PREFIX + pool + "-" + unique);
+  }
+
+  /**
+   * Checks that {@code key} can name a recipient list: not empty, not too long, and free
+   * of control characters (which would corrupt log lines and watch entries).
+   *
+   * @return the key
+   * @throws IllegalArgumentException naming the problem
+   */
+  public static String validate(String key) {
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("key is empty");
+    }
+    if (key.length() > MAX_KEY_LENGTH) {
+      throw new IllegalArgumentException(
+          "key is longer than " + MAX_KEY_LENGTH + " characters: " + key.substring(0, 40) + "...");
+    }
+    for (int i = 0; i < key.length(); i++) {
+      if (Character.isISOControl(key.charAt(i))) {
+        throw new IllegalArgumentException("key contains a control character: " + quote(key));
+      }
+    }
+    return key;
+  }
+
+  private static void requirePart(String name, String value) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + " is empty");
+    }
+  }
+
+  private static String quote(String key) {
+    StringBuilder out = new StringBuilder("\"");
+    for (char c : key.toCharArray()) {
+      out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+    }
+    return out.append('"').toString();
+  }
+}

@@ -1,0 +1,18 @@
+package org.redisalerts.common;
+
+/**
+ * A control message a client sends to the relay, e.g.
+ * {@code {"event":"identify","queue":"alert/pool-42"}}.
+ *
+ * @param event what the client asks for; never null
+ * @param queue the key it identifies with; null when absent
+ */
+public record ClientMessage(String event, String queue) {
+
+  /** The event a client sends to say which key it is. */
+  public static final String IDENTIFY = "identify";
+
+  public boolean isIdentify() {
+    return IDENTIFY.equals(event);
+  }
+}

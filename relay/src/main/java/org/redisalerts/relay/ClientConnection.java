@@ -1,0 +1,135 @@
+package org.redisalerts.relay;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.framing.TextFrame;
+
+/**
+ * One client's WebSocket, the key it identified with, and a send that reports how much of
+ * what was sent actually reached the socket.
+ *
+ * <p>The key is written by the connection's decoder thread and read by any thread.
+ */
+final class ClientConnection {
+
+  private static final AtomicLong IDS = new AtomicLong();
+
+  private final WebSocket socket;
+  private final long id = IDS.incrementAndGet();
+  private final String remote;
+  private volatile String key;
+  private volatile ScheduledFuture<?> identifyDeadline;
+
+  ClientConnection(WebSocket socket) {
+    this.socket = socket;
+    InetSocketAddress address = socket.getRemoteSocketAddress();
+    this.remote = address == null ? "?" : address.getAddress().getHostAddress() + ":" + address.getPort();
+  }
+
+  /** The key it is identified with, or null before it identifies. */
+  String key() {
+    return key;
+  }
+
+  void identifiedAs(String newKey) {
+    this.key = newKey;
+    ScheduledFuture<?> deadline = identifyDeadline;
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
+  }
+
+  void identifyDeadline(ScheduledFuture<?> deadline) {
+    this.identifyDeadline = deadline;
+  }
+
+  /** Sends one of the relay's own replies; lost silently if the client has gone. */
+  void reply(String json) {
+    try {
+      socket.send(json);
+    } catch (WebsocketNotConnectedException e) {
+      // The client went away; its close is handled by onClose.
+    }
+  }
+
+  /** Sends an error reply, then closes with {@code code} and {@code reason}. */
+  void refuse(String errorJson, int code, String reason) {
+    reply(errorJson);
+    socket.close(code, reason);
+  }
+
+  void close(int code, String reason) {
+    socket.close(code, reason);
+  }
+
+  boolean isOpen() {
+    return socket.isOpen();
+  }
+
+  /**
+   * Sends each entry as one text frame holding exactly its bytes.
+   *
+   * @return completes, on the selector thread, with how many of the entries (from the
+   *     first) were written to the socket: all of them, or fewer when it closed first
+   */
+  CompletableFuture<Integer> send(List<byte[]> entries) {
+    long[] ends = new long[entries.size()];
+    int sent = 0;
+    try {
+      for (byte[] entry : entries) {
+        TextFrame frame = new TextFrame();
+        frame.setPayload(ByteBuffer.wrap(entry));
+        frame.setFin(true);
+        socket.sendFrame(frame);
+        ends[sent++] = draft().queuedBytes();
+      }
+    } catch (WebsocketNotConnectedException e) {
+      // Closed while sending: what was queued before may still have been written.
+    }
+    if (sent == 0) {
+      return CompletableFuture.completedFuture(0);
+    }
+    int count = sent;
+    return channel()
+        .whenWritten(ends[count - 1])
+        .thenApply(written -> writtenPrefix(ends, count, written));
+  }
+
+  /** How many of the first {@code count} frames end at or before {@code written}. */
+  private static int writtenPrefix(long[] ends, int count, long written) {
+    int i = Arrays.binarySearch(ends, 0, count, written);
+    return i >= 0 ? i + 1 : -i - 1;
+  }
+
+  /** Called once when the connection has closed; completes pending sends. */
+  void closed() {
+    ScheduledFuture<?> deadline = identifyDeadline;
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
+    if (((WebSocketImpl) socket).getChannel() instanceof WrittenBytesChannel channel) {
+      channel.markClosed();
+    }
+  }
+
+  private QueuedBytesDraft draft() {
+    return (QueuedBytesDraft) socket.getDraft();
+  }
+
+  private WrittenBytesChannel channel() {
+    return (WrittenBytesChannel) ((WebSocketImpl) socket).getChannel();
+  }
+
+  @Override
+  public String toString() {
+    return "#" + id + " " + remote;
+  }
+}

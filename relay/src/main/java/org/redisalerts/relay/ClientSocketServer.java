@@ -1,0 +1,166 @@
+package org.redisalerts.relay;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.java_websocket.WebSocket;
+import org.java_websocket.framing.CloseFrame;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.server.WebSocketServer;
+import org.redisalerts.common.ClientMessage;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.common.ProtocolException;
+import org.redisalerts.common.ServerReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The WebSocket side: accepts clients on any path, enforces the identify deadline, the
+ * frame size limit and the allow-list, answers identifies, and tells the dispatcher who is
+ * who. It never touches Redis and never blocks its callbacks.
+ */
+final class ClientSocketServer extends WebSocketServer {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientSocketServer.class);
+
+  private final AccessPolicy policy;
+  private final JsonCodec codec;
+  private final ClientEvents events;
+  private final ScheduledExecutorService timer;
+  private final Duration identifyTimeout;
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+
+  ClientSocketServer(
+      RelayConfig config,
+      AccessPolicy policy,
+      JsonCodec codec,
+      ClientEvents events,
+      ScheduledExecutorService timer) {
+    super(
+        new InetSocketAddress(config.bind(), config.port()),
+        2,
+        List.of(new QueuedBytesDraft(config.maxFrameBytes())));
+    this.policy = policy;
+    this.codec = codec;
+    this.events = events;
+    this.timer = timer;
+    this.identifyTimeout = config.identifyTimeout();
+    setWebSocketFactory(new TrackingSocketFactory());
+    setReuseAddr(true);
+    setTcpNoDelay(true);
+    setConnectionLostTimeout((int) config.pingInterval().toSeconds());
+  }
+
+  /** Starts listening; returns once bound, or throws why it could not bind. */
+  void startListening(Duration timeout) throws IOException, InterruptedException {
+    start();
+    try {
+      started.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IOException(
+          "cannot listen on " + getAddress().getHostString() + ":" + getAddress().getPort()
+              + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException("WebSocket server did not start within " + timeout);
+    }
+  }
+
+  @Override
+  public void onStart() {
+    started.complete(null);
+  }
+
+  @Override
+  public void onOpen(WebSocket socket, ClientHandshake handshake) {
+    ClientConnection connection = new ClientConnection(socket);
+    socket.setAttachment(connection);
+    connection.identifyDeadline(
+        timer.schedule(
+            () -> {
+              if (connection.key() == null && connection.isOpen()) {
+                refuse(connection, "no identify within " + identifyTimeout.toMillis() + " ms",
+                    "identify deadline passed", null);
+              }
+            },
+            identifyTimeout.toMillis(),
+            TimeUnit.MILLISECONDS));
+  }
+
+  @Override
+  public void onMessage(WebSocket socket, String text) {
+    ClientConnection connection = socket.getAttachment();
+    ClientMessage message;
+    try {
+      message = codec.parseClientMessage(text);
+    } catch (ProtocolException e) {
+      refuse(connection, e.getMessage(), e.getMessage(), null);
+      return;
+    }
+    if (!message.isIdentify()) {
+      log.debug("ignored event \"{}\" from client={}", message.event(), connection);
+      return;
+    }
+    String key = message.queue();
+    if (key == null) {
+      refuse(connection, "identify has no \"queue\"", "identify has no queue", null);
+      return;
+    }
+    String refusal = policy.refusal(key);
+    if (refusal != null) {
+      refuse(connection, refusal, refusal, key);
+      return;
+    }
+    String previous = connection.key();
+    if (key.equals(previous)) {
+      return; // identifying again with the same key changes nothing
+    }
+    connection.reply(codec.write(ServerReply.connected(key)));
+    connection.identifiedAs(key);
+    events.identified(connection, previous, key);
+  }
+
+  @Override
+  public void onMessage(WebSocket socket, ByteBuffer bytes) {
+    ClientConnection connection = socket.getAttachment();
+    log.info("client refused: binary frame client={}", connection);
+    connection.refuse(
+        codec.write(ServerReply.error("binary frames are not accepted", null)),
+        CloseFrame.REFUSE,
+        "binary frames are not accepted");
+  }
+
+  @Override
+  public void onClose(WebSocket socket, int code, String reason, boolean remote) {
+    ClientConnection connection = socket.getAttachment();
+    if (connection != null) {
+      connection.closed();
+      events.closed(connection, code, reason);
+    }
+  }
+
+  @Override
+  public void onError(WebSocket socket, Exception error) {
+    if (socket == null) {
+      if (!started.completeExceptionally(error)) {
+        log.error("WebSocket server failed: {}", error.toString());
+      }
+      return;
+    }
+    ClientConnection connection = socket.getAttachment();
+    log.debug("client error client={}: {}", connection, error.toString());
+  }
+
+  private void refuse(ClientConnection connection, String message, String reason, String key) {
+    log.info("client refused: {}{} client={}", reason, key == null ? "" : " key=" + key, connection);
+    String closeReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
+    connection.refuse(
+        codec.write(ServerReply.error(message, key)), CloseFrame.POLICY_VALIDATION, closeReason);
+  }
+}

@@ -1,0 +1,370 @@
+package org.redisalerts.relay;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisalerts.common.DeadLetter;
+import org.redisalerts.common.JsonCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Joins the Redis side and the WebSocket side. For each key with connections it runs a
+ * pump: claim a batch, write it to every connection of the key, wait until the bytes are on
+ * the sockets, settle the claim, repeat until the list is empty. One batch per key is in
+ * flight at a time, so order per key holds; keys run independently, so a slow key stalls
+ * only itself.
+ *
+ * <p>Pumps run on the dispatcher's own threads ({@code relay-dispatch-N}), which are the
+ * only ones that make Redis calls for delivery; WebSocket threads only enqueue work here.
+ */
+final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  /** A key's delivery loop. Fields guarded by {@link #pumps}. */
+  private static final class Pump {
+    final String key;
+    boolean again;
+    boolean recover;
+
+    Pump(String key) {
+      this.key = key;
+    }
+  }
+
+  /** A claimed batch, split into what is forwarded and what is dead-lettered. */
+  private record Batch(List<byte[]> alerts, int[] alertPositions, int size, List<DeadRecord> dead) {
+
+    /** How many entries from the head of the claim are finished when {@code written} alerts were written. */
+    int done(int written) {
+      return written >= alerts.size() ? size : alertPositions[written];
+    }
+
+    List<byte[]> deadRecordsBefore(int done) {
+      List<byte[]> records = new ArrayList<>(dead.size());
+      for (DeadRecord d : dead) {
+        if (d.position() < done) {
+          records.add(d.record());
+        }
+      }
+      return records;
+    }
+  }
+
+  private record DeadRecord(int position, String reason, byte[] record) {}
+
+  private final ConnectionRegistry registry;
+  private final RedisQueues queues;
+  private final JsonCodec codec;
+  private final RelayConfig config;
+  private final ExecutorService executor;
+
+  /** Keys with a pump running or about to. Guarded by itself, as are {@link #stopping}. */
+  private final Map<String, Pump> pumps = new HashMap<>();
+
+  private boolean stopping;
+  /** Keys whose pump stopped on a Redis error; retried while Redis is reachable. */
+  private final Set<String> stalled = ConcurrentHashMap.newKeySet();
+
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong deadLettered = new AtomicLong();
+  private final AtomicLong returned = new AtomicLong();
+
+  Dispatcher(ConnectionRegistry registry, RedisQueues queues, JsonCodec codec, RelayConfig config) {
+    this.registry = registry;
+    this.queues = queues;
+    this.codec = codec;
+    this.config = config;
+    AtomicInteger n = new AtomicInteger();
+    this.executor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "relay-dispatch-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  // ---- WebSocket side ----
+
+  @Override
+  public void identified(ClientConnection connection, String previous, String key) {
+    if (previous != null) {
+      int left = registry.leave(previous, connection);
+      log.info("client left key={} last={} client={} (identified again)", previous, left == 0, connection);
+    }
+    int count = registry.join(key, connection);
+    log.info("client ready key={} first={} connections={} client={}", key, count == 1, count, connection);
+    request(key, false);
+  }
+
+  @Override
+  public void closed(ClientConnection connection, int code, String reason) {
+    String key = connection.key();
+    if (key == null) {
+      log.info("client closed before identifying code={} reason=\"{}\" client={}", code, reason, connection);
+      return;
+    }
+    int left = registry.leave(key, connection);
+    log.info(
+        "client closed key={} last={} code={} reason=\"{}\" client={}",
+        key, left == 0, code, reason, connection);
+  }
+
+  // ---- Redis side ----
+
+  @Override
+  public void watched(Collection<String> keys) {
+    for (String key : keys) {
+      if (!registry.connections(key).isEmpty()) {
+        request(key, false);
+      }
+      // No connection: the alerts stay queued in their list until one identifies.
+    }
+  }
+
+  @Override
+  public void redisAvailable(Collection<String> claimedKeys) {
+    for (String key : claimedKeys) {
+      request(key, true);
+    }
+    for (String key : registry.keys()) {
+      request(key, false);
+    }
+    stalled.clear();
+  }
+
+  @Override
+  public void redisStillAvailable() {
+    if (stalled.isEmpty()) {
+      return;
+    }
+    List<String> retry = new ArrayList<>(stalled);
+    stalled.removeAll(retry);
+    for (String key : retry) {
+      request(key, false);
+    }
+  }
+
+  // ---- the pumps ----
+
+  /** Makes sure the key's pump runs (again) soon. */
+  void request(String key, boolean recover) {
+    Pump start = null;
+    synchronized (pumps) {
+      if (stopping) {
+        return;
+      }
+      Pump pump = pumps.get(key);
+      if (pump == null) {
+        pump = new Pump(key);
+        pump.recover = recover;
+        pumps.put(key, pump);
+        start = pump;
+      } else {
+        pump.again = true;
+        pump.recover |= recover;
+      }
+    }
+    if (start != null) {
+      Pump p = start;
+      executor.execute(() -> cycle(p));
+    }
+  }
+
+  /** One step: claim a batch and send it, or finish when there is nothing to do. */
+  private void cycle(Pump pump) {
+    boolean recover;
+    synchronized (pumps) {
+      if (stopping) {
+        finish(pump, false);
+        return;
+      }
+      recover = pump.recover;
+      pump.recover = false;
+      pump.again = false;
+    }
+    String key = pump.key;
+    try {
+      List<ClientConnection> targets = registry.connections(key);
+      if (targets.isEmpty()) {
+        if (recover) {
+          long back = queues.returnClaim(key);
+          if (back > 0) {
+            returned.addAndGet(back);
+            log.info("recovered {} claimed alerts to the head of key={}", back, key);
+          }
+        }
+        finish(pump, true);
+        return;
+      }
+      List<byte[]> claimed = queues.claim(key, config.claimBatch(), config.claimBatchBytes());
+      if (claimed.isEmpty()) {
+        finish(pump, true);
+        return;
+      }
+      Batch batch = inspect(key, claimed);
+      if (batch.alerts().isEmpty()) {
+        executor.execute(() -> settle(pump, batch, 0, 0));
+        return;
+      }
+      List<CompletableFuture<Integer>> sends = new ArrayList<>(targets.size());
+      for (ClientConnection target : targets) {
+        sends.add(target.send(batch.alerts()));
+      }
+      CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+          .whenCompleteAsync((ignored, error) -> settle(pump, batch, mostWritten(sends), targets.size()), executor);
+    } catch (JedisException e) {
+      redisFailed(pump, e);
+    } catch (RuntimeException e) {
+      log.error("unexpected failure delivering key={}", key, e);
+      finish(pump, false);
+    }
+  }
+
+  private static int mostWritten(List<CompletableFuture<Integer>> sends) {
+    int most = 0;
+    for (CompletableFuture<Integer> send : sends) {
+      most = Math.max(most, send.getNow(0));
+    }
+    return most;
+  }
+
+  /** Finishes a batch in Redis and goes on with the next one. */
+  private void settle(Pump pump, Batch batch, int written, int connections) {
+    String key = pump.key;
+    try {
+      int done = batch.done(written);
+      List<byte[]> dead = batch.deadRecordsBefore(done);
+      long back = queues.settle(key, done, dead);
+      delivered.addAndGet(written);
+      for (DeadRecord d : batch.dead()) {
+        if (d.position() < done) {
+          deadLettered.incrementAndGet();
+          log.warn("dead-lettered entry key={} reason=\"{}\" list={}", key, d.reason(), config.keys().deadLetters());
+        }
+      }
+      if (back > 0) {
+        returned.addAndGet(back);
+        log.info(
+            "returned {} undelivered alerts to the head of key={} (its {} connection(s) closed first)",
+            back, key, connections);
+      }
+      cycle(pump);
+    } catch (JedisException e) {
+      redisFailed(pump, e);
+    } catch (RuntimeException e) {
+      log.error("unexpected failure settling key={}", key, e);
+      finish(pump, false);
+    }
+  }
+
+  private Batch inspect(String key, List<byte[]> claimed) {
+    List<byte[]> alerts = new ArrayList<>(claimed.size());
+    int[] positions = new int[claimed.size()];
+    List<DeadRecord> dead = new ArrayList<>(0);
+    String now = null;
+    for (int i = 0; i < claimed.size(); i++) {
+      byte[] entry = claimed.get(i);
+      String reason = codec.checkAlert(entry, config.forwardEvents());
+      if (reason == null) {
+        positions[alerts.size()] = i;
+        alerts.add(entry);
+      } else {
+        if (now == null) {
+          now = Instant.now().toString();
+        }
+        DeadLetter letter = new DeadLetter(key, new String(entry, StandardCharsets.UTF_8), reason, now);
+        dead.add(new DeadRecord(i, reason, codec.writeBytes(letter)));
+      }
+    }
+    return new Batch(alerts, positions, claimed.size(), dead);
+  }
+
+  private void redisFailed(Pump pump, JedisException e) {
+    if (e instanceof JedisConnectionException) {
+      log.debug("redis unreachable while delivering key={}: {}", pump.key, e.getMessage());
+    } else {
+      log.warn("redis refused a delivery step for key={}: {}", pump.key, e.getMessage());
+    }
+    stalled.add(pump.key);
+    finish(pump, false);
+  }
+
+  /** Ends the pump, or runs it again when work arrived meanwhile and {@code mayRepeat}. */
+  private void finish(Pump pump, boolean mayRepeat) {
+    boolean repeat;
+    synchronized (pumps) {
+      repeat = mayRepeat && pump.again && !stopping;
+      if (!repeat) {
+        pumps.remove(pump.key);
+        pumps.notifyAll();
+      }
+    }
+    if (repeat) {
+      executor.execute(() -> cycle(pump));
+    }
+  }
+
+  // ---- lifecycle ----
+
+  /** Takes no new work; batches in flight still finish. */
+  void stopTakingWork() {
+    synchronized (pumps) {
+      stopping = true;
+    }
+  }
+
+  /** Waits until no batch is in flight; returns false if the time ran out first. */
+  boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (pumps) {
+      while (!pumps.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(pumps, left);
+      }
+      return true;
+    }
+  }
+
+  long delivered() {
+    return delivered.get();
+  }
+
+  long deadLettered() {
+    return deadLettered.get();
+  }
+
+  long returned() {
+    return returned.get();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stopTakingWork();
+    executor.shutdown();
+    if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+      executor.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package org.redisalerts.relay;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.redisalerts.common.RedisEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.KeyValue;
+
+/**
+ * Takes entries off the watch list in batches and tells the dispatcher which keys have new
+ * alerts, each key once per batch. Owns its thread ({@code relay-watcher}) and its own
+ * Redis connection, which blocks in BLPOP. Reconnects with capped exponential backoff,
+ * logging each change of Redis state once.
+ */
+final class WatchListWatcher implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WatchListWatcher.class);
+  private static final double POLL_SECONDS = 1.0;
+  private static final long FIRST_BACKOFF_MS = 100;
+  private static final long MAX_BACKOFF_MS = 5_000;
+
+  private final RedisEndpoint endpoint;
+  private final String watch;
+  private final String claimIndex;
+  private final int batch;
+  private final WatchEvents events;
+  private final Thread thread;
+  private volatile boolean stopped;
+  /** Only touched by the watcher thread. */
+  private boolean reachable;
+
+  WatchListWatcher(RedisEndpoint endpoint, RelayConfig config, WatchEvents events) {
+    this.endpoint = endpoint;
+    this.watch = config.keys().watch();
+    this.claimIndex = config.keys().claimIndex();
+    this.batch = config.watchBatch();
+    this.events = events;
+    this.thread = new Thread(this::run, "relay-watcher");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void run() {
+    long backoff = FIRST_BACKOFF_MS;
+    while (!stopped) {
+      try (Jedis jedis = endpoint.newConnection(5_000, "relay-watcher")) {
+        jedis.ping();
+        Set<String> claimed = jedis.smembers(claimIndex);
+        if (!reachable) {
+          reachable = true;
+          log.info("redis reachable at {}; watching list \"{}\"", endpoint, watch);
+        }
+        events.redisAvailable(claimed);
+        backoff = FIRST_BACKOFF_MS;
+        watch(jedis);
+      } catch (JedisException e) {
+        if (stopped) {
+          break;
+        }
+        if (reachable) {
+          reachable = false;
+          log.warn("redis unreachable at {}: {}; retrying with backoff up to {} ms",
+              endpoint, e.getMessage(), MAX_BACKOFF_MS);
+        } else if (backoff == FIRST_BACKOFF_MS) {
+          log.warn("redis not reachable at {}: {}; retrying with backoff up to {} ms",
+              endpoint, e.getMessage(), MAX_BACKOFF_MS);
+        }
+        pause(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private void watch(Jedis jedis) {
+    while (!stopped) {
+      KeyValue<String, String> first = jedis.blpop(POLL_SECONDS, watch);
+      if (first != null) {
+        Set<String> keys = new LinkedHashSet<>();
+        keys.add(first.getValue());
+        if (batch > 1) {
+          List<String> more = jedis.lpop(watch, batch - 1);
+          if (more != null) {
+            keys.addAll(more);
+          }
+        }
+        events.watched(keys);
+      }
+      events.redisStillAvailable();
+    }
+  }
+
+  private void pause(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = true;
+    }
+  }
+
+  /** Stops watching; returns once the thread has ended (at most about one poll interval). */
+  @Override
+  public void close() throws InterruptedException {
+    stopped = true;
+    thread.interrupt();
+    thread.join(TimeUnit.SECONDS.toMillis(5));
+  }
+}

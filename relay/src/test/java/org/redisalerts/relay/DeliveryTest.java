@@ -1,0 +1,177 @@
+package org.redisalerts.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.redisalerts.relay.RelayTesting.connect;
+import static org.redisalerts.relay.RelayTesting.startRelay;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/** SPEC 2 and 3: what arrives, in which order, to whom; against a real Redis and real sockets. */
+class DeliveryTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  private final List<RecordingClient> clients = new ArrayList<>();
+  private RelayServer relay;
+  private TestPublisher publisher;
+
+  @BeforeEach
+  void start() throws Exception {
+    relay = startRelay(redis);
+    publisher = new TestPublisher(redis);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (RecordingClient client : clients) {
+      client.assertNoMoreEvents();
+      client.closeAndWait();
+    }
+    relay.close();
+  }
+
+  private RecordingClient client(String key) {
+    RecordingClient client = connect(relay).identifyAndAwaitReply(key);
+    clients.add(client);
+    return client;
+  }
+
+  @Test
+  void identifyIsAnsweredWithYouAreNowConnected() throws Exception {
+    RecordingClient client = connect(relay);
+    clients.add(client);
+    client.identify("alert/pool-1");
+    var reply = new JsonCodec().readTree(client.nextText());
+    assertThat(reply.get("message").asText()).isEqualTo("you are now connected");
+    assertThat(reply.get("queue").asText()).isEqualTo("alert/pool-1");
+  }
+
+  @Test
+  void alertIsForwardedAsTheExactBytesPublished() {
+    RecordingClient client = client("alert/pool-1");
+    String published =
+        "{ \"recordedOn\":\"2026-11-26T10:00:00Z\" ,\"event\":\"alert\",  \"message\":\"Disk full \u00e9\u6f22\ud83d\ude80\","
+            + "\"big\":12345678901234567890123,\"f\":1.50e3,\"nested\":{\"z\":1,\"a\":[true,null]}}";
+    publisher.push("alert/pool-1", published);
+    assertThat(client.nextText()).isEqualTo(published);
+  }
+
+  @Test
+  void backlogIsDeliveredOnIdentifyBeforeLiveAlerts() {
+    publisher.push("alert/pool-1", alert("queued", 1), alert("queued", 2), alert("queued", 3));
+    RecordingClient client = client("alert/pool-1");
+    assertThat(client.nextTexts(3))
+        .containsExactly(alert("queued", 1), alert("queued", 2), alert("queued", 3));
+    publisher.push("alert/pool-1", alert("live", 4));
+    assertThat(client.nextText()).isEqualTo(alert("live", 4));
+    assertThat(redis.client().llen("alert/pool-1")).isZero();
+  }
+
+  @Test
+  void orderPerKeyHoldsWithKeysInterleaved() {
+    RecordingClient a = client("alert/pool-a");
+    RecordingClient b = client("alert/pool-b");
+    List<String> expectedA = new ArrayList<>();
+    List<String> expectedB = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      String ea = alert("a", i);
+      String eb = alert("b", i);
+      expectedA.add(ea);
+      expectedB.add(eb);
+      publisher.push("alert/pool-a", ea);
+      publisher.push("alert/pool-b", eb);
+    }
+    assertThat(a.nextTexts(2000)).containsExactlyElementsOf(expectedA);
+    assertThat(b.nextTexts(2000)).containsExactlyElementsOf(expectedB);
+  }
+
+  @Test
+  void everyConnectionOfAKeyReceivesEveryAlert() {
+    publisher.push("alert/pool-1", alert("before", 0));
+    RecordingClient first = client("alert/pool-1");
+    assertThat(first.nextText()).isEqualTo(alert("before", 0));
+    RecordingClient second = client("alert/pool-1");
+    RecordingClient third = client("alert/pool-1");
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= 300; i++) {
+      expected.add(alert("tab", i));
+    }
+    publisher.push("alert/pool-1", expected);
+    assertThat(first.nextTexts(300)).containsExactlyElementsOf(expected);
+    assertThat(second.nextTexts(300)).containsExactlyElementsOf(expected);
+    assertThat(third.nextTexts(300)).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void identifyingAgainWithAnotherKeyLeavesTheOldOne() {
+    publisher.push("alert/pool-b", alert("b-backlog", 1));
+    RecordingClient client = client("alert/pool-a");
+    publisher.push("alert/pool-a", alert("a", 1));
+    assertThat(client.nextText()).isEqualTo(alert("a", 1));
+
+    client.identify("alert/pool-b");
+    assertThat(client.nextText()).contains("you are now connected").contains("alert/pool-b");
+    assertThat(client.nextText()).isEqualTo(alert("b-backlog", 1));
+
+    publisher.push("alert/pool-a", alert("a", 2));
+    publisher.push("alert/pool-b", alert("b", 2));
+    assertThat(client.nextText()).isEqualTo(alert("b", 2));
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen("watch") == 0);
+    assertThat(redis.client().lrange("alert/pool-a", 0, -1)).containsExactly(alert("a", 2));
+  }
+
+  @Test
+  void identifyingAgainWithTheSameKeyChangesNothing() {
+    RecordingClient client = client("alert/pool-1");
+    client.identify("alert/pool-1");
+    publisher.push("alert/pool-1", alert("once", 1));
+    // The next frame is the alert: no second reply, no duplicate.
+    assertThat(client.nextText()).isEqualTo(alert("once", 1));
+    assertThat(relay.connections()).isEqualTo(1);
+  }
+
+  @Test
+  void alertsForAbsentKeysStayQueuedUntilTheirClientComes() {
+    publisher.push("alert/pool-away", alert("waiting", 1), alert("waiting", 2));
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen("watch") == 0);
+    assertThat(redis.client().llen("alert/pool-away")).isEqualTo(2);
+
+    RecordingClient client = client("alert/pool-away");
+    assertThat(client.nextTexts(2)).containsExactly(alert("waiting", 1), alert("waiting", 2));
+  }
+
+  @Test
+  void alertsStayQueuedAfterTheirLastClientLeaves() {
+    RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-1");
+    client.closeAndWait();
+    await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
+    publisher.push("alert/pool-1", alert("later", 1));
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen("watch") == 0);
+    assertThat(redis.client().lrange("alert/pool-1", 0, -1)).containsExactly(alert("later", 1));
+  }
+
+  @Test
+  void largeBacklogArrivesCompleteAndInOrder() {
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      expected.add(alert("backlog", i));
+    }
+    publisher.push("alert/pool-1", expected);
+    RecordingClient client = client("alert/pool-1");
+    assertThat(client.nextTexts(5000)).containsExactlyElementsOf(expected);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
+    assertThat(redis.client().llen("alert/pool-1")).isZero();
+  }
+}

@@ -1,0 +1,27 @@
+package org.redisalerts.relay;
+
+import java.net.URI;
+import java.util.function.UnaryOperator;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.TestRedis;
+
+/** Starts relays on port 0 against a test Redis, and clients against them. */
+final class RelayTesting {
+
+  private RelayTesting() {}
+
+  static RelayServer startRelay(TestRedis redis, UnaryOperator<RelayConfig.Builder> settings)
+      throws Exception {
+    RelayConfig config =
+        settings.apply(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0)).build();
+    return new RelayServer(config).start();
+  }
+
+  static RelayServer startRelay(TestRedis redis) throws Exception {
+    return startRelay(redis, b -> b);
+  }
+
+  static RecordingClient connect(RelayServer relay) {
+    return RecordingClient.connect(URI.create("ws://127.0.0.1:" + relay.port() + "/myapp"));
+  }
+}

@@ -1,0 +1,161 @@
+package org.redisalerts.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.handshake.ServerHandshake;
+
+/**
+ * A WebSocket client for tests that records every event (text frame, binary frame, close,
+ * error) into a queue; assertions take the next event with a deadline and fail with a
+ * message that shows what came instead.
+ */
+public final class RecordingClient extends WebSocketClient {
+
+  /** How long an assertion waits for the next event by default. */
+  public static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  /** Something that happened on the socket. */
+  public sealed interface Event permits Text, Binary, Closed, Failed {}
+
+  public record Text(String text) implements Event {}
+
+  public record Binary(int length) implements Event {}
+
+  public record Closed(int code, String reason, boolean remote) implements Event {}
+
+  public record Failed(Exception error) implements Event {}
+
+  private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+
+  private RecordingClient(URI uri) {
+    super(uri);
+    setConnectionLostTimeout(0);
+  }
+
+  /** Opens a connection and waits until the handshake is done. */
+  public static RecordingClient connect(URI uri) {
+    RecordingClient client = new RecordingClient(uri);
+    try {
+      if (!client.connectBlocking(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+        fail("could not connect to " + uri + ": " + client.events.poll());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail("interrupted while connecting to " + uri);
+    }
+    return client;
+  }
+
+  /** Sends {@code {"event":"identify","queue":key}}. */
+  public RecordingClient identify(String key) {
+    send("{\"event\":\"identify\",\"queue\":\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+    return this;
+  }
+
+  /** Identifies and checks the relay's answer. */
+  public RecordingClient identifyAndAwaitReply(String key) {
+    identify(key);
+    String reply = nextText();
+    assertThat(reply).as("reply to identify as %s", key).contains("\"you are now connected\"");
+    return this;
+  }
+
+  /** The next event, or fails when none comes before the deadline. */
+  public Event next(Duration deadline) {
+    try {
+      Event event = events.poll(deadline.toMillis(), TimeUnit.MILLISECONDS);
+      if (event == null) {
+        fail("no event within " + deadline.toMillis() + " ms");
+      }
+      return event;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** The next event, which must be a text frame. */
+  public String nextText() {
+    Event event = next(DEADLINE);
+    if (!(event instanceof Text text)) {
+      throw new AssertionError("expected a text frame but got " + event);
+    }
+    return text.text();
+  }
+
+  /** The next {@code n} text frames, in order. */
+  public List<String> nextTexts(int n) {
+    List<String> texts = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      Event event = next(DEADLINE);
+      if (!(event instanceof Text text)) {
+        throw new AssertionError(
+            "expected text frame " + (i + 1) + " of " + n + " but got " + event + " after " + texts.size());
+      }
+      texts.add(text.text());
+    }
+    return texts;
+  }
+
+  /** The next event, which must be the close of the connection. */
+  public Closed nextClose() {
+    Event event;
+    do {
+      event = next(DEADLINE);
+    } while (event instanceof Failed);
+    if (!(event instanceof Closed closed)) {
+      throw new AssertionError("expected the connection to close but got " + event);
+    }
+    return closed;
+  }
+
+  /** Fails if any event is waiting in the queue. */
+  public void assertNoMoreEvents() {
+    Event event = events.poll();
+    if (event != null) {
+      throw new AssertionError("unexpected event: " + event);
+    }
+  }
+
+  /** Closes from this side and waits until it is closed. */
+  public void closeAndWait() {
+    try {
+      closeBlocking();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void onOpen(ServerHandshake handshake) {}
+
+  @Override
+  public void onMessage(String message) {
+    events.add(new Text(message));
+  }
+
+  @Override
+  public void onMessage(ByteBuffer bytes) {
+    events.add(new Binary(bytes.remaining()));
+  }
+
+  @Override
+  public void onClose(int code, String reason, boolean remote) {
+    events.add(new Closed(code, reason, remote));
+  }
+
+  @Override
+  public void onError(Exception ex) {
+    events.add(new Failed(ex));
+  }
+}

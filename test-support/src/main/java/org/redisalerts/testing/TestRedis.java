@@ -1,0 +1,122 @@
+package org.redisalerts.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.redisalerts.common.RedisEndpoint;
+import redis.clients.jedis.RedisClient;
+import redis.embedded.RedisServer;
+
+/**
+ * A real Redis server for one test class, on 127.0.0.1 and a port of its own; emptied
+ * before each test. The bundled binary (embedded-redis) by default; set the system
+ * property or environment variable {@code REDIS_SERVER} to a binary (e.g.
+ * {@code /usr/bin/redis-server}) to test against that one instead.
+ *
+ * <p>Register with {@code @RegisterExtension static final TestRedis redis = new TestRedis();}.
+ */
+public final class TestRedis implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+
+  private static final int ATTEMPTS = 20;
+
+  private RedisServer server;
+  private int port;
+  private RedisClient client;
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    start();
+    client = endpoint().newClient(5_000, "test");
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    client.flushAll();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws IOException {
+    if (client != null) {
+      client.close();
+    }
+    stop();
+  }
+
+  /**
+   * Starts the server. Redis cannot bind port 0, so this picks a port and, when it turns
+   * out to be taken (the server says so and exits), tries another.
+   */
+  public void start() throws IOException {
+    IOException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      int candidate = port != 0 ? port : ThreadLocalRandom.current().nextInt(20_000, 60_000);
+      RedisServer candidateServer = build(candidate);
+      try {
+        candidateServer.start();
+        server = candidateServer;
+        port = candidate;
+        return;
+      } catch (IOException e) {
+        last = e;
+        if (port != 0) {
+          break; // a restart must come back on the same port
+        }
+      }
+    }
+    throw new IOException("could not start a Redis server", last);
+  }
+
+  /** Stops the server (SIGTERM, then waits); clients see the connection refused. */
+  public void stop() throws IOException {
+    if (server != null) {
+      server.stop();
+      server = null;
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String url() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  public RedisEndpoint endpoint() {
+    return RedisEndpoint.parse(url());
+  }
+
+  /** A client shared by the test; thread-safe. */
+  public RedisClient client() {
+    if (client == null) {
+      throw new IllegalStateException("Redis not started");
+    }
+    return client;
+  }
+
+  private static RedisServer build(int port) {
+    try {
+      var builder =
+          RedisServer.newRedisServer()
+              .bind("127.0.0.1")
+              .port(port)
+              .setting("save \"\"")
+              .setting("appendonly no")
+              .soutListener(line -> {})
+              .serrListener(line -> {});
+      String binary = System.getProperty("REDIS_SERVER", System.getenv("REDIS_SERVER"));
+      if (binary != null && !binary.isBlank()) {
+        File file = new File(binary);
+        builder.executableProvider(() -> file);
+      }
+      return builder.build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
