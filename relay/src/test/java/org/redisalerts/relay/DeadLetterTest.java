@@ -1,0 +1,89 @@
+package org.redisalerts.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.redisalerts.relay.RelayTesting.connect;
+import static org.redisalerts.relay.RelayTesting.startRelay;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/** SPEC 3, bad entries: never sent, never fatal, moved with key and reason to the dead-letter list. */
+class DeadLetterTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  @Test
+  void everyKindOfBadEntryIsDeadLetteredAndGoodOnesStillArriveInOrder() throws Exception {
+    TestPublisher publisher = new TestPublisher(redis);
+    String key = "alert/pool-1";
+    List<String> bad =
+        List.of(
+            "not json at all",
+            "[\"an\",\"array\"]",
+            "\"a string\"",
+            "42",
+            "{\"message\":\"no event\"}",
+            "{\"event\":\"identify\",\"queue\":\"alert/pool-1\"}",
+            "{\"event\":7,\"message\":\"event is a number\"}",
+            "{\"event\":\"alert\",\"message\":\"truncated\"",
+            "{\"event\":\"alert\"} {\"event\":\"alert\"}",
+            "");
+    List<String> good = new ArrayList<>();
+    int seq = 0;
+    for (String entry : bad) {
+      String ok = alert("good", seq++);
+      good.add(ok);
+      publisher.push(key, ok, entry);
+    }
+    publisher.pushBytes(key, new byte[] {'{', '"', 'e', 'v', 'e', 'n', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'});
+    String last = alert("good", seq);
+    good.add(last);
+    publisher.push(key, last);
+
+    try (RelayServer relay = startRelay(redis)) {
+      RecordingClient client = connect(relay).identifyAndAwaitReply(key);
+      assertThat(client.nextTexts(good.size())).containsExactlyElementsOf(good);
+      await().atMost(Duration.ofSeconds(5)).until(() -> relay.deadLettered() == bad.size() + 1);
+      client.assertNoMoreEvents();
+      client.closeAndWait();
+    }
+
+    List<String> records = redis.client().lrange("watch:dead", 0, -1);
+    assertThat(records).hasSize(bad.size() + 1);
+    JsonCodec codec = new JsonCodec();
+    for (int i = 0; i < bad.size(); i++) {
+      JsonNode record = codec.readTree(records.get(i));
+      assertThat(record.get("key").asText()).isEqualTo(key);
+      assertThat(record.get("entry").asText()).isEqualTo(bad.get(i));
+      assertThat(record.get("reason").asText()).isNotBlank();
+      assertThat(record.get("at").asText()).isNotBlank();
+    }
+    assertThat(codec.readTree(records.get(bad.size())).get("reason").asText()).contains("UTF-8");
+    assertThat(redis.client().llen(key)).isZero();
+  }
+
+  @Test
+  void eventsOtherThanAlertAreForwardedWhenConfigured() throws Exception {
+    TestPublisher publisher = new TestPublisher(redis);
+    String notice = "{\"event\":\"notice\",\"message\":\"maintenance tonight\"}";
+    publisher.push("alert/pool-1", notice, alert("a", 1));
+    try (RelayServer relay =
+        startRelay(redis, b -> b.forwardEvents(java.util.Set.of("alert", "notice")))) {
+      RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-1");
+      assertThat(client.nextTexts(2)).containsExactly(notice, alert("a", 1));
+      client.closeAndWait();
+      assertThat(relay.deadLettered()).isZero();
+    }
+    assertThat(redis.client().llen("watch:dead")).isZero();
+  }
+}

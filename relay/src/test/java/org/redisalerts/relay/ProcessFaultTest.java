@@ -1,0 +1,117 @@
+package org.redisalerts.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.java_websocket.framing.CloseFrame;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.RecordingClient.Closed;
+import org.redisalerts.testing.RecordingClient.Event;
+import org.redisalerts.testing.RecordingClient.Text;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/** The relay as a real process: killed with SIGKILL mid-stream, stopped with SIGTERM. */
+class ProcessFaultTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  private static final JsonCodec codec = new JsonCodec();
+  private static final String KEY = "alert/pool-crash";
+
+  private static long seq(String frame) throws Exception {
+    JsonNode node = codec.readTree(frame);
+    return node.get("seq").asLong();
+  }
+
+  /** Reads alerts until the connection closes; returns their sequence numbers in arrival order. */
+  private static List<Long> readUntilClosed(RecordingClient client) throws Exception {
+    List<Long> seen = new ArrayList<>();
+    while (true) {
+      Event event = client.next(RecordingClient.DEADLINE);
+      if (event instanceof Text text) {
+        seen.add(seq(text.text()));
+      } else if (event instanceof Closed) {
+        return seen;
+      }
+    }
+  }
+
+  @Test
+  void relayKilledMidStreamLosesNoAlert() throws Exception {
+    int total = 20_000;
+    TestPublisher publisher = new TestPublisher(redis);
+    List<Long> before;
+    try (RelayProcess relay = RelayProcess.start("--redis", redis.url())) {
+      RecordingClient client = RecordingClient.connect(relay.uri()).identifyAndAwaitReply(KEY);
+      Thread pusher =
+          new Thread(
+              () -> {
+                for (int start = 0; start < total; start += 500) {
+                  List<String> chunk = new ArrayList<>();
+                  for (int i = start; i < start + 500; i++) {
+                    chunk.add(alert("crash", i));
+                  }
+                  publisher.push(KEY, chunk);
+                }
+              },
+              "test-publisher");
+      pusher.start();
+      // Kill the relay once the stream is well under way.
+      List<Long> firstPart = new ArrayList<>();
+      for (int i = 0; i < 3000; i++) {
+        firstPart.add(seq(client.nextText()));
+      }
+      relay.kill();
+      firstPart.addAll(readUntilClosed(client));
+      before = firstPart;
+      pusher.join();
+    }
+    assertThat(before).hasSizeLessThan(total);
+
+    List<Long> after = new ArrayList<>();
+    try (RelayProcess relay = RelayProcess.start("--redis", redis.url())) {
+      RecordingClient client = RecordingClient.connect(relay.uri()).identifyAndAwaitReply(KEY);
+      BitSet seen = new BitSet(total);
+      before.forEach(s -> seen.set(s.intValue()));
+      while (seen.cardinality() < total) {
+        long s = seq(client.nextText());
+        after.add(s);
+        seen.set((int) s);
+      }
+      client.closeAndWait();
+    }
+
+    assertThat(before).as("order before the kill").isSorted().doesNotHaveDuplicates();
+    assertThat(after).as("order after the restart").isSorted().doesNotHaveDuplicates();
+    assertThat(after.get(0)).as("the restart resumes where the kill stopped").isLessThanOrEqualTo(before.get(before.size() - 1) + 1);
+    assertThat(redis.client().llen(KEY)).isZero();
+    System.out.printf(
+        "SIGKILL test: %d alerts published, %d received before the kill, %d after the restart (%d duplicates)%n",
+        total, before.size(), after.size(), before.size() + after.size() - total);
+  }
+
+  @Test
+  void sigtermClosesClientsWithGoingAwayAndExitsZero() throws Exception {
+    TestPublisher publisher = new TestPublisher(redis);
+    RelayProcess relay = RelayProcess.start("--redis", redis.url());
+    RecordingClient client = RecordingClient.connect(relay.uri()).identifyAndAwaitReply(KEY);
+    publisher.push(KEY, alert("before", 1));
+    assertThat(client.nextText()).isEqualTo(alert("before", 1));
+
+    assertThat(relay.terminate()).as("exit status\n%s", relay.output()).isZero();
+    Closed closed = client.nextClose();
+    assertThat(closed.code()).isEqualTo(CloseFrame.GOING_AWAY);
+    assertThat(relay.output()).contains("relay stopped");
+
+    publisher.push(KEY, alert("after", 2));
+    assertThat(redis.client().lrange(KEY, 0, -1)).containsExactly(alert("after", 2));
+  }
+}
