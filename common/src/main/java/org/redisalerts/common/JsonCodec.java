@@ -83,8 +83,11 @@ public final class JsonCodec {
       if (!hasEvent) {
         return "no \"event\" field";
       }
-      if (event == null || !forwarded.contains(event)) {
-        return "event " + (event == null ? "is not a string" : "\"" + event + "\"") + " is not forwarded";
+      if (event == null) {
+        return "\"event\" is not a string";
+      }
+      if (!forwarded.contains(event)) {
+        return "event '" + event + "' is not forwarded";
       }
       return null;
     } catch (IOException e) {

@@ -258,7 +258,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       for (DeadRecord d : batch.dead()) {
         if (d.position() < done) {
           deadLettered.incrementAndGet();
-          log.warn("dead-lettered entry key={} reason=\"{}\" list={}", key, d.reason(), config.keys().deadLetters());
+          log.warn("dead-lettered entry key={} list={} reason: {}", key, config.keys().deadLetters(), d.reason());
         }
       }
       if (back > 0) {

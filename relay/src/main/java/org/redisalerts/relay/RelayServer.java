@@ -28,6 +28,7 @@ public final class RelayServer implements AutoCloseable {
   private final WatchListWatcher watcher;
   private final ConnectionRegistry registry = new ConnectionRegistry();
   private boolean started;
+  private boolean listening;
   private boolean closed;
 
   public RelayServer(RelayConfig config) {
@@ -62,6 +63,7 @@ public final class RelayServer implements AutoCloseable {
     }
     started = true;
     sockets.startListening(Duration.ofSeconds(10));
+    listening = true;
     watcher.start();
     log.info(
         "relay listening on ws://{}:{}/ watch=\"{}\" allow={} redis={}",
@@ -95,6 +97,12 @@ public final class RelayServer implements AutoCloseable {
       return;
     }
     closed = true;
+    if (!listening) {
+      dispatcher.close();
+      timer.shutdownNow();
+      redis.close();
+      return;
+    }
     log.info("relay stopping: no new work; waiting up to {} ms for alerts in flight",
         config.shutdownTimeout().toMillis());
     watcher.close();

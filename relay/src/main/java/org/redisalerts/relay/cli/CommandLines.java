@@ -25,7 +25,10 @@ public final class CommandLines {
 
   static CommandLine relay(RelayCommand command) {
     CommandLine cli = new CommandLine(command);
-    cli.setExitCodeExceptionMapper(e -> e instanceof IllegalArgumentException ? USAGE : FAILED);
+    cli.setExitCodeExceptionMapper(
+        e -> e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException
+            ? USAGE
+            : FAILED);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();

@@ -1,0 +1,85 @@
+package org.redisalerts.relay.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The relay's command line, run in-process: help, version, and refusals of bad values. */
+class RelayCommandTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli = CommandLines.relay();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsEnvironmentVariable() {
+    assertThat(run("--help")).isZero();
+    String help = out.toString();
+    for (String option : new String[] {"--redis", "--port", "--bind", "--watch", "--allow-keys",
+        "--embedded-redis", "--max-frame-bytes", "--identify-timeout", "--ping-interval",
+        "--forward-events", "--claim-batch", "--shutdown-timeout"}) {
+      assertThat(help).contains(option);
+    }
+    for (String env : new String[] {"RWA_REDIS", "RWA_PORT", "RWA_BIND", "RWA_WATCH", "RWA_ALLOW_KEYS",
+        "RWA_EMBEDDED_REDIS", "RWA_MAX_FRAME_BYTES", "RWA_IDENTIFY_TIMEOUT", "RWA_PING_INTERVAL",
+        "RWA_FORWARD_EVENTS", "RWA_CLAIM_BATCH", "RWA_SHUTDOWN_TIMEOUT"}) {
+      assertThat(help).contains(env);
+    }
+    assertThat(help).contains("Default 3001");
+  }
+
+  @Test
+  void versionIsPrinted() {
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString()).contains("relay");
+  }
+
+  @Test
+  void portOutOfRangeExits2WithTheValue() {
+    assertThat(run("--port", "70000")).isEqualTo(CommandLines.USAGE);
+    assertThat(err.toString()).contains("port out of range: 70000");
+  }
+
+  @Test
+  void redisUrlWithTheWrongSchemeExits2() {
+    assertThat(run("--redis", "http://127.0.0.1:6379")).isEqualTo(CommandLines.USAGE);
+    assertThat(err.toString()).contains("redis://");
+  }
+
+  @Test
+  void badDurationExits2NamingTheOption() {
+    assertThat(run("--identify-timeout", "soon")).isEqualTo(CommandLines.USAGE);
+    assertThat(err.toString()).contains("--identify-timeout").contains("soon");
+  }
+
+  @Test
+  void badGlobExits2() {
+    assertThat(run("--allow-keys", "alert/[x")).isEqualTo(CommandLines.USAGE);
+    assertThat(err.toString()).contains("unclosed");
+  }
+
+  @Test
+  void unknownOptionExits2() {
+    assertThat(run("--no-such-option")).isEqualTo(CommandLines.USAGE);
+    assertThat(err.toString()).contains("--no-such-option");
+  }
+
+  @Test
+  void portAlreadyInUseExits1WithAClearMessage() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int code = run("--bind", "127.0.0.1", "--port", Integer.toString(taken.getLocalPort()),
+          "--redis", "redis://127.0.0.1:1");
+      assertThat(code).isEqualTo(CommandLines.FAILED);
+      assertThat(err.toString()).contains("cannot listen on").contains(Integer.toString(taken.getLocalPort()));
+    }
+  }
+}
