@@ -298,13 +298,18 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
     return new Batch(alerts, positions, claimed.size(), dead);
   }
 
+  /**
+   * A lost connection stalls the key until Redis is reachable again (the watcher logs the
+   * outage once); a refused command (e.g. the key is not a list) is logged and retried only
+   * at the key's next watch entry or identify, so it cannot spin.
+   */
   private void redisFailed(Pump pump, JedisException e) {
     if (e instanceof JedisConnectionException) {
       log.debug("redis unreachable while delivering key={}: {}", pump.key, e.getMessage());
+      stalled.add(pump.key);
     } else {
       log.warn("redis refused a delivery step for key={}: {}", pump.key, e.getMessage());
     }
-    stalled.add(pump.key);
     finish(pump, false);
   }
 
@@ -360,11 +365,16 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     stopTakingWork();
     executor.shutdown();
-    if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+    try {
+      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
       executor.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -91,8 +91,9 @@ public final class RelayServer implements AutoCloseable {
     return registry.connectionCount();
   }
 
+  /** Stops in order (see the class comment); idempotent. Keeps the interrupt flag if interrupted. */
   @Override
-  public synchronized void close() throws InterruptedException {
+  public synchronized void close() {
     if (closed) {
       return;
     }
@@ -107,11 +108,16 @@ public final class RelayServer implements AutoCloseable {
         config.shutdownTimeout().toMillis());
     watcher.close();
     dispatcher.stopTakingWork();
-    boolean idle = dispatcher.awaitIdle(config.shutdownTimeout());
-    sockets.stop((int) Math.min(Integer.MAX_VALUE, config.shutdownTimeout().toMillis()), "relay going away");
-    if (!idle) {
-      // Closing the sockets completed the waiting sends; their claims now settle.
-      dispatcher.awaitIdle(Duration.ofSeconds(5));
+    try {
+      boolean idle = dispatcher.awaitIdle(config.shutdownTimeout());
+      sockets.stop((int) Math.min(Integer.MAX_VALUE, config.shutdownTimeout().toMillis()), "relay going away");
+      if (!idle) {
+        // Closing the sockets completed the waiting sends; their claims now settle.
+        dispatcher.awaitIdle(Duration.ofSeconds(5));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.warn("relay stop interrupted; alerts still claimed go back to their lists at the next start");
     }
     dispatcher.close();
     timer.shutdownNow();

@@ -108,9 +108,13 @@ final class WatchListWatcher implements AutoCloseable {
 
   /** Stops watching; returns once the thread has ended (at most about one poll interval). */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     stopped = true;
     thread.interrupt();
-    thread.join(TimeUnit.SECONDS.toMillis(5));
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -86,4 +86,21 @@ class DeadLetterTest {
     }
     assertThat(redis.client().llen("watch:dead")).isZero();
   }
+
+  @Test
+  void aKeyThatIsNotAListNeitherCrashesTheRelayNorStallsOtherKeys() throws Exception {
+    redis.client().set("alert/pool-string", "not a list");
+    TestPublisher publisher = new TestPublisher(redis);
+    try (RelayServer relay = startRelay(redis)) {
+      RecordingClient wrong = connect(relay).identifyAndAwaitReply("alert/pool-string");
+      RecordingClient right = connect(relay).identifyAndAwaitReply("alert/pool-1");
+      redis.client().rpush("watch", "alert/pool-string");
+      publisher.push("alert/pool-1", alert("fine", 1));
+      assertThat(right.nextText()).isEqualTo(alert("fine", 1));
+      assertThat(redis.client().get("alert/pool-string")).isEqualTo("not a list");
+      wrong.assertNoMoreEvents();
+      wrong.closeAndWait();
+      right.closeAndWait();
+    }
+  }
 }
