@@ -1,6 +1,7 @@
 package org.redisalerts.common;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,22 +23,31 @@ import java.util.Set;
  */
 public final class JsonCodec {
 
-  private final ObjectMapper mapper;
-  private final JsonFactory factory;
+  private final JsonFactory factory =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-  public JsonCodec() {
-    this.mapper =
-        JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-    this.factory = mapper.getFactory();
+  /** Created on first use: commands that only check and build alerts never load it. */
+  private volatile ObjectMapper mapper;
+
+  private ObjectMapper mapper() {
+    ObjectMapper m = mapper;
+    if (m == null) {
+      synchronized (this) {
+        m = mapper;
+        if (m == null) {
+          m = JsonMapper.builder(factory).build();
+          mapper = m;
+        }
+      }
+    }
+    return m;
   }
 
   /** Reads a control message from a client. */
   public ClientMessage parseClientMessage(String text) throws ProtocolException {
     JsonNode node;
     try {
-      node = mapper.readTree(text);
+      node = mapper().readTree(text);
     } catch (JsonProcessingException e) {
       throw new ProtocolException("message is not valid JSON");
     }
@@ -61,9 +72,25 @@ public final class JsonCodec {
    * @return null when it may be forwarded, otherwise the reason it may not
    */
   public String checkAlert(byte[] entry, Set<String> forwarded) {
+    String event;
+    try {
+      event = eventOf(entry);
+    } catch (ProtocolException e) {
+      return e.getMessage();
+    }
+    return forwarded.contains(event) ? null : "event '" + event + "' is not forwarded";
+  }
+
+  /**
+   * Reads the top-level {@code event} of an entry that must be exactly one JSON object in
+   * UTF-8, without building it.
+   *
+   * @throws ProtocolException saying why the entry is not such an object
+   */
+  public String eventOf(byte[] entry) throws ProtocolException {
     try (JsonParser parser = factory.createParser(entry)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        return "not a JSON object";
+        throw new ProtocolException("not a JSON object");
       }
       String event = null;
       boolean hasEvent = false;
@@ -71,34 +98,58 @@ public final class JsonCodec {
       while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
         String name = parser.currentName();
         JsonToken value = parser.nextToken();
-        if ("event".equals(name) && !hasEvent) {
+        if ("event".equals(name)) {
           hasEvent = true;
           event = value == JsonToken.VALUE_STRING ? parser.getText() : null;
         }
         parser.skipChildren();
       }
       if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
-        return "not a single JSON object";
+        throw new ProtocolException("not a single JSON object");
       }
       if (!hasEvent) {
-        return "no \"event\" field";
+        throw new ProtocolException("no \"event\" field");
       }
       if (event == null) {
-        return "\"event\" is not a string";
+        throw new ProtocolException("\"event\" is not a string");
       }
-      if (!forwarded.contains(event)) {
-        return "event '" + event + "' is not forwarded";
-      }
-      return null;
+      return event;
+    } catch (JsonProcessingException e) {
+      throw new ProtocolException("not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
-      return "not valid JSON in UTF-8";
+      throw new ProtocolException("not valid JSON: " + e.getMessage());
     }
+  }
+
+  /** Encodes an alert built from parts, fields in the envelope's order. */
+  public byte[] encode(AlertEnvelope alert) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    try (JsonGenerator g = factory.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("event", AlertEnvelope.EVENT);
+      g.writeStringField("message", alert.message());
+      g.writeStringField("recordedOn", alert.recordedOn());
+      for (AlertEnvelope.Property p : alert.properties()) {
+        g.writeFieldName(p.name());
+        if (p.literal() && (p.value().equals("true") || p.value().equals("false"))) {
+          g.writeBoolean(Boolean.parseBoolean(p.value()));
+        } else if (p.literal()) {
+          g.writeNumber(p.value());
+        } else {
+          g.writeString(p.value());
+        }
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode an alert", e);
+    }
+    return out.toByteArray();
   }
 
   /** Encodes a message record or tree as compact JSON. */
   public String write(Object value) {
     try {
-      return mapper.writeValueAsString(value);
+      return mapper().writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException("cannot encode " + value.getClass().getSimpleName(), e);
     }
@@ -112,7 +163,7 @@ public final class JsonCodec {
   /** Reads JSON into a tree, for tests and tools that inspect frames. */
   public JsonNode readTree(String json) throws ProtocolException {
     try {
-      return mapper.readTree(json);
+      return mapper().readTree(json);
     } catch (JsonProcessingException e) {
       throw new ProtocolException("not valid JSON: " + e.getOriginalMessage());
     }

@@ -1,0 +1,31 @@
+package org.redisalerts.publish.cli;
+
+import org.redisalerts.publish.RedisUnavailableException;
+import picocli.CommandLine;
+
+/** The exit statuses of {@code publish}, and which failure maps to which. */
+final class ExitCodes {
+
+  /** Every alert was pushed. */
+  static final int PUSHED = 0;
+  /** The alerts were not valid (or Redis refused them, e.g. the key holds no list); nothing pushed. */
+  static final int BAD_INPUT = 1;
+  /** The command line was wrong; nothing pushed. */
+  static final int USAGE = 2;
+  /** Redis could not be reached (or was lost part-way: the message says how much was pushed). */
+  static final int REDIS_UNREACHABLE = 3;
+
+  private ExitCodes() {}
+
+  static int of(Throwable e) {
+    if (e instanceof RedisUnavailableException) {
+      return REDIS_UNREACHABLE;
+    }
+    if (e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException) {
+      return USAGE;
+    }
+    // BadInputException, a Redis refusal (JedisDataException) and anything unforeseen:
+    // nothing was pushed that the message does not mention.
+    return BAD_INPUT;
+  }
+}

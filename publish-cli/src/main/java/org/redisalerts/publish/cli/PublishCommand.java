@@ -1,0 +1,201 @@
+package org.redisalerts.publish.cli;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.redisalerts.common.AlertEnvelope;
+import org.redisalerts.common.AlertKeys;
+import org.redisalerts.common.Durations;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.common.KeyGlob;
+import org.redisalerts.common.RedisEndpoint;
+import org.redisalerts.common.RelayKeys;
+import org.redisalerts.publish.AlertBatch;
+import org.redisalerts.publish.AlertPusher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code publish}: builds or reads alerts, checks them all, pushes them with their watch entries. */
+@Command(
+    name = "publish",
+    mixinStandardHelpOptions = true,
+    versionProvider = PublishVersion.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Pushes alerts for one recipient onto its Redis list, each with its watch entry, atomically.",
+      "Give a MESSAGE (and -p properties), or a whole JSON object with --json, or one JSON",
+      "object per line on standard input with --stdin. Everything is checked before anything",
+      "is pushed.",
+      ""
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  publish --pool acme --id 42 'Disk almost full' -p host=db1 -p percent=93",
+      "  publish --key alert/acme-42 --json '{\"event\":\"alert\",\"message\":\"hi\"}'",
+      "  produce-ndjson | publish --key alert/acme-42 --stdin",
+      "",
+      "Exit status: 0 pushed, 1 bad input (nothing pushed), 2 bad command line (nothing pushed),",
+      "3 Redis unreachable (the message says how much, if anything, was pushed)."
+    })
+public final class PublishCommand implements Callable<Integer> {
+
+  /** Batches at least this long get a progress bar when standard error is a terminal. */
+  private static final int PROGRESS_THRESHOLD = 10_000;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--redis", paramLabel = "URL", defaultValue = "${env:RWA_REDIS:-" + RedisEndpoint.DEFAULT_URL + "}",
+      description = "Redis to push to. Default ${DEFAULT-VALUE}; env RWA_REDIS.")
+  String redis;
+
+  @Option(names = "--watch", paramLabel = "LIST", defaultValue = "${env:RWA_WATCH:-" + RelayKeys.DEFAULT_WATCH + "}",
+      description = "The relay's watch list. Default ${DEFAULT-VALUE}; env RWA_WATCH.")
+  String watch;
+
+  @Option(names = "--key", paramLabel = "KEY", defaultValue = "${env:RWA_KEY}",
+      description = "The recipient's key (its list). env RWA_KEY. Or give --pool and --id.")
+  String key;
+
+  @Option(names = "--pool", paramLabel = "POOL", defaultValue = "${env:RWA_POOL}",
+      description = "With --id: the key alert/POOL-ID. env RWA_POOL.")
+  String pool;
+
+  @Option(names = "--id", paramLabel = "ID", defaultValue = "${env:RWA_ID}",
+      description = "With --pool: the key alert/POOL-ID. env RWA_ID.")
+  String id;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "MESSAGE",
+      description = "The alert's message: builds {\"event\":\"alert\",\"message\":MESSAGE,\"recordedOn\":NOW,...}.")
+  String message;
+
+  @Option(names = {"-p", "--property"}, paramLabel = "NAME=VALUE",
+      description = "A further field of the built alert; numbers and true/false stay typed, "
+          + "anything else is a string. Repeatable.")
+  List<String> properties = new ArrayList<>();
+
+  @Option(names = "--json", paramLabel = "OBJECT",
+      description = "Push this JSON object exactly as given (it needs a string \"event\").")
+  String json;
+
+  @Option(names = "--stdin",
+      description = "Push one JSON object per line of standard input, each exactly as given.")
+  boolean stdin;
+
+  @Option(names = "--max-len", paramLabel = "N", defaultValue = "${env:RWA_MAX_LEN:-0}",
+      description = "Then trim the list to its newest N alerts (0: no limit). env RWA_MAX_LEN.")
+  long maxLen;
+
+  @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "${env:RWA_TTL}",
+      description = "Then let the list expire after DURATION (e.g. 7d) unless pushed to again. env RWA_TTL.")
+  String ttl;
+
+  @Option(names = {"-q", "--quiet"}, defaultValue = "${env:RWA_QUIET:-false}",
+      description = "No summary, progress or warnings on standard error. env RWA_QUIET=true.")
+  boolean quiet;
+
+  /** Standard input; tests replace it. */
+  InputStream in = System.in;
+  /** Where recordedOn comes from; tests replace it. */
+  Clock clock = Clock.systemUTC();
+
+  @Override
+  public Integer call() throws Exception {
+    long started = System.nanoTime();
+    PrintWriter err = spec.commandLine().getErr();
+    String target = target();
+    RelayKeys relayKeys = new RelayKeys(watch);
+    if (relayKeys.isReserved(target)) {
+      throw new IllegalArgumentException("key '" + target + "' is reserved for the relay (watch list " + watch + ")");
+    }
+    if (maxLen < 0) {
+      throw new IllegalArgumentException("--max-len must be 0 or more: " + maxLen);
+    }
+    Duration expiry = ttl == null || ttl.isBlank() ? null : Durations.parse(ttl);
+    if (expiry != null && (expiry.isZero() || expiry.isNegative())) {
+      throw new IllegalArgumentException("--ttl must be positive: " + ttl);
+    }
+    RedisEndpoint endpoint = RedisEndpoint.parse(redis);
+
+    AlertBatch batch = batch(new JsonCodec());
+    if (!quiet) {
+      if (!new KeyGlob(AlertKeys.DEFAULT_ALLOW).matches(target)) {
+        err.println("publish: warning: key '" + target + "' is outside the relay's default allow-list "
+            + AlertKeys.DEFAULT_ALLOW + "; clients get it only from a relay run with a matching --allow-keys");
+      }
+      batch.otherEvents().forEach(note -> err.println("publish: warning: " + note));
+    }
+
+    ProgressBar progress =
+        !quiet && batch.size() >= PROGRESS_THRESHOLD && ProgressBar.stderrIsTerminal()
+            ? new ProgressBar(err, batch.size())
+            : null;
+    new AlertPusher(endpoint, watch)
+        .push(target, batch, maxLen, expiry, n -> {
+          if (progress != null) {
+            progress.update(n);
+          }
+        });
+    if (progress != null) {
+      progress.finish();
+    }
+    if (!quiet) {
+      long ms = (System.nanoTime() - started) / 1_000_000;
+      err.printf("publish: pushed %d alert%s to %s in %d ms%n", batch.size(), batch.size() == 1 ? "" : "s", target, ms);
+    }
+    err.flush();
+    return ExitCodes.PUSHED;
+  }
+
+  /** The key from --key, or from --pool and --id. */
+  private String target() {
+    boolean hasKey = key != null && !key.isBlank();
+    boolean hasPool = pool != null && !pool.isBlank();
+    boolean hasId = id != null && !id.isBlank();
+    if (hasKey && (hasPool || hasId)) {
+      throw new IllegalArgumentException("give either --key or --pool with --id, not both");
+    }
+    if (hasKey) {
+      return AlertKeys.validate(key);
+    }
+    if (hasPool && hasId) {
+      return AlertKeys.recipient(pool, id);
+    }
+    if (hasPool || hasId) {
+      throw new IllegalArgumentException("--pool and --id go together");
+    }
+    throw new IllegalArgumentException("no recipient: give --key KEY, or --pool POOL --id ID");
+  }
+
+  private AlertBatch batch(JsonCodec codec) throws Exception {
+    int sources = (message != null ? 1 : 0) + (json != null ? 1 : 0) + (stdin ? 1 : 0);
+    if (sources == 0) {
+      throw new IllegalArgumentException("nothing to publish: give a MESSAGE, --json OBJECT or --stdin");
+    }
+    if (sources > 1) {
+      throw new IllegalArgumentException("give only one of MESSAGE, --json and --stdin");
+    }
+    if (!properties.isEmpty() && message == null) {
+      throw new IllegalArgumentException("-p adds fields to a MESSAGE; with --json or --stdin, put them in the JSON");
+    }
+    if (message != null) {
+      List<AlertEnvelope.Property> props = new ArrayList<>();
+      for (String p : properties) {
+        props.add(AlertEnvelope.Property.parse(p));
+      }
+      return AlertBatch.of(AlertEnvelope.of(message, props, clock), codec);
+    }
+    if (json != null) {
+      return AlertBatch.ofJson(json, codec);
+    }
+    return AlertBatch.ofLines(in, codec);
+  }
+}

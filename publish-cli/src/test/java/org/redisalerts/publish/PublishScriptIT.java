@@ -1,0 +1,62 @@
+package org.redisalerts.publish;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.testing.TestRedis;
+
+/** The real {@code scripts/publish} launcher as a process, on the packaged jar. */
+class PublishScriptIT {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  private static final Path SCRIPT = Path.of("..", "scripts", "publish").toAbsolutePath().normalize();
+
+  private static Process start(String... args) throws Exception {
+    String[] command = new String[args.length + 3];
+    command[0] = SCRIPT.toString();
+    command[1] = "--redis";
+    command[2] = redis.url();
+    System.arraycopy(args, 0, command, 3, args.length);
+    return new ProcessBuilder(command).start();
+  }
+
+  private static int finish(Process process) throws Exception {
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return process.exitValue();
+  }
+
+  @Test
+  void scriptPushesAMessageAndExitsZero() throws Exception {
+    Process publish = start("--pool", "acme", "--id", "7", "Backup failed", "-p", "job=nightly");
+    assertThat(finish(publish)).as(new String(publish.getErrorStream().readAllBytes(), UTF_8)).isZero();
+    assertThat(redis.client().lrange("alert/acme-7", 0, -1)).singleElement().asString()
+        .startsWith("{\"event\":\"alert\",\"message\":\"Backup failed\",\"recordedOn\":\"")
+        .endsWith("\",\"job\":\"nightly\"}");
+    assertThat(redis.client().lrange("watch", 0, -1)).containsExactly("alert/acme-7");
+  }
+
+  @Test
+  void scriptReadsStdinAndRefusesABadLineWithExit1() throws Exception {
+    Process publish = start("--key", "alert/acme-7", "--stdin");
+    try (OutputStream in = publish.getOutputStream()) {
+      in.write("{\"event\":\"alert\",\"n\":1}\nnot json\n".getBytes(UTF_8));
+    }
+    assertThat(finish(publish)).isEqualTo(1);
+    assertThat(new String(publish.getErrorStream().readAllBytes(), UTF_8)).contains("line 2");
+    assertThat(redis.client().exists("alert/acme-7")).isFalse();
+  }
+
+  @Test
+  void scriptExits3WhenRedisIsUnreachable() throws Exception {
+    Process publish =
+        new ProcessBuilder(SCRIPT.toString(), "--redis", "redis://127.0.0.1:1", "--key", "alert/a-1", "hi").start();
+    assertThat(finish(publish)).isEqualTo(3);
+    assertThat(new String(publish.getErrorStream().readAllBytes(), UTF_8)).contains("cannot reach Redis at redis://127.0.0.1:1");
+  }
+}
