@@ -5,10 +5,13 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
+import org.java_websocket.enums.ReadyState;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.TextFrame;
 
@@ -68,6 +71,22 @@ final class ClientConnection {
 
   void close(int code, String reason) {
     socket.close(code, reason);
+  }
+
+  /**
+   * Closes a client that stopped reading: a close frame first, and if that cannot get
+   * through its full buffer within {@code grace}, the TCP connection itself.
+   */
+  void closeStalled(int code, String reason, ScheduledExecutorService timer, long graceMillis) {
+    socket.close(code, reason);
+    timer.schedule(
+        () -> {
+          if (socket.getReadyState() != ReadyState.CLOSED) {
+            ((WebSocketImpl) socket).closeConnection(code, reason);
+          }
+        },
+        graceMillis,
+        TimeUnit.MILLISECONDS);
   }
 
   boolean isOpen() {

@@ -13,9 +13,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.java_websocket.framing.CloseFrame;
 import org.redisalerts.common.DeadLetter;
 import org.redisalerts.common.JsonCodec;
 import org.slf4j.Logger;
@@ -36,6 +39,8 @@ import redis.clients.jedis.exceptions.JedisException;
 final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  /** How long a close frame may take to get through to a stalled client before the TCP close. */
+  private static final long STALLED_CLOSE_GRACE_MS = 2_000;
 
   /** A key's delivery loop. Fields guarded by {@link #pumps}. */
   private static final class Pump {
@@ -74,6 +79,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   private final JsonCodec codec;
   private final RelayConfig config;
   private final ExecutorService executor;
+  private final ScheduledExecutorService timer;
 
   /** Keys with a pump running or about to. Guarded by itself, as are {@link #stopping}. */
   private final Map<String, Pump> pumps = new HashMap<>();
@@ -86,7 +92,13 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   private final AtomicLong deadLettered = new AtomicLong();
   private final AtomicLong returned = new AtomicLong();
 
-  Dispatcher(ConnectionRegistry registry, RedisQueues queues, JsonCodec codec, RelayConfig config) {
+  Dispatcher(
+      ConnectionRegistry registry,
+      RedisQueues queues,
+      JsonCodec codec,
+      RelayConfig config,
+      ScheduledExecutorService timer) {
+    this.timer = timer;
     this.registry = registry;
     this.queues = queues;
     this.codec = codec;
@@ -227,7 +239,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       }
       List<CompletableFuture<Integer>> sends = new ArrayList<>(targets.size());
       for (ClientConnection target : targets) {
-        sends.add(target.send(batch.alerts()));
+        sends.add(withWriteTimeout(target, target.send(batch.alerts())));
       }
       CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
           .whenCompleteAsync((ignored, error) -> settle(pump, batch, mostWritten(sends), targets.size()), executor);
@@ -237,6 +249,32 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       log.error("unexpected failure delivering key={}", key, e);
       finish(pump, false);
     }
+  }
+
+  /**
+   * Closes {@code target} if it has not taken in the whole batch within the write timeout,
+   * so that a client that stopped reading holds up its key (and its key's other
+   * connections) for a bounded time. Closing completes the send with what was written.
+   */
+  private CompletableFuture<Integer> withWriteTimeout(ClientConnection target, CompletableFuture<Integer> send) {
+    if (send.isDone()) {
+      return send;
+    }
+    long millis = config.writeTimeout().toMillis();
+    ScheduledFuture<?> deadline =
+        timer.schedule(
+            () -> {
+              if (!send.isDone()) {
+                log.info("client too slow: batch not written within {} ms, closing client={} key={}",
+                    millis, target, target.key());
+                target.closeStalled(CloseFrame.POLICY_VALIDATION,
+                    "too slow: alerts not read within " + millis + " ms", timer, STALLED_CLOSE_GRACE_MS);
+              }
+            },
+            millis,
+            TimeUnit.MILLISECONDS);
+    send.whenComplete((written, error) -> deadline.cancel(false));
+    return send;
   }
 
   private static int mostWritten(List<CompletableFuture<Integer>> sends) {

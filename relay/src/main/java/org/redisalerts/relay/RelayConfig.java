@@ -24,6 +24,8 @@ import org.redisalerts.common.RelayKeys;
  * @param claimBatchBytes the most bytes claimed in one step (one alert is always claimed)
  * @param watchBatch the most watch entries taken in one step
  * @param shutdownTimeout how long a stop may wait for alerts in flight
+ * @param writeTimeout how long a connection may take to take in one batch before it is
+ *     closed as too slow (so it cannot hold up the other connections of its key)
  */
 public record RelayConfig(
     RedisEndpoint redis,
@@ -38,7 +40,8 @@ public record RelayConfig(
     int claimBatch,
     long claimBatchBytes,
     int watchBatch,
-    Duration shutdownTimeout) {
+    Duration shutdownTimeout,
+    Duration writeTimeout) {
 
   public static final int DEFAULT_PORT = 3001;
   public static final String DEFAULT_BIND = "0.0.0.0";
@@ -49,6 +52,7 @@ public record RelayConfig(
   public static final long DEFAULT_CLAIM_BATCH_BYTES = 1 << 20;
   public static final int DEFAULT_WATCH_BATCH = 1000;
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
 
   public RelayConfig {
     if (redis == null) {
@@ -89,6 +93,7 @@ public record RelayConfig(
       throw new IllegalArgumentException("watch batch out of range (1 to 100000): " + watchBatch);
     }
     requirePositive("shutdown timeout", shutdownTimeout);
+    requirePositive("write timeout", writeTimeout);
   }
 
   /** A builder that starts from the defaults, for everything but where Redis is. */
@@ -111,6 +116,7 @@ public record RelayConfig(
     private long claimBatchBytes = DEFAULT_CLAIM_BATCH_BYTES;
     private int watchBatch = DEFAULT_WATCH_BATCH;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
 
     private Builder(RedisEndpoint redis) {
       this.redis = redis;
@@ -176,9 +182,15 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder writeTimeout(Duration value) {
+      this.writeTimeout = value;
+      return this;
+    }
+
     public RelayConfig build() {
       return new RelayConfig(redis, bind, port, keys, allowKeys, forwardEvents, maxFrameBytes,
-          identifyTimeout, pingInterval, claimBatch, claimBatchBytes, watchBatch, shutdownTimeout);
+          identifyTimeout, pingInterval, claimBatch, claimBatchBytes, watchBatch, shutdownTimeout,
+          writeTimeout);
     }
   }
 

@@ -45,7 +45,7 @@ public final class RelayServer implements AutoCloseable {
             });
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
-    this.dispatcher = new Dispatcher(registry, new RedisQueues(redis, config.keys()), codec, config);
+    this.dispatcher = new Dispatcher(registry, new RedisQueues(redis, config.keys()), codec, config, timer);
     this.sockets =
         new ClientSocketServer(
             config,

@@ -100,6 +100,11 @@ public final class RelayCommand implements Callable<Integer> {
           + "their lists. Default ${DEFAULT-VALUE}; env RWA_SHUTDOWN_TIMEOUT.")
   String shutdownTimeout;
 
+  @Option(names = "--write-timeout", paramLabel = "DURATION", defaultValue = "${env:RWA_WRITE_TIMEOUT:-30s}",
+      description = "A client that takes longer than this to read one batch of alerts is closed as too "
+          + "slow (1008); what it did not get stays queued. Default ${DEFAULT-VALUE}; env RWA_WRITE_TIMEOUT.")
+  String writeTimeout;
+
   /** Counted down by SIGTERM/SIGINT; tests count it down themselves. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -140,6 +145,7 @@ public final class RelayCommand implements Callable<Integer> {
         .pingInterval(duration("--ping-interval", pingInterval))
         .claimBatch(claimBatch)
         .shutdownTimeout(duration("--shutdown-timeout", shutdownTimeout))
+        .writeTimeout(duration("--write-timeout", writeTimeout))
         .build();
   }
 
