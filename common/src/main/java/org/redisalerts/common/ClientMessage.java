@@ -12,6 +12,11 @@ public record ClientMessage(String event, String queue) {
   /** The event a client sends to say which key it is. */
   public static final String IDENTIFY = "identify";
 
+  /** The identify a client sends for {@code key}. */
+  public static ClientMessage identify(String key) {
+    return new ClientMessage(IDENTIFY, key);
+  }
+
   public boolean isIdentify() {
     return IDENTIFY.equals(event);
   }

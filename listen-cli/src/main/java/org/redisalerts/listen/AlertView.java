@@ -1,0 +1,19 @@
+package org.redisalerts.listen;
+
+import java.time.Instant;
+
+/** Where a listen session shows what happens. Called from the session's thread only. */
+public interface AlertView extends AutoCloseable {
+
+  /** The relay accepted the identify; {@code reply} is its answer as sent. */
+  void identified(String key, String reply);
+
+  /** An alert arrived: {@code frame} is the text frame exactly as received. */
+  void alert(String frame, Instant receivedAt);
+
+  /** The connection state changed (connecting, reconnecting in N s, refused, ...). */
+  void status(String text);
+
+  @Override
+  void close();
+}

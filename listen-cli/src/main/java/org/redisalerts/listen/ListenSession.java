@@ -1,0 +1,190 @@
+package org.redisalerts.listen;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.java_websocket.framing.CloseFrame;
+import org.redisalerts.common.ClientMessage;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.common.ProtocolException;
+import org.redisalerts.common.ServerReply;
+import org.redisalerts.listen.Outcome.Kind;
+import org.redisalerts.listen.RelayConnection.Closed;
+import org.redisalerts.listen.RelayConnection.Event;
+import org.redisalerts.listen.RelayConnection.Frame;
+import org.redisalerts.listen.RelayConnection.Opened;
+import org.redisalerts.listen.RelayConnection.Stop;
+
+/**
+ * Connects, identifies, shows alerts, and reconnects with capped exponential backoff when
+ * the connection drops, until {@code --count} alerts arrived, the timeout passed, the relay
+ * refused the key, or {@link #stop} was called. Runs on the caller's thread.
+ */
+public final class ListenSession {
+
+  private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  private final ListenOptions options;
+  private final AlertView view;
+  private final JsonCodec codec = new JsonCodec();
+  private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+  private final long deadline;
+  private int alerts;
+
+  public ListenSession(ListenOptions options, AlertView view) {
+    this.options = options;
+    this.view = view;
+    this.deadline = options.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + options.timeout().toNanos();
+  }
+
+  /** Asks the session to close the socket cleanly (1000) and end; safe from any thread. */
+  public void stop() {
+    events.add(new Stop());
+  }
+
+  public Outcome run() throws InterruptedException {
+    Duration backoff = FIRST_BACKOFF;
+    while (true) {
+      view.status("connecting to " + options.url());
+      RelayConnection connection = new RelayConnection(options.url(), events);
+      connection.connect();
+      Attempt attempt = new Attempt(connection);
+      Outcome outcome = attempt.run();
+      if (outcome != null) {
+        return outcome;
+      }
+      if (attempt.identified) {
+        backoff = FIRST_BACKOFF;
+      }
+      if (!options.reconnect()) {
+        return new Outcome(Kind.DISCONNECTED, attempt.lostBecause, alerts);
+      }
+      view.status(attempt.lostBecause + "; reconnecting in " + seconds(backoff));
+      Event event = events.poll(Math.min(backoff.toNanos(), remaining()), TimeUnit.NANOSECONDS);
+      if (event instanceof Stop) {
+        return new Outcome(Kind.STOPPED, "stopped while reconnecting", alerts);
+      }
+      if (remaining() <= 0) {
+        return timedOut();
+      }
+      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+    }
+  }
+
+  /** One connection, from connect to close. */
+  private final class Attempt {
+    private final RelayConnection connection;
+    private boolean identified;
+    private String refusal;
+    private String lostBecause = "connection lost";
+
+    Attempt(RelayConnection connection) {
+      this.connection = connection;
+    }
+
+    /** @return the session's outcome, or null when the connection dropped (reconnect or not) */
+    Outcome run() throws InterruptedException {
+      while (true) {
+        long left = remaining();
+        if (left <= 0) {
+          close(CloseFrame.NORMAL, "timed out");
+          return timedOut();
+        }
+        Event event = events.poll(left, TimeUnit.NANOSECONDS);
+        if (event == null) {
+          continue;
+        }
+        if (event instanceof Opened) {
+          connection.send(codec.write(ClientMessage.identify(options.key())));
+        } else if (event instanceof Frame frame) {
+          Outcome done = frame(frame.text());
+          if (done != null) {
+            return done;
+          }
+        } else if (event instanceof Stop) {
+          close(CloseFrame.NORMAL, "listener stopped");
+          return new Outcome(Kind.STOPPED, "stopped", alerts);
+        } else if (event instanceof Closed closed) {
+          return closed(closed);
+        }
+      }
+    }
+
+    private Outcome frame(String text) throws InterruptedException {
+      if (!identified) {
+        ServerReply reply = reply(text);
+        if (reply != null && ServerReply.CONNECTED.equals(reply.message())) {
+          identified = true;
+          view.identified(options.key(), text);
+          return null;
+        }
+        if (reply != null && ServerReply.ERROR.equals(reply.event())) {
+          refusal = reply.message();
+          return null;
+        }
+      }
+      alerts++;
+      view.alert(text, Instant.now());
+      if (options.count() > 0 && alerts >= options.count()) {
+        close(CloseFrame.NORMAL, "done");
+        return new Outcome(Kind.COUNT_REACHED, alerts + " alerts", alerts);
+      }
+      return null;
+    }
+
+    private Outcome closed(Closed closed) {
+      if (closed.code() == CloseFrame.POLICY_VALIDATION && !identified) {
+        String reason = refusal != null ? refusal : closed.reason();
+        view.status("refused: " + reason);
+        return new Outcome(Kind.REFUSED, reason, alerts);
+      }
+      if (closed.code() == CloseFrame.NEVER_CONNECTED || (closed.code() == CloseFrame.ABNORMAL_CLOSE && !identified)) {
+        lostBecause = "cannot connect to " + options.url() + (closed.error() == null ? "" : " (" + closed.error() + ")");
+      } else {
+        lostBecause = "connection closed (" + closed.code() + (closed.reason().isEmpty() ? "" : " " + closed.reason()) + ")";
+      }
+      return null;
+    }
+
+    /** Closes with {@code code} and waits (a bounded time) for the relay's answer to the close. */
+    private void close(int code, String reason) throws InterruptedException {
+      connection.close(code, reason);
+      long end = System.nanoTime() + CLOSE_WAIT.toNanos();
+      for (long left = CLOSE_WAIT.toNanos(); left > 0; left = end - System.nanoTime()) {
+        if (events.poll(left, TimeUnit.NANOSECONDS) instanceof Closed) {
+          return;
+        }
+      }
+      connection.closeConnection(code, reason);
+    }
+  }
+
+  private ServerReply reply(String text) {
+    try {
+      var node = codec.readTree(text);
+      String event = node.path("event").asText(null);
+      String message = node.path("message").asText(null);
+      return new ServerReply(event, message, node.path("queue").asText(null));
+    } catch (ProtocolException e) {
+      return null;
+    }
+  }
+
+  private Outcome timedOut() {
+    String expected = options.count() > 0 ? " of " + options.count() : "";
+    return new Outcome(Kind.TIMED_OUT,
+        "timed out after " + seconds(options.timeout()) + " with " + alerts + expected + " alerts", alerts);
+  }
+
+  private long remaining() {
+    return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format("%.1f s", d.toMillis() / 1000.0);
+  }
+}

@@ -1,0 +1,24 @@
+package org.redisalerts.listen;
+
+/**
+ * How a listen session ended.
+ *
+ * @param kind what happened
+ * @param detail for people: the relay's reason, what timed out
+ * @param alerts how many alerts were received
+ */
+public record Outcome(Kind kind, String detail, int alerts) {
+
+  public enum Kind {
+    /** {@code --count} alerts arrived. */
+    COUNT_REACHED,
+    /** Stopped on request (Ctrl-C); the socket was closed with 1000. */
+    STOPPED,
+    /** {@code --timeout} passed before {@code --count} alerts arrived. */
+    TIMED_OUT,
+    /** The relay refused the key; {@link #detail} is its reason. */
+    REFUSED,
+    /** The connection dropped (or never opened) and reconnecting was off. */
+    DISCONNECTED
+  }
+}

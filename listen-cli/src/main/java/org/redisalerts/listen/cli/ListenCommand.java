@@ -1,0 +1,128 @@
+package org.redisalerts.listen.cli;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.redisalerts.common.AlertKeys;
+import org.redisalerts.common.Durations;
+import org.redisalerts.listen.AlertView;
+import org.redisalerts.listen.JsonLinesView;
+import org.redisalerts.listen.ListenOptions;
+import org.redisalerts.listen.ListenSession;
+import org.redisalerts.listen.Outcome;
+import org.redisalerts.listen.TerminalView;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code listen}: identifies with the relay and shows what that recipient receives. */
+@Command(
+    name = "listen",
+    mixinStandardHelpOptions = true,
+    versionProvider = ListenVersion.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Connects to a relay, identifies with a key, and shows each alert the key receives.",
+      "On a terminal alerts are shown for people, with a status line; otherwise (or with",
+      "--json) each alert is one line holding exactly the frame received, for jq and scripts.",
+      ""
+    },
+    footer = {
+      "",
+      "Exit status: 0 --count alerts arrived or stopped with Ctrl-C, 1 --timeout passed first,",
+      "2 bad command line, 3 the relay refused the key, 4 connection lost with --no-reconnect."
+    })
+public final class ListenCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:RWA_URL:-" + ListenOptions.DEFAULT_URL + "}",
+      description = "The relay. Default ${DEFAULT-VALUE}; env RWA_URL.")
+  String url;
+
+  @Option(names = "--key", paramLabel = "KEY", defaultValue = "${env:RWA_KEY}",
+      description = "The key to identify with. env RWA_KEY. Or give --pool and --id.")
+  String key;
+
+  @Option(names = "--pool", paramLabel = "POOL", defaultValue = "${env:RWA_POOL}",
+      description = "With --id: the key alert/POOL-ID. env RWA_POOL.")
+  String pool;
+
+  @Option(names = "--id", paramLabel = "ID", defaultValue = "${env:RWA_ID}",
+      description = "With --pool: the key alert/POOL-ID. env RWA_ID.")
+  String id;
+
+  @Option(names = "--json", defaultValue = "${env:RWA_JSON:-false}",
+      description = "One line per alert holding exactly the frame received, even on a terminal. env RWA_JSON=true.")
+  boolean json;
+
+  @Option(names = "--count", paramLabel = "N", defaultValue = "${env:RWA_COUNT:-0}",
+      description = "Exit 0 after N alerts (0: keep listening). env RWA_COUNT.")
+  int count;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "${env:RWA_TIMEOUT}",
+      description = "Exit 1 if --count alerts have not arrived by then (e.g. 30s). env RWA_TIMEOUT.")
+  String timeout;
+
+  @Option(names = "--no-reconnect", defaultValue = "${env:RWA_NO_RECONNECT:-false}",
+      description = "Exit 4 when the connection drops instead of reconnecting (with backoff up to 10 s). "
+          + "env RWA_NO_RECONNECT=true.")
+  boolean noReconnect;
+
+  @Override
+  public Integer call() throws Exception {
+    ListenOptions options = new ListenOptions(uri(url), target(), count, duration(), !noReconnect);
+    PrintWriter err = spec.commandLine().getErr();
+    boolean terminal = !json && System.console() != null;
+    try (AlertView view = terminal ? TerminalView.open() : new JsonLinesView(spec.commandLine().getOut(), err)) {
+      ListenSession session = new ListenSession(options, view);
+      StopSignals.onInterrupt(session::stop);
+      Outcome outcome = session.run();
+      if (outcome.kind() != Outcome.Kind.COUNT_REACHED && outcome.kind() != Outcome.Kind.STOPPED) {
+        err.println("listen: " + outcome.detail());
+        err.flush();
+      }
+      return ExitCodes.of(outcome);
+    }
+  }
+
+  private String target() {
+    boolean hasKey = key != null && !key.isBlank();
+    boolean hasPool = pool != null && !pool.isBlank();
+    boolean hasId = id != null && !id.isBlank();
+    if (hasKey && (hasPool || hasId)) {
+      throw new IllegalArgumentException("give either --key or --pool with --id, not both");
+    }
+    if (hasKey) {
+      return key;
+    }
+    if (hasPool && hasId) {
+      return AlertKeys.recipient(pool, id);
+    }
+    throw new IllegalArgumentException(
+        hasPool || hasId ? "--pool and --id go together" : "no key: give --key KEY, or --pool POOL --id ID");
+  }
+
+  private Duration duration() {
+    if (timeout == null || timeout.isBlank()) {
+      return null;
+    }
+    try {
+      return Durations.parse(timeout);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--timeout: " + e.getMessage());
+    }
+  }
+
+  private static URI uri(String text) {
+    try {
+      return new URI(text);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("not a relay URL: " + text);
+    }
+  }
+}

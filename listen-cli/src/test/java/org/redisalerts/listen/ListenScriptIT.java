@@ -1,0 +1,45 @@
+package org.redisalerts.listen;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.relay.RelayConfig;
+import org.redisalerts.relay.RelayServer;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/** The real {@code scripts/listen} launcher as a process: its stdout, byte for byte. */
+class ListenScriptIT {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  @Test
+  void scriptPrintsEachFrameAsOneLineByteForByteWhateverTheLocale() throws Exception {
+    List<String> alerts = List.of(
+        "{\"event\":\"alert\",\"message\":\"\u00e9t\u00e9 \u6f22\u5b57 \ud83d\ude80\",\"big\":123456789012345678901234567890}",
+        "{ \"event\":\"alert\" , \"message\" : \"spaced\" }");
+    try (RelayServer relay =
+        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build()).start()) {
+      new TestPublisher(redis).push("alert/pool-1", alerts);
+      ProcessBuilder builder = new ProcessBuilder(
+          Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
+          "--url", "ws://127.0.0.1:" + relay.port() + "/", "--key", "alert/pool-1", "--count", "2", "--timeout", "30s");
+      builder.environment().put("LC_ALL", "C");
+      builder.environment().put("LANG", "C");
+      Process listen = builder.start();
+      assertThat(listen.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String err = new String(listen.getErrorStream().readAllBytes(), UTF_8);
+      assertThat(listen.exitValue()).as(err).isZero();
+      byte[] stdout = listen.getInputStream().readAllBytes();
+      assertThat(stdout).isEqualTo((alerts.get(0) + "\n" + alerts.get(1) + "\n").getBytes(UTF_8));
+      await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
+    }
+  }
+}

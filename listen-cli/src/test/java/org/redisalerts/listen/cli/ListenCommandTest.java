@@ -1,0 +1,163 @@
+package org.redisalerts.listen.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.relay.RelayConfig;
+import org.redisalerts.relay.RelayServer;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+import picocli.CommandLine;
+
+/** listen, in-process, against a real relay and Redis. */
+class ListenCommandTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+  private RelayServer relay;
+  private TestPublisher publisher;
+
+  @BeforeEach
+  void start() throws Exception {
+    relay = startRelay(0);
+    publisher = new TestPublisher(redis);
+  }
+
+  @AfterEach
+  void stop() {
+    relay.close();
+  }
+
+  private RelayServer startRelay(int port) throws Exception {
+    return new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(port).build()).start();
+  }
+
+  private String url() {
+    return "ws://127.0.0.1:" + relay.port() + "/listen";
+  }
+
+  private int run(String... args) {
+    CommandLine cli = ListenMain.commandLine(new ListenCommand());
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  private CompletableFuture<Integer> runInBackground(String... args) {
+    return CompletableFuture.supplyAsync(() -> run(args));
+  }
+
+  private List<String> lines() {
+    String text = out.toString();
+    return text.isEmpty() ? List.of() : List.of(text.split("\n", -1)).subList(0, text.split("\n", -1).length - 1);
+  }
+
+  @Test
+  void jsonLinesAreTheFramesExactlyAndInOrder() {
+    List<String> alerts = List.of(
+        "{\"event\":\"alert\",\"message\":\"caf\u00e9 \ud83d\ude80\",\"n\":1}",
+        "{ \"event\" : \"alert\", \"n\" : 2.50 }",
+        alert("third", 3));
+    publisher.push("alert/pool-1", alerts);
+    assertThat(run("--url", url(), "--key", "alert/pool-1", "--json", "--count", "3")).isZero();
+    assertThat(out.toString()).isEqualTo(String.join("\n", alerts) + "\n");
+    assertThat(err.toString()).contains("identified as alert/pool-1").contains("you are now connected");
+  }
+
+  @Test
+  void countExitsZeroOnceThatManyLiveAlertsArrived() throws Exception {
+    CompletableFuture<Integer> listen = runInBackground("--url", url(), "--pool", "pool", "--id", "7", "--count", "2");
+    await().atMost(Duration.ofSeconds(10)).until(() -> relay.connections() == 1);
+    publisher.push("alert/pool-7", alert("a", 1), alert("b", 2), alert("c", 3));
+    assertThat(listen.get(10, TimeUnit.SECONDS)).isZero();
+    assertThat(lines()).containsExactly(alert("a", 1), alert("b", 2));
+    await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
+  }
+
+  @Test
+  void timeoutExits1WhenTheCountIsNotReached() {
+    publisher.push("alert/pool-1", alert("only", 1));
+    assertThat(run("--url", url(), "--key", "alert/pool-1", "--count", "2", "--timeout", "700ms")).isEqualTo(ExitCodes.TIMED_OUT);
+    assertThat(lines()).containsExactly(alert("only", 1));
+    assertThat(err.toString()).contains("timed out").contains("1 of 2 alerts");
+  }
+
+  @Test
+  void refusedKeyExits3WithTheRelaysReason() {
+    assertThat(run("--url", url(), "--key", "not-an-alert-key", "--count", "1")).isEqualTo(ExitCodes.REFUSED);
+    assertThat(err.toString()).contains("key is not allowed");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void reconnectsAfterTheRelayRestartsAndGoesOn() throws Exception {
+    CompletableFuture<Integer> listen = runInBackground("--url", url(), "--key", "alert/pool-1", "--count", "2");
+    await().atMost(Duration.ofSeconds(10)).until(() -> relay.connections() == 1);
+    publisher.push("alert/pool-1", alert("before", 1));
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines().size() == 1);
+
+    int port = relay.port();
+    relay.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> err.toString().contains("reconnecting in"));
+    relay = startRelay(port);
+    await().atMost(Duration.ofSeconds(30)).until(() -> relay.connections() == 1);
+    publisher.push("alert/pool-1", alert("after", 2));
+
+    assertThat(listen.get(10, TimeUnit.SECONDS)).isZero();
+    assertThat(lines()).containsExactly(alert("before", 1), alert("after", 2));
+    assertThat(err.toString()).contains("connection closed (1001");
+  }
+
+  @Test
+  void noReconnectExits4WhenTheConnectionDrops() throws Exception {
+    CompletableFuture<Integer> listen = runInBackground("--url", url(), "--key", "alert/pool-1", "--no-reconnect");
+    await().atMost(Duration.ofSeconds(10)).until(() -> relay.connections() == 1);
+    relay.close();
+    assertThat(listen.get(20, TimeUnit.SECONDS)).isEqualTo(ExitCodes.DISCONNECTED);
+  }
+
+  @Test
+  void noRelayWithNoReconnectExits4NamingTheUrl() {
+    assertThat(run("--url", "ws://127.0.0.1:1/", "--key", "alert/pool-1", "--no-reconnect")).isEqualTo(ExitCodes.DISCONNECTED);
+    assertThat(err.toString()).contains("cannot connect to ws://127.0.0.1:1/");
+  }
+
+  @Test
+  void commandLineMistakesExit2() {
+    List<String[]> mistakes = new ArrayList<>();
+    Collections.addAll(mistakes,
+        new String[] {"--count", "1"},
+        new String[] {"--key", "alert/a-1", "--pool", "p", "--id", "1"},
+        new String[] {"--url", "http://127.0.0.1:3001/", "--key", "alert/a-1"},
+        new String[] {"--key", "alert/a-1", "--timeout", "soon"},
+        new String[] {"--key", "alert/a-1", "--count", "-1"},
+        new String[] {"--key", "alert/a-1", "--bogus"});
+    for (String[] args : mistakes) {
+      assertThat(run(args)).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
+    }
+    assertThat(err.toString()).contains("no key").contains("not both").contains("ws://").contains("--timeout")
+        .contains("--count").contains("--bogus");
+  }
+
+  @Test
+  void helpDocumentsTheExitCodesAndEnvironment() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("RWA_URL", "RWA_KEY", "RWA_POOL", "RWA_ID", "RWA_JSON", "RWA_COUNT",
+        "RWA_TIMEOUT", "RWA_NO_RECONNECT", "3 the relay refused the key");
+  }
+}
