@@ -42,4 +42,21 @@ class ListenScriptIT {
       await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
     }
   }
+
+  @Test
+  void ctrlCClosesCleanlyAndExitsZero() throws Exception {
+    try (RelayServer relay =
+        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build()).start()) {
+      Process listen = new ProcessBuilder(
+              Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
+              "--url", "ws://127.0.0.1:" + relay.port() + "/", "--key", "alert/pool-2")
+          .start();
+      await().atMost(Duration.ofSeconds(60)).until(() -> relay.connections() == 1);
+      Process interrupt = new ProcessBuilder("kill", "-INT", Long.toString(listen.pid())).start();
+      assertThat(interrupt.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(listen.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(listen.exitValue()).as(new String(listen.getErrorStream().readAllBytes(), UTF_8)).isZero();
+      await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
+    }
+  }
 }
