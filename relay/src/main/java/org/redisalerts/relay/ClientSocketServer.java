@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.java_websocket.WebSocket;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.handshake.ClientHandshake;
@@ -36,6 +37,9 @@ final class ClientSocketServer extends WebSocketServer {
   private final ScheduledExecutorService timer;
   private final Duration identifyTimeout;
   private final CompletableFuture<Void> started = new CompletableFuture<>();
+  private final int maxConnections;
+  /** Connections opened and not yet closed, refused ones included until they close. */
+  private final AtomicInteger openConnections = new AtomicInteger();
 
   ClientSocketServer(
       RelayConfig config,
@@ -52,6 +56,7 @@ final class ClientSocketServer extends WebSocketServer {
     this.events = events;
     this.timer = timer;
     this.identifyTimeout = config.identifyTimeout();
+    this.maxConnections = config.maxConnections();
     setWebSocketFactory(new TrackingSocketFactory());
     setReuseAddr(true);
     setTcpNoDelay(true);
@@ -81,6 +86,15 @@ final class ClientSocketServer extends WebSocketServer {
   public void onOpen(WebSocket socket, ClientHandshake handshake) {
     ClientConnection connection = new ClientConnection(socket);
     socket.setAttachment(connection);
+    int open = openConnections.incrementAndGet();
+    if (open > maxConnections) {
+      log.info("client refused: {} connections are open, the limit is {} client={}", open - 1, maxConnections, connection);
+      connection.refuse(
+          codec.write(ServerReply.error("too many connections; try again later", null)),
+          CloseFrame.TRY_AGAIN_LATER,
+          "too many connections");
+      return;
+    }
     connection.identifyDeadline(
         timer.schedule(
             () -> {
@@ -140,6 +154,7 @@ final class ClientSocketServer extends WebSocketServer {
   public void onClose(WebSocket socket, int code, String reason, boolean remote) {
     ClientConnection connection = socket.getAttachment();
     if (connection != null) {
+      openConnections.decrementAndGet();
       connection.closed();
       events.closed(connection, code, reason);
     }
@@ -155,6 +170,11 @@ final class ClientSocketServer extends WebSocketServer {
     }
     ClientConnection connection = socket.getAttachment();
     log.debug("client error client={}: {}", connection, error.toString());
+  }
+
+  /** Connections open right now (identified or not). */
+  int openConnections() {
+    return openConnections.get();
   }
 
   private void refuse(ClientConnection connection, String message, String reason, String key) {

@@ -24,6 +24,7 @@ import org.redisalerts.common.RelayKeys;
  * @param claimBatchBytes the most bytes claimed in one step (one alert is always claimed)
  * @param watchBatch the most watch entries taken in one step
  * @param shutdownTimeout how long a stop may wait for alerts in flight
+ * @param maxConnections the most connections open at once; more are refused with 1013
  * @param writeTimeout how long a connection may take to take in one batch before it is
  *     closed as too slow (so it cannot hold up the other connections of its key)
  */
@@ -41,7 +42,8 @@ public record RelayConfig(
     long claimBatchBytes,
     int watchBatch,
     Duration shutdownTimeout,
-    Duration writeTimeout) {
+    Duration writeTimeout,
+    int maxConnections) {
 
   public static final int DEFAULT_PORT = 3001;
   public static final String DEFAULT_BIND = "0.0.0.0";
@@ -53,6 +55,7 @@ public record RelayConfig(
   public static final int DEFAULT_WATCH_BATCH = 1000;
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
+  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
   public RelayConfig {
     if (redis == null) {
@@ -94,6 +97,9 @@ public record RelayConfig(
     }
     requirePositive("shutdown timeout", shutdownTimeout);
     requirePositive("write timeout", writeTimeout);
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("max connections must be at least 1: " + maxConnections);
+    }
   }
 
   /** A builder that starts from the defaults, for everything but where Redis is. */
@@ -117,6 +123,7 @@ public record RelayConfig(
     private int watchBatch = DEFAULT_WATCH_BATCH;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
     private Builder(RedisEndpoint redis) {
       this.redis = redis;
@@ -187,10 +194,15 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder maxConnections(int value) {
+      this.maxConnections = value;
+      return this;
+    }
+
     public RelayConfig build() {
       return new RelayConfig(redis, bind, port, keys, allowKeys, forwardEvents, maxFrameBytes,
           identifyTimeout, pingInterval, claimBatch, claimBatchBytes, watchBatch, shutdownTimeout,
-          writeTimeout);
+          writeTimeout, maxConnections);
     }
   }
 

@@ -132,4 +132,20 @@ class SafetyTest {
     assertThat(client.nextText()).isEqualTo(TestPublisher.alert("after", 1));
     client.closeAndWait();
   }
+
+  @Test
+  void connectionsBeyondTheLimitAreRefusedWithTryAgainLater() throws Exception {
+    relay = startRelay(redis, b -> b.maxConnections(2));
+    RecordingClient first = connect(relay).identifyAndAwaitReply("alert/pool-1");
+    RecordingClient second = connect(relay);
+    RecordingClient third = connect(relay);
+    assertThat(expectRefusal(third, CloseFrame.TRY_AGAIN_LATER)).contains("too many connections");
+    second.identifyAndAwaitReply("alert/pool-2");
+    second.closeAndWait();
+    // A place is free again.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 1);
+    RecordingClient fourth = connect(relay).identifyAndAwaitReply("alert/pool-4");
+    fourth.closeAndWait();
+    first.closeAndWait();
+  }
 }

@@ -105,6 +105,11 @@ public final class RelayCommand implements Callable<Integer> {
           + "slow (1008); what it did not get stays queued. Default ${DEFAULT-VALUE}; env RWA_WRITE_TIMEOUT.")
   String writeTimeout;
 
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "${env:RWA_MAX_CONNECTIONS:-10000}",
+      description = "Most connections open at once; more are refused with 1013 (try again later). "
+          + "Default ${DEFAULT-VALUE}; env RWA_MAX_CONNECTIONS.")
+  int maxConnections;
+
   /** Counted down by SIGTERM/SIGINT; tests count it down themselves. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -146,6 +151,7 @@ public final class RelayCommand implements Callable<Integer> {
         .claimBatch(claimBatch)
         .shutdownTimeout(duration("--shutdown-timeout", shutdownTimeout))
         .writeTimeout(duration("--write-timeout", writeTimeout))
+        .maxConnections(maxConnections)
         .build();
   }
 
