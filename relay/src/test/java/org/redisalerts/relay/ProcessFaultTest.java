@@ -114,4 +114,56 @@ class ProcessFaultTest {
     publisher.push(KEY, alert("after", 2));
     assertThat(redis.client().lrange(KEY, 0, -1)).containsExactly(alert("after", 2));
   }
+
+  @Test
+  void sigtermMidStreamReturnsWhatIsInFlightAndARestartDeliversTheRest() throws Exception {
+    int total = 50_000;
+    TestPublisher publisher = new TestPublisher(redis);
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < total; i++) {
+      all.add(alert("term", i));
+    }
+    publisher.push(KEY, all);
+    List<Long> before = new ArrayList<>();
+    // Small batches keep the stream going long enough for the SIGTERM to land in the middle.
+    RelayProcess relay = RelayProcess.start("--redis", redis.url(), "--claim-batch", "5");
+    RecordingClient client = RecordingClient.connect(relay.uri()).identifyAndAwaitReply(KEY);
+    for (int i = 0; i < 2000; i++) {
+      before.add(seq(client.nextText()));
+    }
+    Process term = new ProcessBuilder("kill", "-TERM", Long.toString(relay.pid())).start();
+    term.waitFor();
+    List<Long> rest = new ArrayList<>();
+    Closed closed = null;
+    while (closed == null) {
+      Event event = client.next(RecordingClient.DEADLINE);
+      if (event instanceof Text text) {
+        rest.add(seq(text.text()));
+      } else if (event instanceof Closed c) {
+        closed = c;
+      }
+    }
+    before.addAll(rest);
+    assertThat(closed.code()).isEqualTo(CloseFrame.GOING_AWAY);
+    assertThat(relay.terminate()).as("exit status\n%s", relay.output()).isZero();
+    assertThat(redis.client().exists("watch:claim:" + KEY)).as("nothing left claimed").isFalse();
+
+    List<Long> after = new ArrayList<>();
+    try (RelayProcess again = RelayProcess.start("--redis", redis.url())) {
+      RecordingClient next = RecordingClient.connect(again.uri()).identifyAndAwaitReply(KEY);
+      BitSet seen = new BitSet(total);
+      before.forEach(s -> seen.set(s.intValue()));
+      while (seen.cardinality() < total) {
+        long s = seq(next.nextText());
+        after.add(s);
+        seen.set((int) s);
+      }
+      next.closeAndWait();
+    }
+    assertThat(before).isSorted().doesNotHaveDuplicates();
+    assertThat(after).as("the stop came mid-stream").isNotEmpty().isSorted().doesNotHaveDuplicates();
+    assertThat(after.get(0)).isEqualTo(before.get(before.size() - 1) + 1);
+    System.out.printf("SIGTERM test: %d alerts, %d received before the stop, %d after the restart (%d duplicates)%n",
+        total, before.size(), after.size(), before.size() + after.size() - total);
+  }
 }

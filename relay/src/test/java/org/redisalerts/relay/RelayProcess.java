@@ -70,6 +70,10 @@ final class RelayProcess implements AutoCloseable {
     return m.find() ? Integer.parseInt(m.group(1)) : 0;
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   URI uri() {
     return URI.create("ws://127.0.0.1:" + port + "/app");
   }

@@ -3,6 +3,8 @@ package org.redisalerts.testing;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -24,9 +26,33 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
 
   private static final int ATTEMPTS = 20;
 
+  private final Path dataDir;
   private RedisServer server;
   private int port;
   private RedisClient client;
+
+  /** A Redis that keeps nothing on disk: a restart starts empty. */
+  public TestRedis() {
+    this.dataDir = null;
+  }
+
+  private TestRedis(Path dataDir) {
+    this.dataDir = dataDir;
+  }
+
+  /**
+   * A Redis that writes every change to an append-only file before answering, so that
+   * {@link #stop} and {@link #start} lose nothing, as a production Redis with AOF.
+   */
+  public static TestRedis persistent() {
+    try {
+      Path dir = Files.createTempDirectory("test-redis-");
+      dir.toFile().deleteOnExit();
+      return new TestRedis(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
@@ -55,7 +81,7 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
     IOException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       int candidate = port != 0 ? port : ThreadLocalRandom.current().nextInt(20_000, 60_000);
-      RedisServer candidateServer = build(candidate);
+      RedisServer candidateServer = build(candidate, dataDir);
       try {
         candidateServer.start();
         server = candidateServer;
@@ -99,14 +125,16 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
     return client;
   }
 
-  private static RedisServer build(int port) {
+  private static RedisServer build(int port, Path dataDir) {
     try {
       var builder =
           RedisServer.newRedisServer()
               .bind("127.0.0.1")
               .port(port)
               .setting("save \"\"")
-              .setting("appendonly no")
+              .setting(dataDir == null ? "appendonly no" : "appendonly yes")
+              .settingIf(dataDir != null, "appendfsync always")
+              .settingIf(dataDir != null, "dir " + dataDir)
               .soutListener(line -> {})
               .serrListener(line -> {});
       String binary = System.getProperty("REDIS_SERVER", System.getenv("REDIS_SERVER"));
