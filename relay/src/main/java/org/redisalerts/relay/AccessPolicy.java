@@ -19,21 +19,24 @@ final class AccessPolicy {
     this.allowed = List.copyOf(allowed);
   }
 
+  /** Why a key was refused: the metric's reason and the message for the client. */
+  record Denial(RelayMetrics.Refusal reason, String message) {}
+
   /** @return null when {@code key} may be identified with, otherwise why not */
-  String refusal(String key) {
+  Denial refusal(String key) {
     try {
       AlertKeys.validate(key);
     } catch (IllegalArgumentException e) {
-      return e.getMessage();
+      return new Denial(RelayMetrics.Refusal.MALFORMED, e.getMessage());
     }
     if (relayKeys.isReserved(key)) {
-      return "key is reserved for the relay";
+      return new Denial(RelayMetrics.Refusal.RESERVED_KEY, "key is reserved for the relay");
     }
     for (KeyGlob glob : allowed) {
       if (glob.matches(key)) {
         return null;
       }
     }
-    return "key is not allowed";
+    return new Denial(RelayMetrics.Refusal.NOT_ALLOWED, "key is not allowed");
   }
 }

@@ -19,6 +19,7 @@ import org.redisalerts.common.ClientMessage;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.ProtocolException;
 import org.redisalerts.common.ServerReply;
+import org.redisalerts.relay.RelayMetrics.Refusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +36,11 @@ final class ClientSocketServer extends WebSocketServer {
   private final JsonCodec codec;
   private final ClientEvents events;
   private final ScheduledExecutorService timer;
+  private final RelayMetrics metrics;
   private final Duration identifyTimeout;
   private final CompletableFuture<Void> started = new CompletableFuture<>();
   private final int maxConnections;
+  private final int maxFrameBytes;
   /** Connections opened and not yet closed, refused ones included until they close. */
   private final AtomicInteger openConnections = new AtomicInteger();
 
@@ -46,7 +49,8 @@ final class ClientSocketServer extends WebSocketServer {
       AccessPolicy policy,
       JsonCodec codec,
       ClientEvents events,
-      ScheduledExecutorService timer) {
+      ScheduledExecutorService timer,
+      RelayMetrics metrics) {
     super(
         new InetSocketAddress(config.bind(), config.port()),
         2,
@@ -55,8 +59,10 @@ final class ClientSocketServer extends WebSocketServer {
     this.codec = codec;
     this.events = events;
     this.timer = timer;
+    this.metrics = metrics;
     this.identifyTimeout = config.identifyTimeout();
     this.maxConnections = config.maxConnections();
+    this.maxFrameBytes = config.maxFrameBytes();
     setWebSocketFactory(new TrackingSocketFactory());
     setReuseAddr(true);
     setTcpNoDelay(true);
@@ -89,6 +95,7 @@ final class ClientSocketServer extends WebSocketServer {
     int open = openConnections.incrementAndGet();
     if (open > maxConnections) {
       log.info("client refused: {} connections are open, the limit is {} client={}", open - 1, maxConnections, connection);
+      metrics.refused(Refusal.TOO_MANY_CONNECTIONS);
       connection.refuse(
           codec.write(ServerReply.error("too many connections; try again later", null)),
           CloseFrame.TRY_AGAIN_LATER,
@@ -99,8 +106,8 @@ final class ClientSocketServer extends WebSocketServer {
         timer.schedule(
             () -> {
               if (connection.key() == null && connection.isOpen()) {
-                refuse(connection, "no identify within " + identifyTimeout.toMillis() + " ms",
-                    "identify deadline passed", null);
+                refuse(connection, Refusal.IDENTIFY_DEADLINE,
+                    "no identify within " + identifyTimeout.toMillis() + " ms", "identify deadline passed", null);
               }
             },
             identifyTimeout.toMillis(),
@@ -114,7 +121,7 @@ final class ClientSocketServer extends WebSocketServer {
     try {
       message = codec.parseClientMessage(text);
     } catch (ProtocolException e) {
-      refuse(connection, e.getMessage(), e.getMessage(), null);
+      refuse(connection, Refusal.MALFORMED, e.getMessage(), e.getMessage(), null);
       return;
     }
     if (!message.isIdentify()) {
@@ -123,12 +130,12 @@ final class ClientSocketServer extends WebSocketServer {
     }
     String key = message.queue();
     if (key == null) {
-      refuse(connection, "identify has no \"queue\"", "identify has no queue", null);
+      refuse(connection, Refusal.MALFORMED, "identify has no \"queue\"", "identify has no queue", null);
       return;
     }
-    String refusal = policy.refusal(key);
-    if (refusal != null) {
-      refuse(connection, refusal, refusal, key);
+    AccessPolicy.Denial denial = policy.refusal(key);
+    if (denial != null) {
+      refuse(connection, denial.reason(), denial.message(), denial.message(), key);
       return;
     }
     String previous = connection.key();
@@ -144,6 +151,7 @@ final class ClientSocketServer extends WebSocketServer {
   public void onMessage(WebSocket socket, ByteBuffer bytes) {
     ClientConnection connection = socket.getAttachment();
     log.info("client refused: binary frame client={}", connection);
+    metrics.refused(Refusal.BINARY_FRAME);
     connection.refuse(
         codec.write(ServerReply.error("binary frames are not accepted", null)),
         CloseFrame.REFUSE,
@@ -155,6 +163,10 @@ final class ClientSocketServer extends WebSocketServer {
     ClientConnection connection = socket.getAttachment();
     if (connection != null) {
       openConnections.decrementAndGet();
+      if (code == CloseFrame.TOOBIG && !remote) {
+        log.info("client refused: frame over {} bytes client={}", maxFrameBytes, connection);
+        metrics.refused(Refusal.FRAME_TOO_BIG);
+      }
       connection.closed();
       events.closed(connection, code, reason);
     }
@@ -177,7 +189,8 @@ final class ClientSocketServer extends WebSocketServer {
     return openConnections.get();
   }
 
-  private void refuse(ClientConnection connection, String message, String reason, String key) {
+  private void refuse(ClientConnection connection, Refusal why, String message, String reason, String key) {
+    metrics.refused(why);
     log.info("client refused: {}{} client={}", reason, key == null ? "" : " key=" + key, connection);
     String closeReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
     connection.refuse(

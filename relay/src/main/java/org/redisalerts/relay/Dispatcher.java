@@ -17,7 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.framing.CloseFrame;
 import org.redisalerts.common.DeadLetter;
 import org.redisalerts.common.JsonCodec;
@@ -54,7 +53,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   }
 
   /** A claimed batch, split into what is forwarded and what is dead-lettered. */
-  private record Batch(List<byte[]> alerts, int[] alertPositions, int size, List<DeadRecord> dead) {
+  private record Batch(List<byte[]> alerts, int[] alertPositions, int size, List<DeadRecord> dead, long claimedAt) {
 
     /** How many entries from the head of the claim are finished when {@code written} alerts were written. */
     int done(int written) {
@@ -88,17 +87,17 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   /** Keys whose pump stopped on a Redis error; retried while Redis is reachable. */
   private final Set<String> stalled = ConcurrentHashMap.newKeySet();
 
-  private final AtomicLong delivered = new AtomicLong();
-  private final AtomicLong deadLettered = new AtomicLong();
-  private final AtomicLong returned = new AtomicLong();
+  private final RelayMetrics metrics;
 
   Dispatcher(
       ConnectionRegistry registry,
       RedisQueues queues,
       JsonCodec codec,
       RelayConfig config,
-      ScheduledExecutorService timer) {
+      ScheduledExecutorService timer,
+      RelayMetrics metrics) {
     this.timer = timer;
+    this.metrics = metrics;
     this.registry = registry;
     this.queues = queues;
     this.codec = codec;
@@ -220,7 +219,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         if (recover) {
           long back = queues.returnClaim(key);
           if (back > 0) {
-            returned.addAndGet(back);
+            metrics.returned(back);
             log.info("recovered {} claimed alerts to the head of key={}", back, key);
           }
         }
@@ -232,7 +231,8 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         finish(pump, true);
         return;
       }
-      Batch batch = inspect(key, claimed);
+      metrics.claimed(claimed.size());
+      Batch batch = inspect(key, claimed, System.nanoTime());
       if (batch.alerts().isEmpty()) {
         executor.execute(() -> settle(pump, batch, 0, 0));
         return;
@@ -265,6 +265,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         timer.schedule(
             () -> {
               if (!send.isDone()) {
+                metrics.refused(RelayMetrics.Refusal.TOO_SLOW);
                 log.info("client too slow: batch not written within {} ms, closing client={} key={}",
                     millis, target, target.key());
                 target.closeStalled(CloseFrame.POLICY_VALIDATION,
@@ -292,15 +293,18 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       int done = batch.done(written);
       List<byte[]> dead = batch.deadRecordsBefore(done);
       long back = queues.settle(key, done, dead);
-      delivered.addAndGet(written);
+      metrics.delivered(written);
+      if (written > 0) {
+        metrics.claimToWrite(System.nanoTime() - batch.claimedAt());
+      }
+      metrics.deadLettered(dead.size());
       for (DeadRecord d : batch.dead()) {
         if (d.position() < done) {
-          deadLettered.incrementAndGet();
           log.warn("dead-lettered entry key={} list={} reason: {}", key, config.keys().deadLetters(), d.reason());
         }
       }
       if (back > 0) {
-        returned.addAndGet(back);
+        metrics.returned(back);
         log.info(
             "returned {} undelivered alerts to the head of key={} (its {} connection(s) closed first)",
             back, key, connections);
@@ -314,7 +318,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
     }
   }
 
-  private Batch inspect(String key, List<byte[]> claimed) {
+  private Batch inspect(String key, List<byte[]> claimed, long claimedAt) {
     List<byte[]> alerts = new ArrayList<>(claimed.size());
     int[] positions = new int[claimed.size()];
     List<DeadRecord> dead = new ArrayList<>(0);
@@ -333,7 +337,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         dead.add(new DeadRecord(i, reason, codec.writeBytes(letter)));
       }
     }
-    return new Batch(alerts, positions, claimed.size(), dead);
+    return new Batch(alerts, positions, claimed.size(), dead, claimedAt);
   }
 
   /**
@@ -388,18 +392,6 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       }
       return true;
     }
-  }
-
-  long delivered() {
-    return delivered.get();
-  }
-
-  long deadLettered() {
-    return deadLettered.get();
-  }
-
-  long returned() {
-    return returned.get();
   }
 
   @Override

@@ -24,6 +24,7 @@ import org.redisalerts.common.RelayKeys;
  * @param claimBatchBytes the most bytes claimed in one step (one alert is always claimed)
  * @param watchBatch the most watch entries taken in one step
  * @param shutdownTimeout how long a stop may wait for alerts in flight
+ * @param adminPort port of the admin HTTP listener (/healthz, /metrics); null: none; 0: any free
  * @param maxConnections the most connections open at once; more are refused with 1013
  * @param writeTimeout how long a connection may take to take in one batch before it is
  *     closed as too slow (so it cannot hold up the other connections of its key)
@@ -43,7 +44,8 @@ public record RelayConfig(
     int watchBatch,
     Duration shutdownTimeout,
     Duration writeTimeout,
-    int maxConnections) {
+    int maxConnections,
+    Integer adminPort) {
 
   public static final int DEFAULT_PORT = 3001;
   public static final String DEFAULT_BIND = "0.0.0.0";
@@ -97,6 +99,12 @@ public record RelayConfig(
     }
     requirePositive("shutdown timeout", shutdownTimeout);
     requirePositive("write timeout", writeTimeout);
+    if (adminPort != null && (adminPort < 0 || adminPort > 65535)) {
+      throw new IllegalArgumentException("admin port out of range: " + adminPort);
+    }
+    if (adminPort != null && adminPort != 0 && adminPort == port) {
+      throw new IllegalArgumentException("admin port is the WebSocket port: " + adminPort);
+    }
     if (maxConnections < 1) {
       throw new IllegalArgumentException("max connections must be at least 1: " + maxConnections);
     }
@@ -124,6 +132,7 @@ public record RelayConfig(
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private Integer adminPort;
 
     private Builder(RedisEndpoint redis) {
       this.redis = redis;
@@ -199,10 +208,15 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder adminPort(Integer value) {
+      this.adminPort = value;
+      return this;
+    }
+
     public RelayConfig build() {
       return new RelayConfig(redis, bind, port, keys, allowKeys, forwardEvents, maxFrameBytes,
           identifyTimeout, pingInterval, claimBatch, claimBatchBytes, watchBatch, shutdownTimeout,
-          writeTimeout, maxConnections);
+          writeTimeout, maxConnections, adminPort);
     }
   }
 

@@ -21,19 +21,22 @@ public final class RelayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
 
   private final RelayConfig config;
+  private final JsonCodec codec;
   private final RedisClient redis;
   private final ScheduledExecutorService timer;
   private final Dispatcher dispatcher;
   private final ClientSocketServer sockets;
   private final WatchListWatcher watcher;
   private final ConnectionRegistry registry = new ConnectionRegistry();
+  private final RelayMetrics metrics = new RelayMetrics();
+  private AdminServer admin;
   private boolean started;
   private boolean listening;
   private boolean closed;
 
   public RelayServer(RelayConfig config) {
     this.config = config;
-    JsonCodec codec = new JsonCodec();
+    this.codec = new JsonCodec();
     this.redis = config.redis().newClient(5_000, "relay");
     ScheduledThreadPoolExecutor t =
         new ScheduledThreadPoolExecutor(
@@ -45,15 +48,17 @@ public final class RelayServer implements AutoCloseable {
             });
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
-    this.dispatcher = new Dispatcher(registry, new RedisQueues(redis, config.keys()), codec, config, timer);
+    this.dispatcher = new Dispatcher(registry, new RedisQueues(redis, config.keys()), codec, config, timer, metrics);
     this.sockets =
         new ClientSocketServer(
             config,
             new AccessPolicy(config.keys(), config.allowKeys()),
             codec,
             dispatcher,
-            timer);
-    this.watcher = new WatchListWatcher(config.redis(), config, dispatcher);
+            timer,
+            metrics);
+    this.watcher = new WatchListWatcher(config.redis(), config, dispatcher, metrics);
+    metrics.gauges(sockets::openConnections, registry::connectionCount, () -> registry.keys().size());
   }
 
   /** Binds the port and starts watching; returns when clients can connect. */
@@ -65,6 +70,10 @@ public final class RelayServer implements AutoCloseable {
     sockets.startListening(Duration.ofSeconds(10));
     listening = true;
     watcher.start();
+    if (config.adminPort() != null) {
+      admin = new AdminServer(config.bind(), config.adminPort(), this::health, metrics);
+      admin.start();
+    }
     log.info(
         "relay listening on ws://{}:{}/ watch=\"{}\" allow={} redis={}",
         config.bind(), port(), config.keys().watch(), config.allowKeys(), config.redis());
@@ -76,14 +85,30 @@ public final class RelayServer implements AutoCloseable {
     return sockets.getPort();
   }
 
+  /** The admin listener's port, or -1 when there is none. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
+  }
+
   /** Alerts written to at least one socket of their key since start. */
   public long delivered() {
-    return dispatcher.delivered();
+    return metrics.deliveredCount();
   }
 
   /** Bad entries moved to the dead-letter list since start. */
   public long deadLettered() {
-    return dispatcher.deadLettered();
+    return metrics.deadLetteredCount();
+  }
+
+  /** What /healthz reports. */
+  AdminServer.Health health() {
+    boolean watching = watcher.running();
+    boolean redisUp = watcher.redisReachable();
+    String reason = !watching ? "watcher stopped" : !redisUp ? "redis unreachable: " + watcher.lastError() : null;
+    String json = reason == null
+        ? "{\"status\":\"ok\",\"connections\":" + registry.connectionCount() + "}"
+        : "{\"status\":\"unavailable\",\"reason\":" + codec.write(reason) + "}";
+    return new AdminServer.Health(reason == null, json);
   }
 
   /** Identified connections right now. */
@@ -103,6 +128,9 @@ public final class RelayServer implements AutoCloseable {
       timer.shutdownNow();
       redis.close();
       return;
+    }
+    if (admin != null) {
+      admin.close();
     }
     log.info("relay stopping: no new work; waiting up to {} ms for alerts in flight",
         config.shutdownTimeout().toMillis());

@@ -30,11 +30,16 @@ final class WatchListWatcher implements AutoCloseable {
   private final int batch;
   private final WatchEvents events;
   private final Thread thread;
+  private final RelayMetrics metrics;
   private volatile boolean stopped;
+  /** Written by the watcher thread only; read by health checks. */
+  private volatile boolean reachable;
+  private volatile String lastError = "not connected yet";
   /** Only touched by the watcher thread. */
-  private boolean reachable;
+  private boolean everReachable;
 
-  WatchListWatcher(RedisEndpoint endpoint, RelayConfig config, WatchEvents events) {
+  WatchListWatcher(RedisEndpoint endpoint, RelayConfig config, WatchEvents events, RelayMetrics metrics) {
+    this.metrics = metrics;
     this.endpoint = endpoint;
     this.watch = config.keys().watch();
     this.claimIndex = config.keys().claimIndex();
@@ -57,6 +62,10 @@ final class WatchListWatcher implements AutoCloseable {
         if (!reachable) {
           reachable = true;
           log.info("redis reachable at {}; watching list \"{}\"", endpoint, watch);
+          if (everReachable) {
+            metrics.redisReconnected();
+          }
+          everReachable = true;
         }
         events.redisAvailable(claimed);
         backoff = FIRST_BACKOFF_MS;
@@ -65,6 +74,7 @@ final class WatchListWatcher implements AutoCloseable {
         if (stopped) {
           break;
         }
+        lastError = e.getMessage();
         if (reachable) {
           reachable = false;
           log.warn("redis unreachable at {}: {}; retrying with backoff up to {} ms",
@@ -77,6 +87,21 @@ final class WatchListWatcher implements AutoCloseable {
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
+  }
+
+  /** Whether the watcher is connected to Redis and watching. */
+  boolean redisReachable() {
+    return reachable;
+  }
+
+  /** Whether the watcher thread is alive (it only ends on close). */
+  boolean running() {
+    return thread.isAlive() && !stopped;
+  }
+
+  /** The last Redis error, for health reports. */
+  String lastError() {
+    return lastError;
   }
 
   private void watch(Jedis jedis) {

@@ -57,7 +57,6 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
     start();
-    client = endpoint().newClient(5_000, "test");
   }
 
   @Override
@@ -86,6 +85,11 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
         candidateServer.start();
         server = candidateServer;
         port = candidate;
+        // A fresh pool: connections to a stopped server are dead.
+        if (client != null) {
+          client.close();
+        }
+        client = endpoint().newClient(5_000, "test");
         return;
       } catch (IOException e) {
         last = e;
@@ -117,7 +121,7 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
     return RedisEndpoint.parse(url());
   }
 
-  /** A client shared by the test; thread-safe. */
+  /** A client shared by the test; thread-safe; replaced by each {@link #start}. */
   public RedisClient client() {
     if (client == null) {
       throw new IllegalStateException("Redis not started");

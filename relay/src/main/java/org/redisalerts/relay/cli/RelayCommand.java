@@ -110,6 +110,11 @@ public final class RelayCommand implements Callable<Integer> {
           + "Default ${DEFAULT-VALUE}; env RWA_MAX_CONNECTIONS.")
   int maxConnections;
 
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "${env:RWA_ADMIN_PORT}",
+      description = "Serve /healthz and /metrics (Prometheus) over HTTP on this port, on --bind. "
+          + "Off unless set; env RWA_ADMIN_PORT.")
+  Integer adminPort;
+
   /** Counted down by SIGTERM/SIGINT; tests count it down themselves. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -152,6 +157,7 @@ public final class RelayCommand implements Callable<Integer> {
         .shutdownTimeout(duration("--shutdown-timeout", shutdownTimeout))
         .writeTimeout(duration("--write-timeout", writeTimeout))
         .maxConnections(maxConnections)
+        .adminPort(adminPort)
         .build();
   }
 

@@ -26,12 +26,12 @@ class RelayCommandTest {
     String help = out.toString();
     for (String option : new String[] {"--redis", "--port", "--bind", "--watch", "--allow-keys",
         "--embedded-redis", "--max-frame-bytes", "--identify-timeout", "--ping-interval",
-        "--forward-events", "--claim-batch", "--shutdown-timeout", "--write-timeout", "--max-connections"}) {
+        "--forward-events", "--claim-batch", "--shutdown-timeout", "--write-timeout", "--max-connections", "--admin-port"}) {
       assertThat(help).contains(option);
     }
     for (String env : new String[] {"RWA_REDIS", "RWA_PORT", "RWA_BIND", "RWA_WATCH", "RWA_ALLOW_KEYS",
         "RWA_EMBEDDED_REDIS", "RWA_MAX_FRAME_BYTES", "RWA_IDENTIFY_TIMEOUT", "RWA_PING_INTERVAL",
-        "RWA_FORWARD_EVENTS", "RWA_CLAIM_BATCH", "RWA_SHUTDOWN_TIMEOUT", "RWA_WRITE_TIMEOUT", "RWA_MAX_CONNECTIONS"}) {
+        "RWA_FORWARD_EVENTS", "RWA_CLAIM_BATCH", "RWA_SHUTDOWN_TIMEOUT", "RWA_WRITE_TIMEOUT", "RWA_MAX_CONNECTIONS", "RWA_ADMIN_PORT"}) {
       assertThat(help).contains(env);
     }
     assertThat(help).contains("Default 3001");
