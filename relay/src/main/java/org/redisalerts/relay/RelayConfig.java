@@ -21,7 +21,8 @@ import org.redisalerts.common.RelayKeys;
  * @param identifyTimeout how long a client has to identify after connecting
  * @param pingInterval how often clients are pinged; one that misses a pong is dropped
  * @param claimBatch the most alerts claimed from one list in one step
- * @param claimBatchBytes the most bytes claimed in one step (one alert is always claimed)
+ * @param claimBatchBytes the most bytes claimed in one step (one alert is always claimed): the
+ *     most the relay holds for one connection at a time
  * @param watchBatch the most watch entries taken in one step
  * @param shutdownTimeout how long a stop may wait for alerts in flight
  * @param adminPort port of the admin HTTP listener (/healthz, /metrics); null: none; 0: any free

@@ -115,6 +115,11 @@ public final class RelayCommand implements Callable<Integer> {
           + "Off unless set; env RWA_ADMIN_PORT.")
   Integer adminPort;
 
+  @Option(names = "--max-buffer-bytes", paramLabel = "BYTES", defaultValue = "${env:RWA_MAX_BUFFER_BYTES:-1048576}",
+      description = "Most bytes of alerts the relay holds for one connection at a time (one batch; a single "
+          + "larger alert still goes alone). Default ${DEFAULT-VALUE}; env RWA_MAX_BUFFER_BYTES.")
+  long maxBufferBytes;
+
   /** Counted down by SIGTERM/SIGINT; tests count it down themselves. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -154,6 +159,7 @@ public final class RelayCommand implements Callable<Integer> {
         .identifyTimeout(duration("--identify-timeout", identifyTimeout))
         .pingInterval(duration("--ping-interval", pingInterval))
         .claimBatch(claimBatch)
+        .claimBatchBytes(maxBufferBytes)
         .shutdownTimeout(duration("--shutdown-timeout", shutdownTimeout))
         .writeTimeout(duration("--write-timeout", writeTimeout))
         .maxConnections(maxConnections)

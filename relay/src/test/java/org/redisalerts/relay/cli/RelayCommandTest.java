@@ -26,12 +26,12 @@ class RelayCommandTest {
     String help = out.toString();
     for (String option : new String[] {"--redis", "--port", "--bind", "--watch", "--allow-keys",
         "--embedded-redis", "--max-frame-bytes", "--identify-timeout", "--ping-interval",
-        "--forward-events", "--claim-batch", "--shutdown-timeout", "--write-timeout", "--max-connections", "--admin-port"}) {
+        "--forward-events", "--claim-batch", "--shutdown-timeout", "--write-timeout", "--max-connections", "--admin-port", "--max-buffer-bytes"}) {
       assertThat(help).contains(option);
     }
     for (String env : new String[] {"RWA_REDIS", "RWA_PORT", "RWA_BIND", "RWA_WATCH", "RWA_ALLOW_KEYS",
         "RWA_EMBEDDED_REDIS", "RWA_MAX_FRAME_BYTES", "RWA_IDENTIFY_TIMEOUT", "RWA_PING_INTERVAL",
-        "RWA_FORWARD_EVENTS", "RWA_CLAIM_BATCH", "RWA_SHUTDOWN_TIMEOUT", "RWA_WRITE_TIMEOUT", "RWA_MAX_CONNECTIONS", "RWA_ADMIN_PORT"}) {
+        "RWA_FORWARD_EVENTS", "RWA_CLAIM_BATCH", "RWA_SHUTDOWN_TIMEOUT", "RWA_WRITE_TIMEOUT", "RWA_MAX_CONNECTIONS", "RWA_ADMIN_PORT", "RWA_MAX_BUFFER_BYTES"}) {
       assertThat(help).contains(env);
     }
     assertThat(help).contains("Default 3001");
