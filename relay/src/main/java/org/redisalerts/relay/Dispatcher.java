@@ -153,13 +153,15 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
 
   @Override
   public void redisAvailable(Collection<String> claimedKeys) {
+    queues.dropIdleConnections();
+    // Clear first: a pump started below may fail again and must stay marked for retry.
+    stalled.clear();
     for (String key : claimedKeys) {
       request(key, true);
     }
     for (String key : registry.keys()) {
       request(key, false);
     }
-    stalled.clear();
   }
 
   @Override

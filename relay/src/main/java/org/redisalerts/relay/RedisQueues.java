@@ -81,6 +81,14 @@ final class RedisQueues {
     return settle(key, 0, List.of());
   }
 
+  /**
+   * Drops the pool's idle connections: after Redis restarted they are all dead, and each
+   * would otherwise fail one delivery step before the pool noticed.
+   */
+  void dropIdleConnections() {
+    redis.getPool().clear();
+  }
+
   /** The keys whose claim list may hold alerts. */
   Set<String> claimedKeys() {
     return redis.smembers(keys.claimIndex());

@@ -25,9 +25,11 @@ class RedisRestartTest {
   private static final int TOTAL = 6000;
   private static final int CHUNK = 100;
 
-  /** Pushes every alert, retrying a chunk while Redis is away (a retried chunk may duplicate). */
+  /**
+   * Pushes every alert, retrying a chunk while Redis is away (a retried chunk may duplicate).
+   * Each try takes the current client: a restart replaces it.
+   */
   private static void publishAll() {
-    TestPublisher publisher = new TestPublisher(redis);
     for (int start = 0; start < TOTAL; start += CHUNK) {
       List<String> chunk = new ArrayList<>();
       for (int i = start; i < start + CHUNK; i++) {
@@ -35,7 +37,7 @@ class RedisRestartTest {
       }
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
           .until(() -> {
-            publisher.push(KEY, chunk);
+            new TestPublisher(redis).push(KEY, chunk);
             return true;
           });
     }
@@ -59,9 +61,16 @@ class RedisRestartTest {
       redis.start();
 
       // nextText fails on a close: the client must stay connected throughout.
-      while (seen.cardinality() < TOTAL) {
-        seen.set(codec.readTree(client.nextText()).get("seq").asInt());
-        received++;
+      try {
+        while (seen.cardinality() < TOTAL) {
+          seen.set(codec.readTree(client.nextText()).get("seq").asInt());
+          received++;
+        }
+      } catch (AssertionError e) {
+        String state = "llen=" + redis.client().llen(KEY) + " watch=" + redis.client().llen("watch") + " claim="
+            + redis.client().llen("watch:claim:" + KEY) + " publishing done=" + publishing.isDone() + " ";
+        throw new AssertionError(state + e.getMessage() + " after " + received + " alerts (" + seen.cardinality()
+            + " distinct); relay log:\n" + relay.output(), e);
       }
       publishing.get();
       client.closeAndWait();
