@@ -111,6 +111,11 @@ public final class RelayServer implements AutoCloseable {
     return new AdminServer.Health(reason == null, json);
   }
 
+  /** Open connections right now, identified or not (refused ones until they have closed). */
+  public int openConnections() {
+    return sockets.openConnections();
+  }
+
   /** Identified connections right now. */
   public int connections() {
     return registry.connectionCount();

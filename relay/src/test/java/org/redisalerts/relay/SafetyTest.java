@@ -142,8 +142,8 @@ class SafetyTest {
     assertThat(expectRefusal(third, CloseFrame.TRY_AGAIN_LATER)).contains("too many connections");
     second.identifyAndAwaitReply("alert/pool-2");
     second.closeAndWait();
-    // A place is free again.
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 1);
+    // A place is free again once the refused and the closed connection have gone.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.openConnections() == 1);
     RecordingClient fourth = connect(relay).identifyAndAwaitReply("alert/pool-4");
     fourth.closeAndWait();
     first.closeAndWait();

@@ -36,17 +36,22 @@ public final class RecordingClient extends WebSocketClient {
   public record Failed(Exception error) implements Event {}
 
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+  private volatile boolean opened;
 
   private RecordingClient(URI uri) {
     super(uri);
     setConnectionLostTimeout(0);
   }
 
-  /** Opens a connection and waits until the handshake is done. */
+  /**
+   * Opens a connection and waits until the handshake is done. The server may already have
+   * closed it again (a refusal on open): its frames and close are in the queue.
+   */
   public static RecordingClient connect(URI uri) {
     RecordingClient client = new RecordingClient(uri);
     try {
-      if (!client.connectBlocking(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+      client.connectBlocking(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+      if (!client.opened) {
         fail("could not connect to " + uri + ": " + client.events.poll());
       }
     } catch (InterruptedException e) {
@@ -137,7 +142,9 @@ public final class RecordingClient extends WebSocketClient {
   }
 
   @Override
-  public void onOpen(ServerHandshake handshake) {}
+  public void onOpen(ServerHandshake handshake) {
+    opened = true;
+  }
 
   @Override
   public void onMessage(String message) {
