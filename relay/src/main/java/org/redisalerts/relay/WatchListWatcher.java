@@ -104,21 +104,23 @@ final class WatchListWatcher implements AutoCloseable {
     return lastError;
   }
 
+  /**
+   * Drains the watch list without blocking while it has entries (up to a batch per round
+   * trip), and blocks only when it is empty; a lone entry is dispatched as soon as BLPOP
+   * returns it, without a second round trip.
+   */
   private void watch(Jedis jedis) {
     while (!stopped) {
-      KeyValue<String, String> first = jedis.blpop(POLL_SECONDS, watch);
-      if (first != null) {
-        Set<String> keys = new LinkedHashSet<>();
-        keys.add(first.getValue());
-        if (batch > 1) {
-          List<String> more = jedis.lpop(watch, batch - 1);
-          if (more != null) {
-            keys.addAll(more);
-          }
-        }
-        events.watched(keys);
-      }
       events.redisStillAvailable();
+      List<String> entries = jedis.lpop(watch, batch);
+      if (entries == null || entries.isEmpty()) {
+        KeyValue<String, String> first = jedis.blpop(POLL_SECONDS, watch);
+        if (first == null) {
+          continue;
+        }
+        entries = List.of(first.getValue());
+      }
+      events.watched(new LinkedHashSet<>(entries));
     }
   }
 

@@ -1,0 +1,138 @@
+package org.redisalerts.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.redisalerts.common.RedisEndpoint;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+
+/**
+ * Runs one load case against a relay: connects and identifies every client, publishes
+ * (pipelined, or paced at a rate) the way publishers do, and waits for every delivery.
+ */
+public final class LoadRun {
+
+  private static final int PIPELINE = 1000;
+
+  private final LoadSpec spec;
+  private final String name;
+
+  public LoadRun(String name, LoadSpec spec) {
+    this.name = name;
+    this.spec = spec;
+  }
+
+  /** Publishes through Redis, as publishers do. */
+  public BenchResult run() throws InterruptedException {
+    return run(() -> {
+      try (Jedis redis = RedisEndpoint.parse(spec.redis()).newConnection(30_000, "bench")) {
+        return publish(redis);
+      }
+    });
+  }
+
+  /** Runs with {@code source} publishing every alert; it returns how many it published. */
+  public BenchResult run(LongSupplier source) throws InterruptedException {
+    Recorder latency = new Recorder(3);
+    int clientCount = spec.keys() * spec.clientsPerKey();
+    CountDownLatch identified = new CountDownLatch(clientCount);
+    CountDownLatch complete = new CountDownLatch(clientCount);
+    List<BenchClient> clients = new ArrayList<>(clientCount);
+    try {
+      for (int k = 0; k < spec.keys(); k++) {
+        for (int c = 0; c < spec.clientsPerKey(); c++) {
+          BenchClient client = new BenchClient(spec.relay(), spec.key(k), spec.alertsPerKey(), latency, identified,
+              complete);
+          clients.add(client);
+          client.open();
+        }
+      }
+      if (!identified.await(60, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("not every client was answered within 60 s");
+      }
+      {
+        long start = System.nanoTime();
+        long published = source.getAsLong();
+        long publishedAt = System.nanoTime();
+        complete.await(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        long last = start;
+        long delivered = 0;
+        long distinct = 0;
+        long duplicates = 0;
+        long outOfOrder = 0;
+        for (BenchClient client : clients) {
+          last = Math.max(last, client.lastReceipt());
+          delivered += client.received();
+          distinct += client.distinct();
+          duplicates += client.duplicates();
+          outOfOrder += client.outOfOrder();
+        }
+        Histogram h = latency.getIntervalHistogram();
+        double seconds = Math.max(1e-9, (last - start) / 1e9);
+        return new BenchResult(name, spec.keys(), spec.clientsPerKey(), spec.alertsPerKey(), spec.bytes(),
+            spec.rate(), published, published / Math.max(1e-9, (publishedAt - start) / 1e9),
+            spec.expectedDeliveries(), delivered, delivered / seconds,
+            ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
+            ms(h.getMaxValue()), spec.expectedDeliveries() - distinct, duplicates, outOfOrder);
+      }
+    } finally {
+      for (BenchClient client : clients) {
+        client.close();
+      }
+    }
+  }
+
+  /**
+   * Publishes every alert, round-robin over the keys. Pipelined, each key's alerts go in
+   * groups: one RPUSH of the group onto the key's list, then one RPUSH of as many watch
+   * entries, the order a publisher keeps. Paced, each alert goes as its own two commands.
+   */
+  private long publish(Jedis redis) {
+    String padding = "x".repeat(Math.max(0, spec.bytes() - 64));
+    int group = spec.rate() > 0 ? 1 : Math.max(1, Math.min(100, PIPELINE / spec.keys()));
+    long start = System.nanoTime();
+    long sent = 0;
+    long unsynced = 0;
+    Pipeline pipeline = redis.pipelined();
+    for (int first = 0; first < spec.alertsPerKey(); first += group) {
+      int last = Math.min(spec.alertsPerKey(), first + group);
+      for (int k = 0; k < spec.keys(); k++) {
+        if (spec.rate() > 0) {
+          long wait = start + (long) (sent * 1e9 / spec.rate()) - System.nanoTime();
+          if (wait > 0) {
+            pipeline.sync();
+            LockSupport.parkNanos(wait);
+          }
+        }
+        String key = spec.key(k);
+        String[] alerts = new String[last - first];
+        String[] watch = new String[last - first];
+        for (int seq = first; seq < last; seq++) {
+          alerts[seq - first] = "{\"event\":\"alert\",\"seq\":" + seq + ",\"t\":" + System.nanoTime()
+              + ",\"pad\":\"" + padding + "\"}";
+          watch[seq - first] = key;
+        }
+        pipeline.rpush(key, alerts);
+        pipeline.rpush(spec.watch(), watch);
+        sent += alerts.length;
+        unsynced += alerts.length;
+        if (unsynced >= PIPELINE) {
+          pipeline.sync();
+          unsynced = 0;
+        }
+      }
+    }
+    pipeline.sync();
+    return sent;
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+}

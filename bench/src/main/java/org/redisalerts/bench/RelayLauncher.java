@@ -1,0 +1,86 @@
+package org.redisalerts.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code --start}: the relay jar as a child process with its bundled Redis, both on
+ * loopback, so that a run needs nothing else. Waits by reading the relay's log.
+ */
+public final class RelayLauncher implements AutoCloseable {
+
+  private static final Pattern READY = Pattern.compile("relay ready on ws://[^:]+:(\\d+)/");
+
+  private final Process process;
+  private final Path log;
+  private final int port;
+  private final int redisPort;
+
+  private RelayLauncher(Process process, Path log, int port, int redisPort) {
+    this.process = process;
+    this.log = log;
+    this.port = port;
+    this.redisPort = redisPort;
+  }
+
+  public static RelayLauncher start(Path relayJar, List<String> jvmOptions, List<String> relayOptions)
+      throws IOException, InterruptedException {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      int redisPort = ThreadLocalRandom.current().nextInt(20_000, 60_000);
+      Path log = Files.createTempFile("bench-relay-", ".log");
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.addAll(jvmOptions);
+      command.addAll(List.of("-jar", relayJar.toString(), "--embedded-redis",
+          "--redis", "redis://127.0.0.1:" + redisPort, "--bind", "127.0.0.1", "--port", "0",
+          "--max-connections", "50000"));
+      command.addAll(relayOptions);
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (System.nanoTime() < deadline && process.isAlive()) {
+        Matcher m = READY.matcher(Files.readString(log, StandardCharsets.UTF_8));
+        if (m.find()) {
+          return new RelayLauncher(process, log, Integer.parseInt(m.group(1)), redisPort);
+        }
+        process.waitFor(50, TimeUnit.MILLISECONDS);
+      }
+      process.destroyForcibly();
+      // Most likely the random Redis port was taken: try another.
+    }
+    throw new IOException("the relay did not start; see the logs in " + System.getProperty("java.io.tmpdir"));
+  }
+
+  public URI relay() {
+    return URI.create("ws://127.0.0.1:" + port + "/bench");
+  }
+
+  public String redis() {
+    return "redis://127.0.0.1:" + redisPort;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+    try {
+      Files.deleteIfExists(log);
+    } catch (IOException e) {
+      // A temp file left behind; nothing more to do.
+    }
+  }
+}
