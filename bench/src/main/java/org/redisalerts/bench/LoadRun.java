@@ -95,7 +95,7 @@ public final class LoadRun {
    */
   private long publish(Jedis redis) {
     String padding = "x".repeat(Math.max(0, spec.bytes() - 64));
-    int group = spec.rate() > 0 ? 1 : Math.max(1, Math.min(100, PIPELINE / spec.keys()));
+    int group = spec.rate() > 0 ? 1 : Math.min(100, spec.alertsPerKey());
     long start = System.nanoTime();
     long sent = 0;
     long unsynced = 0;
