@@ -26,6 +26,29 @@ public final class AlertKeys {
   }
 
   /**
+   * The key a command was given: {@code key} itself, or the conventional key of {@code pool}
+   * and {@code id}. Exactly one of the two ways must be used (blank counts as absent).
+   *
+   * @throws IllegalArgumentException saying what is missing or conflicting
+   */
+  public static String resolve(String key, String pool, String id) {
+    boolean hasKey = key != null && !key.isBlank();
+    boolean hasPool = pool != null && !pool.isBlank();
+    boolean hasId = id != null && !id.isBlank();
+    if (hasKey && (hasPool || hasId)) {
+      throw new IllegalArgumentException("give either --key or --pool with --id, not both");
+    }
+    if (hasKey) {
+      return validate(key);
+    }
+    if (hasPool && hasId) {
+      return recipient(pool, id);
+    }
+    throw new IllegalArgumentException(
+        hasPool || hasId ? "--pool and --id go together" : "no key: give --key KEY, or --pool POOL --id ID");
+  }
+
+  /**
    * Checks that {@code key} can name a recipient list: not empty, not too long, and free
    * of control characters (which would corrupt log lines and watch entries).
    *

@@ -90,21 +90,9 @@ public final class ListenCommand implements Callable<Integer> {
     }
   }
 
+  /** The key from --key, or from --pool and --id. */
   private String target() {
-    boolean hasKey = key != null && !key.isBlank();
-    boolean hasPool = pool != null && !pool.isBlank();
-    boolean hasId = id != null && !id.isBlank();
-    if (hasKey && (hasPool || hasId)) {
-      throw new IllegalArgumentException("give either --key or --pool with --id, not both");
-    }
-    if (hasKey) {
-      return key;
-    }
-    if (hasPool && hasId) {
-      return AlertKeys.recipient(pool, id);
-    }
-    throw new IllegalArgumentException(
-        hasPool || hasId ? "--pool and --id go together" : "no key: give --key KEY, or --pool POOL --id ID");
+    return AlertKeys.resolve(key, pool, id);
   }
 
   private Duration duration() {

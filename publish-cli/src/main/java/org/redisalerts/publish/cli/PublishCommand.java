@@ -157,22 +157,7 @@ public final class PublishCommand implements Callable<Integer> {
 
   /** The key from --key, or from --pool and --id. */
   private String target() {
-    boolean hasKey = key != null && !key.isBlank();
-    boolean hasPool = pool != null && !pool.isBlank();
-    boolean hasId = id != null && !id.isBlank();
-    if (hasKey && (hasPool || hasId)) {
-      throw new IllegalArgumentException("give either --key or --pool with --id, not both");
-    }
-    if (hasKey) {
-      return AlertKeys.validate(key);
-    }
-    if (hasPool && hasId) {
-      return AlertKeys.recipient(pool, id);
-    }
-    if (hasPool || hasId) {
-      throw new IllegalArgumentException("--pool and --id go together");
-    }
-    throw new IllegalArgumentException("no recipient: give --key KEY, or --pool POOL --id ID");
+    return AlertKeys.resolve(key, pool, id);
   }
 
   private AlertBatch batch(JsonCodec codec) throws Exception {

@@ -143,7 +143,7 @@ class PublishCommandTest {
     assertThat(run("--key", "watch:dead", "hello")).isEqualTo(ExitCodes.USAGE);
     assertThat(run("--key", "alert/a-1", "--no-such-option", "hello")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString())
-        .contains("no recipient")
+        .contains("no key")
         .contains("not both")
         .contains("go together")
         .contains("nothing to publish")
