@@ -29,6 +29,8 @@ final class ClientConnection {
   private final long id = IDS.incrementAndGet();
   private final String remote;
   private volatile String key;
+  /** Orders alert frames against a change of key; held for one frame at a time. */
+  private final Object sendLock = new Object();
   private volatile ScheduledFuture<?> identifyDeadline;
 
   ClientConnection(WebSocket socket) {
@@ -42,8 +44,15 @@ final class ClientConnection {
     return key;
   }
 
-  void identifiedAs(String newKey) {
-    this.key = newKey;
+  /**
+   * Switches to {@code newKey} and sends the reply, as one step with respect to
+   * {@link #send}: once the reply is queued, no alert of the previous key follows it.
+   */
+  void identifiedAs(String newKey, String replyJson) {
+    synchronized (sendLock) {
+      this.key = newKey;
+      reply(replyJson);
+    }
     ScheduledFuture<?> deadline = identifyDeadline;
     if (deadline != null) {
       deadline.cancel(false);
@@ -94,12 +103,14 @@ final class ClientConnection {
   }
 
   /**
-   * Sends each entry as one text frame holding exactly its bytes.
+   * Sends each entry of {@code forKey} as one text frame holding exactly its bytes, and
+   * stops at once if the connection has identified with another key meanwhile.
    *
    * @return completes, on the selector thread, with how many of the entries (from the
-   *     first) were written to the socket: all of them, or fewer when it closed first
+   *     first) were written to the socket: all of them, or fewer when it closed or
+   *     switched keys first
    */
-  CompletableFuture<Integer> send(List<byte[]> entries) {
+  CompletableFuture<Integer> send(String forKey, List<byte[]> entries) {
     long[] ends = new long[entries.size()];
     int sent = 0;
     try {
@@ -107,8 +118,13 @@ final class ClientConnection {
         TextFrame frame = new TextFrame();
         frame.setPayload(ByteBuffer.wrap(entry));
         frame.setFin(true);
-        socket.sendFrame(frame);
-        ends[sent++] = draft().queuedBytes();
+        synchronized (sendLock) {
+          if (!forKey.equals(key)) {
+            break;
+          }
+          socket.sendFrame(frame);
+          ends[sent++] = draft().queuedBytes();
+        }
       }
     } catch (WebsocketNotConnectedException e) {
       // Closed while sending: what was queued before may still have been written.

@@ -142,8 +142,7 @@ final class ClientSocketServer extends WebSocketServer {
     if (key.equals(previous)) {
       return; // identifying again with the same key changes nothing
     }
-    connection.reply(codec.write(ServerReply.connected(key)));
-    connection.identifiedAs(key);
+    connection.identifiedAs(key, codec.write(ServerReply.connected(key)));
     events.identified(connection, previous, key);
   }
 

@@ -241,7 +241,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       }
       List<CompletableFuture<Integer>> sends = new ArrayList<>(targets.size());
       for (ClientConnection target : targets) {
-        sends.add(withWriteTimeout(target, target.send(batch.alerts())));
+        sends.add(withWriteTimeout(target, target.send(key, batch.alerts())));
       }
       CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
           .whenCompleteAsync((ignored, error) -> settle(pump, batch, mostWritten(sends), targets.size()), executor);

@@ -174,4 +174,30 @@ class DeliveryTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
     assertThat(redis.client().llen("alert/pool-1")).isZero();
   }
+
+  @Test
+  void noAlertOfTheOldKeyFollowsTheReplyToARenewedIdentify() throws Exception {
+    List<String> backlog = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      backlog.add(alert("old", i));
+    }
+    publisher.push("alert/pool-old", backlog);
+    RecordingClient client = connect(relay);
+    clients.add(client);
+    client.identifyAndAwaitReply("alert/pool-old");
+    client.nextTexts(100);
+    client.identify("alert/pool-new");
+    int oldBeforeReply = 100;
+    String frame;
+    while (!(frame = client.nextText()).contains("you are now connected")) {
+      assertThat(frame).contains("\"old\"");
+      oldBeforeReply++;
+    }
+    publisher.push("alert/pool-new", alert("new", 0));
+    assertThat(client.nextText()).as("the first frame after the reply").isEqualTo(alert("new", 0));
+    await().atMost(Duration.ofSeconds(5)).until(() -> !redis.client().exists("watch:claim:alert/pool-old"));
+    long left = redis.client().llen("alert/pool-old");
+    assertThat(oldBeforeReply + left).as("every old alert was either received or is still queued").isEqualTo(20_000);
+    assertThat(redis.client().lindex("alert/pool-old", 0)).isEqualTo(alert("old", oldBeforeReply));
+  }
 }

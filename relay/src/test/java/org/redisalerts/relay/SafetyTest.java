@@ -148,4 +148,19 @@ class SafetyTest {
     fourth.closeAndWait();
     first.closeAndWait();
   }
+
+  @Test
+  void aConnectionThatDoesNotAnswerPingsIsDropped() throws Exception {
+    relay = startRelay(redis, b -> b.pingInterval(Duration.ofSeconds(1)));
+    try (org.redisalerts.testing.StalledClient silent =
+        org.redisalerts.testing.StalledClient.identify(relay.port(), "alert/pool-silent")) {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 1);
+      RecordingClient lively = connect(relay).identifyAndAwaitReply("alert/pool-lively");
+      // The silent client never answers a ping (it reads nothing); the lively one does.
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> relay.openConnections() == 1);
+      new TestPublisher(redis).push("alert/pool-lively", TestPublisher.alert("still here", 1));
+      assertThat(lively.nextText()).isEqualTo(TestPublisher.alert("still here", 1));
+      lively.closeAndWait();
+    }
+  }
 }
