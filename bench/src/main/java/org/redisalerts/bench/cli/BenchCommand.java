@@ -27,9 +27,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Measures a relay: N keys x C clients identify, M alerts of B bytes per key are published",
-      "(pipelined, or paced with --rate), and every delivery is checked and timed. Prints a",
-      "table on standard error and one JSON line on standard output.",
+      "Measures a relay: N keys x C clients identify, M alerts of B bytes per key are "
+          + "published (pipelined, or paced with --rate), and every delivery is checked and timed. "
+          + "Prints a table on standard error and one JSON line on standard output.",
       ""
     },
     footer = {

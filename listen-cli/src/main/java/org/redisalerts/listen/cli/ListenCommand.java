@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import org.redisalerts.common.AlertKeys;
 import org.redisalerts.common.Durations;
 import org.redisalerts.listen.AlertView;
 import org.redisalerts.listen.JsonLinesView;
@@ -13,7 +12,10 @@ import org.redisalerts.listen.ListenOptions;
 import org.redisalerts.listen.ListenSession;
 import org.redisalerts.listen.Outcome;
 import org.redisalerts.listen.TerminalView;
+import org.redisalerts.cli.RecipientOptions;
+import org.redisalerts.cli.StopSignals;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,9 +28,10 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Connects to a relay, identifies with a key, and shows each alert the key receives.",
-      "On a terminal alerts are shown for people, with a status line; otherwise (or with",
-      "--json) each alert is one line holding exactly the frame received, for jq and scripts.",
+      "Connects to a relay, identifies with a key, and shows each alert the key receives. On "
+          + "a terminal alerts are shown for people, with a status line; otherwise (or with "
+          + "--json) each alert is one line holding exactly the frame received, for jq and "
+          + "scripts.",
       ""
     },
     footer = {
@@ -44,17 +47,7 @@ public final class ListenCommand implements Callable<Integer> {
       description = "The relay. Default ${DEFAULT-VALUE}; env RWA_URL.")
   String url;
 
-  @Option(names = "--key", paramLabel = "KEY", defaultValue = "${env:RWA_KEY}",
-      description = "The key to identify with. env RWA_KEY. Or give --pool and --id.")
-  String key;
-
-  @Option(names = "--pool", paramLabel = "POOL", defaultValue = "${env:RWA_POOL}",
-      description = "With --id: the key alert/POOL-ID. env RWA_POOL.")
-  String pool;
-
-  @Option(names = "--id", paramLabel = "ID", defaultValue = "${env:RWA_ID}",
-      description = "With --pool: the key alert/POOL-ID. env RWA_ID.")
-  String id;
+  @Mixin RecipientOptions recipient;
 
   @Option(names = "--json", defaultValue = "${env:RWA_JSON:-false}",
       description = "One line per alert holding exactly the frame received, even on a terminal. env RWA_JSON=true.")
@@ -75,12 +68,12 @@ public final class ListenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ListenOptions options = new ListenOptions(uri(url), target(), count, duration(), !noReconnect);
+    ListenOptions options = new ListenOptions(uri(url), recipient.key(), count, duration(), !noReconnect);
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = !json && System.console() != null;
     try (AlertView view = terminal ? TerminalView.open() : new JsonLinesView(spec.commandLine().getOut(), err)) {
       ListenSession session = new ListenSession(options, view);
-      StopSignals.onInterrupt(session::stop);
+      StopSignals.onStop(session::stop);
       Outcome outcome = session.run();
       if (outcome.kind() != Outcome.Kind.COUNT_REACHED && outcome.kind() != Outcome.Kind.STOPPED) {
         err.println("listen: " + outcome.detail());
@@ -90,10 +83,6 @@ public final class ListenCommand implements Callable<Integer> {
     }
   }
 
-  /** The key from --key, or from --pool and --id. */
-  private String target() {
-    return AlertKeys.resolve(key, pool, id);
-  }
 
   private Duration duration() {
     if (timeout == null || timeout.isBlank()) {

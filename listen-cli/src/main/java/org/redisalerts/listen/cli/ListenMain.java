@@ -6,6 +6,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import org.redisalerts.cli.CommandLines;
 import picocli.CommandLine;
 
 /** Entry point of {@code scripts/listen}; the only place that exits. */
@@ -21,20 +22,8 @@ public final class ListenMain {
     System.exit(cli.execute(args));
   }
 
-  /** The command line with its exit-code mapping: messages, not stack traces ({@code RWA_VERBOSE=true} adds them). */
+  /** The command line with its exit-code mapping (messages, not stack traces). */
   static CommandLine commandLine(ListenCommand command) {
-    CommandLine cli = new CommandLine(command);
-    cli.setExitCodeExceptionMapper(ExitCodes::of);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          PrintWriter err = commandLine.getErr();
-          err.println("listen: " + e.getMessage());
-          if (Boolean.parseBoolean(System.getenv("RWA_VERBOSE"))) {
-            e.printStackTrace(err);
-          }
-          err.flush();
-          return ExitCodes.of(e);
-        });
-    return cli;
+    return CommandLines.create("listen", command, ExitCodes::of);
   }
 }

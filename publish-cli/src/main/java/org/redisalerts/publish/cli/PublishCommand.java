@@ -16,7 +16,9 @@ import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.publish.AlertBatch;
 import org.redisalerts.publish.AlertPusher;
+import org.redisalerts.cli.RecipientOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,10 +32,10 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Pushes alerts for one recipient onto its Redis list, each with its watch entry, atomically.",
-      "Give a MESSAGE (and -p properties), or a whole JSON object with --json, or one JSON",
-      "object per line on standard input with --stdin. Everything is checked before anything",
-      "is pushed.",
+      "Pushes alerts for one recipient onto its Redis list, each with its watch entry, "
+          + "atomically. Give a MESSAGE (and -p properties), or a whole JSON object with --json, "
+          + "or one JSON object per line on standard input with --stdin. Everything is checked "
+          + "before anything is pushed.",
       ""
     },
     footer = {
@@ -61,17 +63,7 @@ public final class PublishCommand implements Callable<Integer> {
       description = "The relay's watch list. Default ${DEFAULT-VALUE}; env RWA_WATCH.")
   String watch;
 
-  @Option(names = "--key", paramLabel = "KEY", defaultValue = "${env:RWA_KEY}",
-      description = "The recipient's key (its list). env RWA_KEY. Or give --pool and --id.")
-  String key;
-
-  @Option(names = "--pool", paramLabel = "POOL", defaultValue = "${env:RWA_POOL}",
-      description = "With --id: the key alert/POOL-ID. env RWA_POOL.")
-  String pool;
-
-  @Option(names = "--id", paramLabel = "ID", defaultValue = "${env:RWA_ID}",
-      description = "With --pool: the key alert/POOL-ID. env RWA_ID.")
-  String id;
+  @Mixin RecipientOptions recipient;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "MESSAGE",
       description = "The alert's message: builds {\"event\":\"alert\",\"message\":MESSAGE,\"recordedOn\":NOW,...}.")
@@ -111,7 +103,7 @@ public final class PublishCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long started = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
-    String target = target();
+    String target = recipient.key();
     RelayKeys relayKeys = new RelayKeys(watch);
     if (relayKeys.isReserved(target)) {
       throw new IllegalArgumentException("key '" + target + "' is reserved for the relay (watch list " + watch + ")");
@@ -155,10 +147,6 @@ public final class PublishCommand implements Callable<Integer> {
     return ExitCodes.PUSHED;
   }
 
-  /** The key from --key, or from --pool and --id. */
-  private String target() {
-    return AlertKeys.resolve(key, pool, id);
-  }
 
   private AlertBatch batch(JsonCodec codec) throws Exception {
     int sources = (message != null ? 1 : 0) + (json != null ? 1 : 0) + (stdin ? 1 : 0);

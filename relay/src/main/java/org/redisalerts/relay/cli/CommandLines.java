@@ -1,6 +1,5 @@
 package org.redisalerts.relay.cli;
 
-import java.io.PrintWriter;
 import picocli.CommandLine;
 
 /**
@@ -24,21 +23,10 @@ public final class CommandLines {
   }
 
   static CommandLine relay(RelayCommand command) {
-    CommandLine cli = new CommandLine(command);
-    cli.setExitCodeExceptionMapper(
+    return org.redisalerts.cli.CommandLines.create("relay", command,
         e -> e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException
             ? USAGE
             : FAILED);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          PrintWriter err = commandLine.getErr();
-          err.println("relay: " + e.getMessage());
-          if (Boolean.parseBoolean(System.getenv("RWA_VERBOSE"))) {
-            e.printStackTrace(err);
-          }
-          err.flush();
-          return commandLine.getExitCodeExceptionMapper().getExitCode(e);
-        });
-    return cli;
   }
+
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.redisalerts.cli.StopSignals;
 import org.redisalerts.common.AlertKeys;
 import org.redisalerts.common.Durations;
 import org.redisalerts.common.KeyGlob;
@@ -28,9 +29,9 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Delivers alerts that back-end code pushes onto Redis lists to the WebSocket clients",
-      "that identify with each list's key. Alerts wait in Redis until their client is",
-      "connected and leave it only once written to the client's socket.",
+      "Delivers alerts that back-end code pushes onto Redis lists to the WebSocket clients "
+          + "that identify with each list's key. Alerts wait in Redis until their client is "
+          + "connected and leave it only once written to the client's socket.",
       ""
     },
     footer = {
