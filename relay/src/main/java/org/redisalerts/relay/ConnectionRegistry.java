@@ -41,6 +41,11 @@ final class ConnectionRegistry {
     return set == null ? List.of() : new ArrayList<>(set);
   }
 
+  /** Whether {@code key} has at least one connection. */
+  synchronized boolean hasConnections(String key) {
+    return byKey.containsKey(key);
+  }
+
   /** A snapshot of the keys that have connections. */
   synchronized List<String> keys() {
     return new ArrayList<>(byKey.keySet());

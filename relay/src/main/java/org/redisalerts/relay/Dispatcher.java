@@ -144,7 +144,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   @Override
   public void watched(Collection<String> keys) {
     for (String key : keys) {
-      if (!registry.connections(key).isEmpty()) {
+      if (registry.hasConnections(key)) {
         request(key, false);
       }
       // No connection: the alerts stay queued in their list until one identifies.
