@@ -53,7 +53,8 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   }
 
   /** A claimed batch, split into what is forwarded and what is dead-lettered. */
-  private record Batch(List<byte[]> alerts, int[] alertPositions, int size, List<DeadRecord> dead, long claimedAt) {
+  private record Batch(
+      List<byte[]> alerts, int[] alertPositions, int size, List<DeadRecord> dead, long claimedAt, long leftInList) {
 
     /** How many entries from the head of the claim are finished when {@code written} alerts were written. */
     int done(int written) {
@@ -228,13 +229,14 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         finish(pump, true);
         return;
       }
-      List<byte[]> claimed = queues.claim(key, config.claimBatch(), config.claimBatchBytes());
+      RedisQueues.Claim claim = queues.claim(key, config.claimBatch(), config.claimBatchBytes());
+      List<byte[]> claimed = claim.entries();
       if (claimed.isEmpty()) {
         finish(pump, true);
         return;
       }
       metrics.claimed(claimed.size());
-      Batch batch = inspect(key, claimed, System.nanoTime());
+      Batch batch = inspect(key, claimed, System.nanoTime(), claim.left());
       if (batch.alerts().isEmpty()) {
         executor.execute(() -> settle(pump, batch, 0, 0));
         return;
@@ -311,7 +313,13 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
             "returned {} undelivered alerts to the head of key={} (its {} connection(s) closed first)",
             back, key, connections);
       }
-      cycle(pump);
+      if (back == 0 && batch.leftInList() == 0) {
+        // The list was empty after this claim: claim again only if a watch entry or an
+        // identify arrived meanwhile (finish repeats then), saving an empty round trip.
+        finish(pump, true);
+      } else {
+        cycle(pump);
+      }
     } catch (JedisException e) {
       redisFailed(pump, e);
     } catch (RuntimeException e) {
@@ -320,7 +328,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
     }
   }
 
-  private Batch inspect(String key, List<byte[]> claimed, long claimedAt) {
+  private Batch inspect(String key, List<byte[]> claimed, long claimedAt, long leftInList) {
     List<byte[]> alerts = new ArrayList<>(claimed.size());
     int[] positions = new int[claimed.size()];
     List<DeadRecord> dead = new ArrayList<>(0);
@@ -339,7 +347,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         dead.add(new DeadRecord(i, reason, codec.writeBytes(letter)));
       }
     }
-    return new Batch(alerts, positions, claimed.size(), dead, claimedAt);
+    return new Batch(alerts, positions, claimed.size(), dead, claimedAt, leftInList);
   }
 
   /**

@@ -34,13 +34,19 @@ final class RedisQueues {
   }
 
   /**
+   * What a claim took, and how many entries it left in the list.
+   *
+   * @param entries the claimed entries, oldest first; empty when the list was empty
+   * @param left entries still in the list right after the claim
+   */
+  record Claim(List<byte[]> entries, long left) {}
+
+  /**
    * Claims the oldest entries of {@code key}: at most {@code maxCount}, and no more than
    * {@code maxBytes} unless the first entry alone is larger. Leftovers of an earlier claim
    * are put back first, so they come out again, first.
-   *
-   * @return the claimed entries, oldest first; empty when the list is empty
    */
-  List<byte[]> claim(String key, int maxCount, long maxBytes) {
+  Claim claim(String key, int maxCount, long maxBytes) {
     Object reply =
         CLAIM.run(
             redis,
@@ -49,11 +55,12 @@ final class RedisQueues {
                 Integer.toString(maxCount).getBytes(UTF_8),
                 Long.toString(maxBytes).getBytes(UTF_8),
                 key.getBytes(UTF_8)));
-    List<byte[]> entries = new ArrayList<>();
-    for (Object o : (List<?>) reply) {
+    List<?> values = (List<?>) reply;
+    List<byte[]> entries = new ArrayList<>(values.size() - 1);
+    for (Object o : values.subList(1, values.size())) {
       entries.add((byte[]) o);
     }
-    return entries;
+    return new Claim(entries, (Long) values.get(0));
   }
 
   /**
