@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -52,15 +53,19 @@ class ListenScriptIT {
   void stopSignalClosesCleanlyAndExitsZero() throws Exception {
     try (RelayServer relay =
         new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build()).start()) {
+      // Output to a file: destroy() closes the pipes of the process.
+      Path log = Files.createTempFile("listen-", ".log");
       Process listen = new ProcessBuilder(
               Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
               "--url", "ws://127.0.0.1:" + relay.port() + "/", "--key", "alert/pool-2")
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
           .start();
       await().atMost(Duration.ofSeconds(60)).until(() -> relay.connections() == 1);
-      Process interrupt = new ProcessBuilder("kill", "-TERM", Long.toString(listen.pid())).start();
-      assertThat(interrupt.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      listen.destroy(); // SIGTERM; the launcher exec'd the JVM, so it is the JVM's pid
       assertThat(listen.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(listen.exitValue()).as(new String(listen.getErrorStream().readAllBytes(), UTF_8)).isZero();
+      assertThat(listen.exitValue()).as(Files.readString(log, UTF_8)).isZero();
+      Files.deleteIfExists(log);
       await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
     }
   }

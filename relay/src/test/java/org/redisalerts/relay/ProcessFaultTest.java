@@ -131,8 +131,7 @@ class ProcessFaultTest {
     for (int i = 0; i < 2000; i++) {
       before.add(seq(client.nextText()));
     }
-    Process term = new ProcessBuilder("kill", "-TERM", Long.toString(relay.pid())).start();
-    term.waitFor();
+    relay.sigterm();
     List<Long> rest = new ArrayList<>();
     Closed closed = null;
     while (closed == null) {

@@ -84,6 +84,11 @@ final class RelayProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** Sends SIGTERM and returns at once. */
+  void sigterm() {
+    process.destroy();
+  }
+
   /** SIGTERM, then the exit status. */
   int terminate() throws InterruptedException {
     process.destroy();
