@@ -11,7 +11,7 @@ public interface AlertView extends AutoCloseable {
   /** An alert arrived: {@code frame} is the text frame exactly as received. */
   void alert(String frame, Instant receivedAt);
 
-  /** The connection state changed (connecting, reconnecting in N s, refused, ...). */
+  /** The connection state changed (connecting, reconnecting in Ns, refused, ...). */
   void status(String text);
 
   @Override

@@ -7,6 +7,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.java_websocket.framing.CloseFrame;
 import org.redisalerts.common.ClientMessage;
+import org.redisalerts.common.Durations;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.ProtocolException;
 import org.redisalerts.common.ServerReply;
@@ -63,7 +64,7 @@ public final class ListenSession {
       if (!options.reconnect()) {
         return new Outcome(Kind.DISCONNECTED, attempt.lostBecause, alerts);
       }
-      view.status(attempt.lostBecause + "; reconnecting in " + seconds(backoff));
+      view.status(attempt.lostBecause + "; reconnecting in " + Durations.format(backoff));
       Event event = events.poll(Math.min(backoff.toNanos(), remaining()), TimeUnit.NANOSECONDS);
       if (event instanceof Stop) {
         return new Outcome(Kind.STOPPED, "stopped while reconnecting", alerts);
@@ -177,14 +178,10 @@ public final class ListenSession {
   private Outcome timedOut() {
     String expected = options.count() > 0 ? " of " + options.count() : "";
     return new Outcome(Kind.TIMED_OUT,
-        "timed out after " + seconds(options.timeout()) + " with " + alerts + expected + " alerts", alerts);
+        "timed out after " + Durations.format(options.timeout()) + " with " + alerts + expected + " alerts", alerts);
   }
 
   private long remaining() {
     return deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
-  }
-
-  private static String seconds(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format("%.1f s", d.toMillis() / 1000.0);
   }
 }

@@ -78,10 +78,6 @@ final class ClientConnection {
     socket.close(code, reason);
   }
 
-  void close(int code, String reason) {
-    socket.close(code, reason);
-  }
-
   /**
    * Closes a client that stopped reading: a close frame first, and if that cannot get
    * through its full buffer within {@code grace}, the TCP connection itself.

@@ -51,6 +51,10 @@ final class ConnectionRegistry {
     return new ArrayList<>(byKey.keySet());
   }
 
+  synchronized int keyCount() {
+    return byKey.size();
+  }
+
   synchronized int connectionCount() {
     int n = 0;
     for (Set<ClientConnection> set : byKey.values()) {

@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.redisalerts.common.RelayKeys;
 import redis.clients.jedis.RedisClient;
 
@@ -94,11 +93,6 @@ final class RedisQueues {
    */
   void dropIdleConnections() {
     redis.getPool().clear();
-  }
-
-  /** The keys whose claim list may hold alerts. */
-  Set<String> claimedKeys() {
-    return redis.smembers(keys.claimIndex());
   }
 
   private byte[] claimListOf(String key) {

@@ -58,7 +58,7 @@ public final class RelayServer implements AutoCloseable {
             timer,
             metrics);
     this.watcher = new WatchListWatcher(config.redis(), config, dispatcher, metrics);
-    metrics.gauges(sockets::openConnections, registry::connectionCount, () -> registry.keys().size());
+    metrics.gauges(sockets::openConnections, registry::connectionCount, registry::keyCount);
   }
 
   /** Binds the port and starts watching; returns when clients can connect. */

@@ -62,10 +62,6 @@ final class WrittenBytesChannel implements ByteChannel {
     complete(ready);
   }
 
-  long writtenBytes() {
-    return written.get();
-  }
-
   @Override
   public int write(ByteBuffer src) throws IOException {
     int n = socket.write(src);
