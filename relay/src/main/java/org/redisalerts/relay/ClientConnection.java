@@ -1,9 +1,6 @@
 package org.redisalerts.relay;
 
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -13,7 +10,6 @@ import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.enums.ReadyState;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
-import org.java_websocket.framing.TextFrame;
 
 /**
  * One client's WebSocket, the key it identified with, and a send that reports how much of
@@ -29,7 +25,7 @@ final class ClientConnection {
   private final long id = IDS.incrementAndGet();
   private final String remote;
   private volatile String key;
-  /** Orders alert frames against a change of key; held for one frame at a time. */
+  /** Orders alert batches against a change of key; held while one batch is queued. */
   private final Object sendLock = new Object();
   private volatile ScheduledFuture<?> identifyDeadline;
 
@@ -99,45 +95,29 @@ final class ClientConnection {
   }
 
   /**
-   * Sends each entry of {@code forKey} as one text frame holding exactly its bytes, and
-   * stops at once if the connection has identified with another key meanwhile.
+   * Queues a batch of alerts of {@code forKey}, unless the connection has identified with
+   * another key meanwhile.
    *
-   * @return completes, on the selector thread, with how many of the entries (from the
-   *     first) were written to the socket: all of them, or fewer when it closed or
-   *     switched keys first
+   * @return completes, on the selector thread, with how many of the alerts (from the first)
+   *     were written to the socket: all of them, or fewer when it closed first, or none
+   *     when it had switched keys
    */
-  CompletableFuture<Integer> send(String forKey, List<byte[]> entries) {
-    long[] ends = new long[entries.size()];
-    int sent = 0;
-    try {
-      for (byte[] entry : entries) {
-        TextFrame frame = new TextFrame();
-        frame.setPayload(ByteBuffer.wrap(entry));
-        frame.setFin(true);
-        synchronized (sendLock) {
-          if (!forKey.equals(key)) {
-            break;
-          }
-          socket.sendFrame(frame);
-          ends[sent++] = draft().queuedBytes();
-        }
+  CompletableFuture<Integer> send(String forKey, AlertFrames frames) {
+    long end;
+    synchronized (sendLock) {
+      if (!forKey.equals(key)) {
+        return CompletableFuture.completedFuture(0);
       }
-    } catch (WebsocketNotConnectedException e) {
-      // Closed while sending: what was queued before may still have been written.
+      try {
+        socket.sendFrame(frames.frames());
+      } catch (WebsocketNotConnectedException e) {
+        return CompletableFuture.completedFuture(0);
+      }
+      // At least the batch's true end: a ping or pong queued meanwhile only moves it later.
+      end = draft().queuedBytes();
     }
-    if (sent == 0) {
-      return CompletableFuture.completedFuture(0);
-    }
-    int count = sent;
-    return channel()
-        .whenWritten(ends[count - 1])
-        .thenApply(written -> writtenPrefix(ends, count, written));
-  }
-
-  /** How many of the first {@code count} frames end at or before {@code written}. */
-  private static int writtenPrefix(long[] ends, int count, long written) {
-    int i = Arrays.binarySearch(ends, 0, count, written);
-    return i >= 0 ? i + 1 : -i - 1;
+    long start = end - frames.length();
+    return channel().whenWritten(end).thenApply(written -> frames.framesWithin(written - start));
   }
 
   /** Called once when the connection has closed; completes pending sends. */

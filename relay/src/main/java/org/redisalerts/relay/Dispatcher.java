@@ -54,11 +54,11 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
 
   /** A claimed batch, split into what is forwarded and what is dead-lettered. */
   private record Batch(
-      List<byte[]> alerts, int[] alertPositions, int size, List<DeadRecord> dead, long claimedAt, long leftInList) {
+      AlertFrames alerts, int[] alertPositions, int size, List<DeadRecord> dead, long claimedAt, long leftInList) {
 
     /** How many entries from the head of the claim are finished when {@code written} alerts were written. */
     int done(int written) {
-      return written >= alerts.size() ? size : alertPositions[written];
+      return written >= alerts.count() ? size : alertPositions[written];
     }
 
     List<byte[]> deadRecordsBefore(int done) {
@@ -237,7 +237,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       }
       metrics.claimed(claimed.size());
       Batch batch = inspect(key, claimed, System.nanoTime(), claim.left());
-      if (batch.alerts().isEmpty()) {
+      if (batch.alerts().count() == 0) {
         executor.execute(() -> settle(pump, batch, 0, 0));
         return;
       }
@@ -347,7 +347,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         dead.add(new DeadRecord(i, reason, codec.writeBytes(letter)));
       }
     }
-    return new Batch(alerts, positions, claimed.size(), dead, claimedAt, leftInList);
+    return new Batch(AlertFrames.encode(alerts), positions, claimed.size(), dead, claimedAt, leftInList);
   }
 
   /**

@@ -14,6 +14,7 @@ import org.java_websocket.handshake.Handshakedata;
  * byte the library sends (handshake, data, ping, pong, close) is encoded here first, so
  * together with {@link WrittenBytesChannel} the relay can tell when a frame it sent has
  * reached the socket: its end offset is at most this count read right after sending it.
+ * A batch of alerts the relay encoded itself ({@link AlertFrames}) is queued as it is.
  *
  * <p>One instance per connection (the library copies the draft on each handshake).
  */
@@ -33,7 +34,8 @@ final class QueuedBytesDraft extends Draft_6455 {
 
   @Override
   public ByteBuffer createBinaryFrame(Framedata framedata) {
-    ByteBuffer frame = super.createBinaryFrame(framedata);
+    ByteBuffer frame =
+        framedata instanceof AlertFrames.Encoded encoded ? encoded.bytes() : super.createBinaryFrame(framedata);
     queued.addAndGet(frame.remaining());
     return frame;
   }
