@@ -14,10 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.java_websocket.framing.CloseFrame;
 import org.redisalerts.common.DeadLetter;
 import org.redisalerts.common.JsonCodec;
 import org.slf4j.Logger;
@@ -38,8 +36,6 @@ import redis.clients.jedis.exceptions.JedisException;
 final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-  /** How long a close frame may take to get through to a stalled client before the TCP close. */
-  private static final long STALLED_CLOSE_GRACE_MS = 2_000;
 
   /** A key's delivery loop. Fields guarded by {@link #pumps}. */
   private static final class Pump {
@@ -79,7 +75,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   private final JsonCodec codec;
   private final RelayConfig config;
   private final ExecutorService executor;
-  private final ScheduledExecutorService timer;
+  private final WriteDeadlines deadlines;
 
   /** Keys with a pump running or about to. Guarded by itself, as are {@link #stopping}. */
   private final Map<String, Pump> pumps = new HashMap<>();
@@ -97,7 +93,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       RelayConfig config,
       ScheduledExecutorService timer,
       RelayMetrics metrics) {
-    this.timer = timer;
+    this.deadlines = new WriteDeadlines(config.writeTimeout(), timer, metrics);
     this.metrics = metrics;
     this.registry = registry;
     this.queues = queues;
@@ -243,7 +239,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       }
       List<CompletableFuture<Integer>> sends = new ArrayList<>(targets.size());
       for (ClientConnection target : targets) {
-        sends.add(withWriteTimeout(target, target.send(key, batch.alerts())));
+        sends.add(deadlines.watch(target, target.send(key, batch.alerts())));
       }
       CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
           .whenCompleteAsync((ignored, error) -> settle(pump, batch, mostWritten(sends), targets.size()), executor);
@@ -253,33 +249,6 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       log.error("unexpected failure delivering key={}", key, e);
       finish(pump, false);
     }
-  }
-
-  /**
-   * Closes {@code target} if it has not taken in the whole batch within the write timeout,
-   * so that a client that stopped reading holds up its key (and its key's other
-   * connections) for a bounded time. Closing completes the send with what was written.
-   */
-  private CompletableFuture<Integer> withWriteTimeout(ClientConnection target, CompletableFuture<Integer> send) {
-    if (send.isDone()) {
-      return send;
-    }
-    long millis = config.writeTimeout().toMillis();
-    ScheduledFuture<?> deadline =
-        timer.schedule(
-            () -> {
-              if (!send.isDone()) {
-                metrics.refused(RelayMetrics.Refusal.TOO_SLOW);
-                log.info("client too slow: batch not written within {} ms, closing client={} key={}",
-                    millis, target, target.key());
-                target.closeStalled(CloseFrame.POLICY_VALIDATION,
-                    "too slow: alerts not read within " + millis + " ms", timer, STALLED_CLOSE_GRACE_MS);
-              }
-            },
-            millis,
-            TimeUnit.MILLISECONDS);
-    send.whenComplete((written, error) -> deadline.cancel(false));
-    return send;
   }
 
   private static int mostWritten(List<CompletableFuture<Integer>> sends) {
@@ -407,6 +376,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   @Override
   public void close() {
     stopTakingWork();
+    deadlines.close();
     executor.shutdown();
     try {
       if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -7,9 +7,10 @@ import java.util.concurrent.TimeUnit;
 import org.redisalerts.common.RedisEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.util.KeyValue;
 
 /**
  * Takes entries off the watch list in batches and tells the dispatcher which keys have new
@@ -105,22 +106,31 @@ final class WatchListWatcher implements AutoCloseable {
   }
 
   /**
-   * Drains the watch list without blocking while it has entries (up to a batch per round
-   * trip), and blocks only when it is empty; a lone entry is dispatched as soon as BLPOP
-   * returns it, without a second round trip.
+   * Sends a blocking pop and, behind it on the same connection, a pop of up to a batch.
+   * Redis runs the second only once the first has an entry, so both replies come back
+   * together: a lone entry costs one round trip and one wake-up, and a backlog is drained
+   * a batch (plus one) per round trip.
    */
   private void watch(Jedis jedis) {
+    Connection connection = jedis.getConnection();
+    String poll = String.valueOf(POLL_SECONDS);
+    String count = String.valueOf(batch);
     while (!stopped) {
       events.redisStillAvailable();
-      List<String> entries = jedis.lpop(watch, batch);
-      if (entries == null || entries.isEmpty()) {
-        KeyValue<String, String> first = jedis.blpop(POLL_SECONDS, watch);
-        if (first == null) {
-          continue;
-        }
-        entries = List.of(first.getValue());
+      connection.sendCommand(Protocol.Command.BLPOP, watch, poll);
+      connection.sendCommand(Protocol.Command.LPOP, watch, count);
+      List<String> first = connection.getMultiBulkReply();
+      List<String> rest = connection.getMultiBulkReply();
+      Set<String> keys = new LinkedHashSet<>();
+      if (first != null) {
+        keys.add(first.get(1)); // [list, entry]; null when the poll timed out
       }
-      events.watched(new LinkedHashSet<>(entries));
+      if (rest != null) {
+        keys.addAll(rest);
+      }
+      if (!keys.isEmpty()) {
+        events.watched(keys);
+      }
     }
   }
 
