@@ -26,9 +26,16 @@ import redis.clients.jedis.exceptions.JedisException;
 /**
  * Joins the Redis side and the WebSocket side. For each key with connections it runs a
  * pump: claim a batch, write it to every connection of the key, wait until the bytes are on
- * the sockets, settle the claim, repeat until the list is empty. One batch per key is in
- * flight at a time, so order per key holds; keys run independently, so a slow key stalls
- * only itself.
+ * the sockets, then settle the batch and claim the next in one step, until the list is
+ * empty. One batch per key is in flight at a time, so order per key holds; keys run
+ * independently, so a slow key stalls only itself.
+ *
+ * <p>A written batch is settled together with the key's next claim. When the list is empty
+ * the pump parks with it and settles it with the claim its next watch entry or identify
+ * starts, or alone after the settle delay (5 ms by default): a steady trickle of alerts then costs
+ * one Redis step per batch instead of two. Until settled, written alerts stay in the claim
+ * list, so a relay killed in that window delivers them again after a restart (a duplicate,
+ * never a loss).
  *
  * <p>Pumps run on the dispatcher's own threads ({@code relay-dispatch-N}), which are the
  * only ones that make Redis calls for delivery; WebSocket threads only enqueue work here.
@@ -40,8 +47,14 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   /** A key's delivery loop. Fields guarded by {@link #pumps}. */
   private static final class Pump {
     final String key;
+    /** Work arrived while a step was in flight: claim again. */
     boolean again;
     boolean recover;
+    /** No step in flight: waiting with {@link #unsettled} for a request or the settle delay. */
+    boolean parked;
+    long parkedAt;
+    /** A written batch not yet settled in Redis; the next step settles it. */
+    Settlement unsettled;
 
     Pump(String key) {
       this.key = key;
@@ -57,30 +70,56 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       return written >= alerts.count() ? size : alertPositions[written];
     }
 
-    List<byte[]> deadRecordsBefore(int done) {
-      List<byte[]> records = new ArrayList<>(dead.size());
+    List<DeadRecord> deadBefore(int done) {
+      List<DeadRecord> before = new ArrayList<>(dead.size());
       for (DeadRecord d : dead) {
         if (d.position() < done) {
-          records.add(d.record());
+          before.add(d);
         }
       }
-      return records;
+      return before;
     }
   }
 
   private record DeadRecord(int position, String reason, byte[] record) {}
+
+  /**
+   * What became of a batch, to be recorded in Redis by the key's next step.
+   *
+   * @param done entries from the head of the claim that are finished (written or dead)
+   * @param written alerts written to at least one connection
+   * @param dead dead letters among the finished entries
+   * @param connections how many connections the batch went to
+   */
+  private record Settlement(int done, int written, List<DeadRecord> dead, int connections) {
+
+    static final Settlement NONE = new Settlement(0, 0, List.of(), 0);
+
+    List<byte[]> deadRecords() {
+      List<byte[]> records = new ArrayList<>(dead.size());
+      for (DeadRecord d : dead) {
+        records.add(d.record());
+      }
+      return records;
+    }
+  }
 
   private final ConnectionRegistry registry;
   private final RedisQueues queues;
   private final JsonCodec codec;
   private final RelayConfig config;
   private final ExecutorService executor;
+  private final ScheduledExecutorService timer;
   private final WriteDeadlines deadlines;
 
-  /** Keys with a pump running or about to. Guarded by itself, as are {@link #stopping}. */
+  /**
+   * Keys with a pump running, about to, or parked. Guarded by itself, as are
+   * {@link #stopping} and {@link #settleScheduled}.
+   */
   private final Map<String, Pump> pumps = new HashMap<>();
 
   private boolean stopping;
+  private boolean settleScheduled;
   /** Keys whose pump stopped on a Redis error; retried while Redis is reachable. */
   private final Set<String> stalled = ConcurrentHashMap.newKeySet();
 
@@ -93,6 +132,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       RelayConfig config,
       ScheduledExecutorService timer,
       RelayMetrics metrics) {
+    this.timer = timer;
     this.deadlines = new WriteDeadlines(config.writeTimeout(), timer, metrics);
     this.metrics = metrics;
     this.registry = registry;
@@ -188,6 +228,10 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         pump.recover = recover;
         pumps.put(key, pump);
         start = pump;
+      } else if (pump.parked) {
+        pump.parked = false;
+        pump.recover |= recover;
+        start = pump;
       } else {
         pump.again = true;
         pump.recover |= recover;
@@ -195,37 +239,41 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
     }
     if (start != null) {
       Pump p = start;
-      executor.execute(() -> cycle(p));
+      executor.execute(() -> step(p));
     }
   }
 
-  /** One step: claim a batch and send it, or finish when there is nothing to do. */
-  private void cycle(Pump pump) {
+  /**
+   * One step: settle what the last step wrote and claim the next batch, and send it; or,
+   * with no connection left (or when stopping), only settle and end.
+   */
+  private void step(Pump pump) {
     boolean recover;
+    boolean stop;
+    Settlement last;
     synchronized (pumps) {
-      if (stopping) {
-        finish(pump, false);
-        return;
-      }
+      stop = stopping;
       recover = pump.recover;
       pump.recover = false;
       pump.again = false;
+      last = pump.unsettled;
+      pump.unsettled = null;
     }
     String key = pump.key;
+    Settlement settling = last == null ? Settlement.NONE : last;
     try {
-      List<ClientConnection> targets = registry.connections(key);
+      List<ClientConnection> targets = stop ? List.of() : registry.connections(key);
       if (targets.isEmpty()) {
-        if (recover) {
-          long back = queues.returnClaim(key);
-          if (back > 0) {
-            metrics.returned(back);
-            log.info("recovered {} claimed alerts to the head of key={}", back, key);
-          }
+        if (last != null || recover) {
+          settled(key, last, queues.settle(key, settling.done(), settling.deadRecords()));
         }
-        finish(pump, true);
+        finish(pump, !stop);
         return;
       }
-      RedisQueues.Claim claim = queues.claim(key, config.claimBatch(), config.claimBatchBytes());
+      RedisQueues.Claim claim =
+          queues.settleAndClaim(key, settling.done(), settling.deadRecords(), config.claimBatch(),
+              config.claimBatchBytes());
+      settled(key, last, claim.back());
       List<byte[]> claimed = claim.entries();
       if (claimed.isEmpty()) {
         finish(pump, true);
@@ -234,7 +282,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       metrics.claimed(claimed.size());
       Batch batch = inspect(key, claimed, System.nanoTime(), claim.left());
       if (batch.alerts().count() == 0) {
-        executor.execute(() -> settle(pump, batch, 0, 0));
+        written(pump, batch, 0, 0);
         return;
       }
       List<CompletableFuture<Integer>> sends = new ArrayList<>(targets.size());
@@ -242,7 +290,7 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         sends.add(deadlines.watch(target, target.send(key, batch.alerts())));
       }
       CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
-          .whenCompleteAsync((ignored, error) -> settle(pump, batch, mostWritten(sends), targets.size()), executor);
+          .whenComplete((ignored, error) -> written(pump, batch, mostWritten(sends), targets.size()));
     } catch (JedisException e) {
       redisFailed(pump, e);
     } catch (RuntimeException e) {
@@ -259,41 +307,83 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
     return most;
   }
 
-  /** Finishes a batch in Redis and goes on with the next one. */
-  private void settle(Pump pump, Batch batch, int written, int connections) {
-    String key = pump.key;
-    try {
-      int done = batch.done(written);
-      List<byte[]> dead = batch.deadRecordsBefore(done);
-      long back = queues.settle(key, done, dead);
-      metrics.delivered(written);
-      if (written > 0) {
-        metrics.claimToWrite(System.nanoTime() - batch.claimedAt());
+  /**
+   * Called once a batch's sends are over (on the selector thread, or the sender's): keeps
+   * what became of it for the next step, and runs that step now if there is more to do,
+   * otherwise parks the pump. Makes no Redis call.
+   */
+  private void written(Pump pump, Batch batch, int written, int connections) {
+    int done = batch.done(written);
+    if (written > 0) {
+      metrics.claimToWrite(System.nanoTime() - batch.claimedAt());
+    }
+    Settlement settlement = new Settlement(done, written, batch.deadBefore(done), connections);
+    boolean next;
+    synchronized (pumps) {
+      pump.unsettled = settlement;
+      next = pump.again || stopping || done < batch.size() || batch.leftInList() > 0;
+      if (!next) {
+        pump.parked = true;
+        pump.parkedAt = System.nanoTime();
+        scheduleSettle();
       }
-      metrics.deadLettered(dead.size());
-      for (DeadRecord d : batch.dead()) {
-        if (d.position() < done) {
-          log.warn("dead-lettered entry key={} list={} reason: {}", key, config.keys().deadLetters(), d.reason());
-        }
+    }
+    if (next) {
+      executor.execute(() -> step(pump));
+    }
+  }
+
+  /** Records in logs and metrics what a step settled. */
+  private void settled(String key, Settlement settlement, long back) {
+    if (settlement != null) {
+      metrics.delivered(settlement.written());
+      metrics.deadLettered(settlement.dead().size());
+      for (DeadRecord d : settlement.dead()) {
+        log.warn("dead-lettered entry key={} list={} reason: {}", key, config.keys().deadLetters(), d.reason());
       }
-      if (back > 0) {
-        metrics.returned(back);
+    }
+    if (back > 0) {
+      metrics.returned(back);
+      if (settlement == null) {
+        log.info("recovered {} claimed alerts to the head of key={}", back, key);
+      } else {
         log.info(
             "returned {} undelivered alerts to the head of key={} (its {} connection(s) closed first)",
-            back, key, connections);
+            back, key, settlement.connections());
       }
-      if (back == 0 && batch.leftInList() == 0) {
-        // The list was empty after this claim: claim again only if a watch entry or an
-        // identify arrived meanwhile (finish repeats then), saving an empty round trip.
-        finish(pump, true);
-      } else {
-        cycle(pump);
+    }
+  }
+
+  /** Settles, alone, what pumps parked at least the settle delay ago hold. Guarded by {@link #pumps}. */
+  private void scheduleSettle() {
+    if (!settleScheduled && !stopping) {
+      settleScheduled = true;
+      timer.schedule(this::settleParked, config.settleDelay().toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void settleParked() {
+    List<Pump> due = new ArrayList<>();
+    synchronized (pumps) {
+      settleScheduled = false;
+      long now = System.nanoTime();
+      boolean waiting = false;
+      for (Pump pump : pumps.values()) {
+        if (pump.parked) {
+          if (now - pump.parkedAt >= config.settleDelay().toNanos()) {
+            pump.parked = false;
+            due.add(pump);
+          } else {
+            waiting = true;
+          }
+        }
       }
-    } catch (JedisException e) {
-      redisFailed(pump, e);
-    } catch (RuntimeException e) {
-      log.error("unexpected failure settling key={}", key, e);
-      finish(pump, false);
+      if (waiting) {
+        scheduleSettle();
+      }
+    }
+    for (Pump pump : due) {
+      executor.execute(() -> step(pump));
     }
   }
 
@@ -345,16 +435,26 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       }
     }
     if (repeat) {
-      executor.execute(() -> cycle(pump));
+      executor.execute(() -> step(pump));
     }
   }
 
   // ---- lifecycle ----
 
-  /** Takes no new work; batches in flight still finish. */
+  /** Takes no new work; batches in flight still finish, and parked ones are settled now. */
   void stopTakingWork() {
+    List<Pump> parked = new ArrayList<>();
     synchronized (pumps) {
       stopping = true;
+      for (Pump pump : pumps.values()) {
+        if (pump.parked) {
+          pump.parked = false;
+          parked.add(pump);
+        }
+      }
+    }
+    for (Pump pump : parked) {
+      executor.execute(() -> step(pump));
     }
   }
 

@@ -8,17 +8,16 @@ import org.redisalerts.common.RelayKeys;
 import redis.clients.jedis.RedisClient;
 
 /**
- * The Redis side of delivery: claims alerts out of a recipient list into that key's claim
- * list, and settles claims (drops what was delivered, puts the rest back at the head of the
- * list, records dead letters). Each step is one atomic script, so a relay killed at any
- * moment leaves every alert either in its list or in its claim list.
+ * The Redis side of delivery: one atomic script per step finishes a key's previous claim
+ * (drops what was written or dead-lettered, records dead letters, puts the rest back at the
+ * head of the list) and claims the next batch into the key's claim list. A relay killed at
+ * any moment leaves every alert either in its list or in its claim list.
  *
  * <p>Thread-safe: the client is pooled. Callers serialise the calls for one key.
  */
 final class RedisQueues {
 
-  private static final LuaScript CLAIM = LuaScript.load("claim.lua");
-  private static final LuaScript SETTLE = LuaScript.load("settle.lua");
+  private static final LuaScript SETTLE_AND_CLAIM = LuaScript.load("settle-and-claim.lua");
 
   private final RedisClient redis;
   private final RelayKeys keys;
@@ -33,58 +32,47 @@ final class RedisQueues {
   }
 
   /**
-   * What a claim took, and how many entries it left in the list.
+   * What a step took, and what it did with the previous claim.
    *
    * @param entries the claimed entries, oldest first; empty when the list was empty
    * @param left entries still in the list right after the claim
+   * @param back entries of the previous claim that were not done and went back to the head
+   *     of the list (they are the first claimed again)
    */
-  record Claim(List<byte[]> entries, long left) {}
+  record Claim(List<byte[]> entries, long left, long back) {}
 
   /**
-   * Claims the oldest entries of {@code key}: at most {@code maxCount}, and no more than
-   * {@code maxBytes} unless the first entry alone is larger. Leftovers of an earlier claim
-   * are put back first, so they come out again, first.
+   * Finishes the previous claim of {@code key} (the first {@code done} entries are gone for
+   * good, {@code deadLetterRecords} are appended to the dead-letter list, the rest goes back
+   * to the head of the list in order), then claims its oldest entries: at most
+   * {@code maxCount}, and no more than {@code maxBytes} unless the first entry alone is
+   * larger.
    */
-  Claim claim(String key, int maxCount, long maxBytes) {
-    Object reply =
-        CLAIM.run(
-            redis,
-            List.of(key.getBytes(UTF_8), claimListOf(key), claimIndex),
-            List.of(
-                Integer.toString(maxCount).getBytes(UTF_8),
-                Long.toString(maxBytes).getBytes(UTF_8),
-                key.getBytes(UTF_8)));
-    List<?> values = (List<?>) reply;
-    List<byte[]> entries = new ArrayList<>(values.size() - 1);
-    for (Object o : values.subList(1, values.size())) {
+  Claim settleAndClaim(String key, int done, List<byte[]> deadLetterRecords, int maxCount, long maxBytes) {
+    List<byte[]> args = new ArrayList<>(4 + deadLetterRecords.size());
+    args.add(key.getBytes(UTF_8));
+    args.add(Integer.toString(done).getBytes(UTF_8));
+    args.add(Integer.toString(maxCount).getBytes(UTF_8));
+    args.add(Long.toString(maxBytes).getBytes(UTF_8));
+    args.addAll(deadLetterRecords);
+    List<?> values =
+        (List<?>)
+            SETTLE_AND_CLAIM.run(
+                redis, List.of(key.getBytes(UTF_8), claimListOf(key), claimIndex, deadLetters), args);
+    List<byte[]> entries = new ArrayList<>(values.size() - 2);
+    for (Object o : values.subList(2, values.size())) {
       entries.add((byte[]) o);
     }
-    return new Claim(entries, (Long) values.get(0));
+    return new Claim(entries, (Long) values.get(1), (Long) values.get(0));
   }
 
   /**
-   * Settles the claim of {@code key}: the first {@code done} entries are gone for good,
-   * {@code deadLetterRecords} are appended to the dead-letter list, and the remaining
-   * entries go back to the head of the list in their order.
+   * Finishes the previous claim of {@code key} without claiming more.
    *
-   * @return how many entries went back
+   * @return how many entries went back to the head of the list
    */
   long settle(String key, int done, List<byte[]> deadLetterRecords) {
-    List<byte[]> args = new ArrayList<>(2 + deadLetterRecords.size());
-    args.add(Integer.toString(done).getBytes(UTF_8));
-    args.add(key.getBytes(UTF_8));
-    args.addAll(deadLetterRecords);
-    Object reply =
-        SETTLE.run(
-            redis,
-            List.of(key.getBytes(UTF_8), claimListOf(key), claimIndex, deadLetters),
-            args);
-    return (Long) reply;
-  }
-
-  /** Puts everything claimed for {@code key} back at the head of its list. */
-  long returnClaim(String key) {
-    return settle(key, 0, List.of());
+    return settleAndClaim(key, done, deadLetterRecords, 0, 0).back();
   }
 
   /**

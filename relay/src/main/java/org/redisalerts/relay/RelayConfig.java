@@ -29,6 +29,9 @@ import org.redisalerts.common.RelayKeys;
  * @param maxConnections the most connections open at once; more are refused with 1013
  * @param writeTimeout how long a connection may take to take in one batch before it is
  *     closed as too slow (so it cannot hold up the other connections of its key)
+ * @param settleDelay how long a written batch may wait to be settled in Redis together with
+ *     its key's next claim before it is settled alone (zero: at once); not a command-line
+ *     option, the default suits any rate
  */
 public record RelayConfig(
     RedisEndpoint redis,
@@ -46,7 +49,8 @@ public record RelayConfig(
     Duration shutdownTimeout,
     Duration writeTimeout,
     int maxConnections,
-    Integer adminPort) {
+    Integer adminPort,
+    Duration settleDelay) {
 
   public static final int DEFAULT_PORT = 3001;
   public static final String DEFAULT_BIND = "0.0.0.0";
@@ -59,6 +63,7 @@ public record RelayConfig(
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  public static final Duration DEFAULT_SETTLE_DELAY = Duration.ofMillis(5);
 
   public RelayConfig {
     if (redis == null) {
@@ -109,6 +114,9 @@ public record RelayConfig(
     if (maxConnections < 1) {
       throw new IllegalArgumentException("max connections must be at least 1: " + maxConnections);
     }
+    if (settleDelay == null || settleDelay.isNegative()) {
+      throw new IllegalArgumentException("settle delay must not be negative: " + settleDelay);
+    }
   }
 
   /** A builder that starts from the defaults, for everything but where Redis is. */
@@ -134,6 +142,7 @@ public record RelayConfig(
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private Integer adminPort;
+    private Duration settleDelay = DEFAULT_SETTLE_DELAY;
 
     private Builder(RedisEndpoint redis) {
       this.redis = redis;
@@ -214,10 +223,15 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder settleDelay(Duration value) {
+      this.settleDelay = value;
+      return this;
+    }
+
     public RelayConfig build() {
       return new RelayConfig(redis, bind, port, keys, allowKeys, forwardEvents, maxFrameBytes,
           identifyTimeout, pingInterval, claimBatch, claimBatchBytes, watchBatch, shutdownTimeout,
-          writeTimeout, maxConnections, adminPort);
+          writeTimeout, maxConnections, adminPort, settleDelay);
     }
   }
 

@@ -200,4 +200,36 @@ class DeliveryTest {
     assertThat(oldBeforeReply + left).as("every old alert was either received or is still queued").isEqualTo(20_000);
     assertThat(redis.client().lindex("alert/pool-old", 0)).isEqualTo(alert("old", oldBeforeReply));
   }
+
+  @Test
+  void aBatchSettledWithTheNextClaimIsNotSentAgain() throws Exception {
+    // With a settle delay longer than the test, the first alert stays claimed after it is
+    // written, and only the claim the new identify starts can settle it. The shared relay
+    // stops first so that it cannot take the watch entries.
+    relay.close();
+    try (RelayServer patient = startRelay(redis, b -> b.settleDelay(Duration.ofMinutes(10)))) {
+      RecordingClient first = connect(patient).identifyAndAwaitReply("alert/pool-2");
+      publisher.push("alert/pool-2", alert("once", 1));
+      assertThat(first.nextText()).isEqualTo(alert("once", 1));
+      assertThat(redis.client().lrange("watch:claim:alert/pool-2", 0, -1))
+          .as("written, not yet settled").containsExactly(alert("once", 1));
+      first.closeAndWait();
+
+      RecordingClient next = connect(patient).identifyAndAwaitReply("alert/pool-2");
+      publisher.push("alert/pool-2", alert("once", 2));
+      assertThat(next.nextText()).as("the first alert after coming back").isEqualTo(alert("once", 2));
+      await().atMost(Duration.ofSeconds(5)).until(() -> patient.delivered() == 1);
+      next.closeAndWait();
+    }
+  }
+
+  @Test
+  void aWrittenBatchIsSettledSoonWhenNothingFollowsIt() {
+    RecordingClient client = client("alert/pool-1");
+    publisher.push("alert/pool-1", alert("alone", 1));
+    assertThat(client.nextText()).isEqualTo(alert("alone", 1));
+    await().atMost(Duration.ofSeconds(1)).until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
+    assertThat(redis.client().smembers("watch:claims")).isEmpty();
+    await().atMost(Duration.ofSeconds(1)).until(() -> relay.delivered() == 1);
+  }
 }
