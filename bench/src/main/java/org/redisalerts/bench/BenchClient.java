@@ -10,35 +10,43 @@ import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
 /**
- * One load-test connection: identifies, then counts alerts, checks their order and records
- * the latency from publish ({@code "t"}, this JVM's nanoTime) to receipt. Callbacks run on
- * the connection's own thread, so clients spread over threads.
+ * One load-test connection: identifies once, then, phase by phase (a warm-up, then the
+ * measured run), counts alerts, checks their order and records the latency from publish
+ * ({@code "t"}, this JVM's nanoTime) to receipt. Callbacks run on the connection's own
+ * thread, so clients spread over threads.
  */
 final class BenchClient extends WebSocketClient {
 
-  private final String key;
-  private final int expected;
-  private final Recorder latency;
-  private final CountDownLatch identified;
-  private final CountDownLatch complete;
-  /** Only touched by this connection's thread until {@link #complete} or the timeout. */
-  private final BitSet seen;
-  private int received;
-  private int duplicates;
-  private int outOfOrder;
-  private int highest = -1;
-  private volatile long lastReceipt;
-  private boolean replied;
+  /** What one phase expects and what it got; written by the connection's thread only. */
+  private static final class Phase {
+    final int expected;
+    final Recorder latency;
+    final CountDownLatch complete;
+    final BitSet seen;
+    int received;
+    int distinct;
+    int duplicates;
+    int outOfOrder;
+    int highest = -1;
+    volatile long lastReceipt;
 
-  BenchClient(URI relay, String key, int expected, Recorder latency, CountDownLatch identified,
-      CountDownLatch complete) {
+    Phase(int expected, Recorder latency, CountDownLatch complete) {
+      this.expected = expected;
+      this.latency = latency;
+      this.complete = complete;
+      this.seen = new BitSet(expected);
+    }
+  }
+
+  private final String key;
+  private final CountDownLatch identified;
+  private boolean replied;
+  private volatile Phase phase;
+
+  BenchClient(URI relay, String key, CountDownLatch identified) {
     super(relay);
     this.key = key;
-    this.expected = expected;
-    this.latency = latency;
     this.identified = identified;
-    this.complete = complete;
-    this.seen = new BitSet(expected);
     setConnectionLostTimeout(0);
     setTcpNoDelay(true);
   }
@@ -48,6 +56,14 @@ final class BenchClient extends WebSocketClient {
       throw new IllegalStateException("cannot connect to " + getURI());
     }
     send("{\"event\":\"identify\",\"queue\":\"" + key + "\"}");
+  }
+
+  /**
+   * Starts counting a new phase of {@code expected} alerts numbered from 0; call only once
+   * the previous phase is complete, before its alerts are published.
+   */
+  void startPhase(int expected, Recorder latency, CountDownLatch complete) {
+    phase = new Phase(expected, latency, complete);
   }
 
   @Override
@@ -61,22 +77,23 @@ final class BenchClient extends WebSocketClient {
       identified.countDown();
       return;
     }
+    Phase p = phase;
     int seq = (int) number(message, "\"seq\":");
     long sent = number(message, "\"t\":");
-    latency.recordValue(Math.max(0, now - sent));
-    received++;
-    lastReceipt = now;
-    if (seen.get(seq)) {
-      duplicates++;
+    p.latency.recordValue(Math.max(0, now - sent));
+    p.received++;
+    p.lastReceipt = now;
+    if (p.seen.get(seq)) {
+      p.duplicates++;
       return;
     }
-    if (seq < highest) {
-      outOfOrder++;
+    if (seq < p.highest) {
+      p.outOfOrder++;
     }
-    highest = Math.max(highest, seq);
-    seen.set(seq);
-    if (seen.cardinality() == expected) {
-      complete.countDown();
+    p.highest = Math.max(p.highest, seq);
+    p.seen.set(seq);
+    if (++p.distinct == p.expected) {
+      p.complete.countDown();
     }
   }
 
@@ -104,22 +121,22 @@ final class BenchClient extends WebSocketClient {
   public void onError(Exception ex) {}
 
   int received() {
-    return received;
+    return phase.received;
   }
 
   int distinct() {
-    return seen.cardinality();
+    return phase.distinct;
   }
 
   int duplicates() {
-    return duplicates;
+    return phase.duplicates;
   }
 
   int outOfOrder() {
-    return outOfOrder;
+    return phase.outOfOrder;
   }
 
   long lastReceipt() {
-    return lastReceipt;
+    return phase.lastReceipt;
   }
 }

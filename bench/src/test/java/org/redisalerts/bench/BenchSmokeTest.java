@@ -50,6 +50,18 @@ class BenchSmokeTest {
   }
 
   @Test
+  void aWarmUpRunsFirstOnTheSameConnectionsAndIsNotCounted() throws Exception {
+    StringWriter log = new StringWriter();
+    BenchResult result = new LoadRun("warmed", spec(2, 2, 20, 0), 30).run(new PrintWriter(log, true));
+    assertThat(log.toString()).contains("warm-up: 120 of 120 deliveries");
+    assertThat(result.expected()).isEqualTo(80);
+    assertThat(result.delivered()).isEqualTo(80);
+    assertThat(result.missing()).isZero();
+    assertThat(result.duplicates()).isZero();
+    assertThat(result.outOfOrder()).isZero();
+  }
+
+  @Test
   void pacedRunKeepsToTheRate() throws Exception {
     BenchResult result = new LoadRun("paced", spec(1, 1, 50, 500)).run();
     assertThat(result.missing()).isZero();
@@ -58,8 +70,8 @@ class BenchSmokeTest {
 
   @Test
   void ceilingRunNeedsNoRelay() throws Exception {
-    BenchResult result = new CeilingRun("ceiling", spec(2, 2, 30, 0)).run();
-    assertThat(result.delivered()).isEqualTo(120);
+    BenchResult result = new CeilingRun("ceiling", spec(2, 2, 1200, 0), 600).run();
+    assertThat(result.delivered()).isEqualTo(4800);
     assertThat(result.missing()).isZero();
   }
 

@@ -3,7 +3,6 @@ package org.redisalerts.relay;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.java_websocket.drafts.Draft_6455;
-import org.java_websocket.enums.Opcode;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.TextFrame;
 
@@ -85,64 +84,13 @@ final class AlertFrames {
   }
 
   /**
-   * Already-encoded frames passing through the library's send path; the draft queues the
-   * bytes as they are. Not a frame itself: it must never reach another draft.
+   * Already-encoded frames passing through the library's send path as if they were one
+   * frame: {@link QueuedBytesDraft} queues their bytes as they are. Never given to any
+   * other draft.
    */
-  static final class Encoded implements Framedata {
-    private final ByteBuffer bytes;
-
+  static final class Encoded extends TextFrame {
     private Encoded(ByteBuffer bytes) {
-      this.bytes = bytes;
-    }
-
-    /** The encoded frames, ready to write. */
-    ByteBuffer bytes() {
-      return bytes;
-    }
-
-    @Override
-    public boolean isFin() {
-      return true;
-    }
-
-    @Override
-    public boolean isRSV1() {
-      return false;
-    }
-
-    @Override
-    public boolean isRSV2() {
-      return false;
-    }
-
-    @Override
-    public boolean isRSV3() {
-      return false;
-    }
-
-    @Override
-    public boolean getTransfereMasked() {
-      return false;
-    }
-
-    @Override
-    public Opcode getOpcode() {
-      return Opcode.TEXT;
-    }
-
-    @Override
-    public ByteBuffer getPayloadData() {
-      return bytes.duplicate();
-    }
-
-    @Override
-    public void append(Framedata nextFrame) {
-      throw new UnsupportedOperationException("encoded frames cannot be appended to");
-    }
-
-    @Override
-    public String toString() {
-      return "encoded frames, " + bytes.remaining() + " bytes";
+      setPayload(bytes);
     }
   }
 }

@@ -35,7 +35,9 @@ final class QueuedBytesDraft extends Draft_6455 {
   @Override
   public ByteBuffer createBinaryFrame(Framedata framedata) {
     ByteBuffer frame =
-        framedata instanceof AlertFrames.Encoded encoded ? encoded.bytes() : super.createBinaryFrame(framedata);
+        framedata instanceof AlertFrames.Encoded encoded
+            ? encoded.getPayloadData()
+            : super.createBinaryFrame(framedata);
     queued.addAndGet(frame.remaining());
     return frame;
   }

@@ -101,8 +101,9 @@ public final class BenchCommand implements Callable<Integer> {
   String name;
 
   @Option(names = "--warmup", paramLabel = "N", defaultValue = "0",
-      description = "First run N alerts per key of the same shape, unmeasured, so the JIT has compiled "
-          + "the hot paths. Default ${DEFAULT-VALUE}.")
+      description = "First run N alerts per key of the same shape on the same connections, unmeasured, "
+          + "so that the JIT has compiled the hot paths; the measured run follows at once. "
+          + "Default ${DEFAULT-VALUE}.")
   int warmup;
 
   @Override
@@ -126,12 +127,9 @@ public final class BenchCommand implements Callable<Integer> {
       }
       LoadSpec load = new LoadSpec(relayUrl, redisUrl, watch, keys, clients, alerts, bytes, rate, wait);
       String caseName = name != null ? name : keys + "x" + clients + "x" + alerts + (rate > 0 ? "@" + rate + "/s" : "");
-      if (warmup > 0) {
-        LoadSpec warm = new LoadSpec(relayUrl, redisUrl, watch, keys, clients, warmup, bytes, rate, wait);
-        BenchResult warmed = ceiling ? new CeilingRun("warm-up", warm).run() : new LoadRun("warm-up", warm).run();
-        err.printf("warm-up: %,d deliveries at %,.0f/s%n", warmed.delivered(), warmed.deliveredPerSecond());
-      }
-      BenchResult result = ceiling ? new CeilingRun(caseName, load).run() : new LoadRun(caseName, load).run();
+      BenchResult result = ceiling
+          ? new CeilingRun(caseName, load, warmup).run(err)
+          : new LoadRun(caseName, load, warmup).run(err);
       err.print(result.toTable());
       out.println(result.toJson());
       return result.missing() == 0 && result.outOfOrder() == 0 ? 0 : 1;
