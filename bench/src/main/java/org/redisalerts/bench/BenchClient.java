@@ -10,10 +10,10 @@ import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
 /**
- * One load-test connection: identifies once, then, phase by phase (a warm-up, then the
- * measured run), counts alerts, checks their order and records the latency from publish
- * ({@code "t"}, this JVM's nanoTime) to receipt. Callbacks run on the connection's own
- * thread, so clients spread over threads.
+ * One load-test connection: identifies once, then, phase by phase (a warm-up, then the measured
+ * run), counts alerts, checks their order and records the latency from publish ({@code "t"}, this
+ * JVM's nanoTime) to receipt. Callbacks run on the connection's own thread, so clients spread over
+ * threads.
  */
 final class BenchClient extends WebSocketClient {
 
@@ -59,8 +59,8 @@ final class BenchClient extends WebSocketClient {
   }
 
   /**
-   * Starts counting a new phase of {@code expected} alerts numbered from 0; call only once
-   * the previous phase is complete, before its alerts are published.
+   * Starts counting a new phase of {@code expected} alerts numbered from 0; call only once the
+   * previous phase is complete, before its alerts are published.
    */
   void startPhase(int expected, Recorder latency, CountDownLatch complete) {
     phase = new Phase(expected, latency, complete);

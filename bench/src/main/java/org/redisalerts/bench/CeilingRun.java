@@ -20,10 +20,10 @@ import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.server.WebSocketServer;
 
 /**
- * The tool's own ceiling: the same clients against a trivial in-process sender that writes
- * the alerts straight to the sockets (no Redis, no relay), in batches encoded once and
- * written with one call per connection, as the relay writes them. A relay result close to
- * this number is limited by the tool, not the relay.
+ * The tool's own ceiling: the same clients against a trivial in-process sender that writes the
+ * alerts straight to the sockets (no Redis, no relay), in batches encoded once and written with one
+ * call per connection, as the relay writes them. A relay result close to this number is limited by
+ * the tool, not the relay.
  */
 public final class CeilingRun {
 
@@ -53,13 +53,24 @@ public final class CeilingRun {
     sender.start();
     sender.ready.join();
     try {
-      LoadSpec spec = new LoadSpec(URI.create("ws://127.0.0.1:" + sender.getPort() + "/"), shape.redis(),
-          shape.watch(), shape.keys(), shape.clientsPerKey(), shape.alertsPerKey(), shape.bytes(), 0,
-          shape.timeout());
-      return new LoadRun(name, spec, warmup).run(alertsPerKey -> {
-        sender.blast(alertsPerKey);
-        return (long) spec.keys() * alertsPerKey;
-      }, log);
+      LoadSpec spec =
+          new LoadSpec(
+              URI.create("ws://127.0.0.1:" + sender.getPort() + "/"),
+              shape.redis(),
+              shape.watch(),
+              shape.keys(),
+              shape.clientsPerKey(),
+              shape.alertsPerKey(),
+              shape.bytes(),
+              0,
+              shape.timeout());
+      return new LoadRun(name, spec, warmup)
+          .run(
+              alertsPerKey -> {
+                sender.blast(alertsPerKey);
+                return (long) spec.keys() * alertsPerKey;
+              },
+              log);
     } finally {
       sender.stop(1000);
     }
@@ -87,8 +98,14 @@ public final class CeilingRun {
         List<ByteBuffer> frames = new ArrayList<>(BATCH);
         int length = 0;
         for (int seq = first; seq < Math.min(alertsPerKey, first + BATCH); seq++) {
-          String alert = "{\"event\":\"alert\",\"seq\":" + seq + ",\"t\":" + System.nanoTime() + ",\"pad\":\""
-              + padding + "\"}";
+          String alert =
+              "{\"event\":\"alert\",\"seq\":"
+                  + seq
+                  + ",\"t\":"
+                  + System.nanoTime()
+                  + ",\"pad\":\""
+                  + padding
+                  + "\"}";
           TextFrame frame = new TextFrame();
           frame.setPayload(ByteBuffer.wrap(alert.getBytes(StandardCharsets.UTF_8)));
           ByteBuffer encoded = encoder.createBinaryFrame(frame);
@@ -144,7 +161,9 @@ public final class CeilingRun {
 
     @Override
     public ByteBuffer createBinaryFrame(Framedata framedata) {
-      return framedata instanceof Batch batch ? batch.getPayloadData() : super.createBinaryFrame(framedata);
+      return framedata instanceof Batch batch
+          ? batch.getPayloadData()
+          : super.createBinaryFrame(framedata);
     }
   }
 }

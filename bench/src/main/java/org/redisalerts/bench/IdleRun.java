@@ -18,9 +18,8 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Memory per connection: opens K identified connections that then stay idle (plain
- * sockets, so the tool itself stays small), and reports how much the relay's resident
- * memory grew, per connection.
+ * Memory per connection: opens K identified connections that then stay idle (plain sockets, so the
+ * tool itself stays small), and reports how much the relay's resident memory grew, per connection.
  */
 public final class IdleRun {
 
@@ -35,16 +34,26 @@ public final class IdleRun {
   }
 
   /** The result as one JSON line and a table line. */
-  public record Result(int connections, long rssBeforeKb, long rssAfterKb, double bytesPerConnection) {
+  public record Result(
+      int connections, long rssBeforeKb, long rssAfterKb, double bytesPerConnection) {
     public String toJson() {
-      return String.format(Locale.ROOT,
+      return String.format(
+          Locale.ROOT,
           "{\"case\":\"idle\",\"connections\":%d,\"rssBeforeKb\":%d,\"rssAfterKb\":%d,\"bytesPerConnection\":%.0f}",
-          connections, rssBeforeKb, rssAfterKb, bytesPerConnection);
+          connections,
+          rssBeforeKb,
+          rssAfterKb,
+          bytesPerConnection);
     }
 
     public String toTable() {
-      return String.format(Locale.ROOT, "idle connections %,d: relay RSS %,d kB -> %,d kB, %,.0f bytes each%n",
-          connections, rssBeforeKb, rssAfterKb, bytesPerConnection);
+      return String.format(
+          Locale.ROOT,
+          "idle connections %,d: relay RSS %,d kB -> %,d kB, %,.0f bytes each%n",
+          connections,
+          rssBeforeKb,
+          rssAfterKb,
+          bytesPerConnection);
     }
   }
 
@@ -71,8 +80,12 @@ public final class IdleRun {
     socket.connect(new InetSocketAddress(relay.getHost(), relay.getPort()), 10_000);
     socket.setSoTimeout(10_000);
     OutputStream out = socket.getOutputStream();
-    out.write(("GET / HTTP/1.1\r\nHost: " + relay.getHost() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(US_ASCII));
+    out.write(
+        ("GET / HTTP/1.1\r\nHost: "
+                + relay.getHost()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            .getBytes(US_ASCII));
     InputStream in = socket.getInputStream();
     int matched = 0;
     while (matched < 4) {
@@ -107,10 +120,15 @@ public final class IdleRun {
     throw new IOException("no VmRSS for process " + relayPid);
   }
 
-  /** Asks the relay's JVM for a full GC, so that garbage does not count as memory per connection. */
+  /**
+   * Asks the relay's JVM for a full GC, so that garbage does not count as memory per connection.
+   */
   private void gc() throws IOException, InterruptedException {
-    Process jcmd = new ProcessBuilder("jcmd", Long.toString(relayPid), "GC.run")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process jcmd =
+        new ProcessBuilder("jcmd", Long.toString(relayPid), "GC.run")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     jcmd.waitFor(30, TimeUnit.SECONDS);
   }
 }

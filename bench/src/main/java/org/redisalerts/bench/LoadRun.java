@@ -14,15 +14,17 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 
 /**
- * Runs one load case against a relay: connects and identifies every client, publishes
- * (pipelined, or paced at a rate) the way publishers do, and waits for every delivery. An
- * optional warm-up of the same shape runs first on the same connections, unmeasured, and
- * the measured run follows at once: the relay and the tool are measured in their steady
- * state, not while the JIT compiles what a new phase or new connections bring.
+ * Runs one load case against a relay: connects and identifies every client, publishes (pipelined,
+ * or paced at a rate) the way publishers do, and waits for every delivery. An optional warm-up of
+ * the same shape runs first on the same connections, unmeasured, and the measured run follows at
+ * once: the relay and the tool are measured in their steady state, not while the JIT compiles what
+ * a new phase or new connections bring.
  */
 public final class LoadRun {
 
-  /** Publishes {@code alertsPerKey} alerts per key, numbered from 0; returns how many it published. */
+  /**
+   * Publishes {@code alertsPerKey} alerts per key, numbered from 0; returns how many it published.
+   */
   @FunctionalInterface
   public interface Source {
     long publish(int alertsPerKey);
@@ -34,7 +36,9 @@ public final class LoadRun {
   private final String name;
   private final int warmup;
 
-  /** @param warmup alerts per key to publish first, unmeasured; 0 for none */
+  /**
+   * @param warmup alerts per key to publish first, unmeasured; 0 for none
+   */
   public LoadRun(String name, LoadSpec spec, int warmup) {
     if (warmup < 0) {
       throw new IllegalArgumentException("warm-up must be 0 or more: " + warmup);
@@ -77,11 +81,13 @@ public final class LoadRun {
       }
       if (warmup > 0) {
         BenchResult warmed = phase("warm-up", clients, source, warmup);
-        log.printf("warm-up: %,d of %,d deliveries at %,.0f/s%n", warmed.delivered(), warmed.expected(),
-            warmed.deliveredPerSecond());
+        log.printf(
+            "warm-up: %,d of %,d deliveries at %,.0f/s%n",
+            warmed.delivered(), warmed.expected(), warmed.deliveredPerSecond());
         log.flush();
         if (warmed.missing() > 0) {
-          throw new IllegalStateException("the warm-up did not complete: " + warmed.missing() + " missing");
+          throw new IllegalStateException(
+              "the warm-up did not complete: " + warmed.missing() + " missing");
         }
       }
       return phase(name, clients, source, spec.alertsPerKey());
@@ -92,7 +98,8 @@ public final class LoadRun {
     }
   }
 
-  private BenchResult phase(String phaseName, List<BenchClient> clients, Source source, int alertsPerKey)
+  private BenchResult phase(
+      String phaseName, List<BenchClient> clients, Source source, int alertsPerKey)
       throws InterruptedException {
     Recorder latency = new Recorder(3);
     CountDownLatch complete = new CountDownLatch(clients.size());
@@ -118,17 +125,31 @@ public final class LoadRun {
     }
     Histogram h = latency.getIntervalHistogram();
     double seconds = Math.max(1e-9, (last - start) / 1e9);
-    return new BenchResult(phaseName, spec.keys(), spec.clientsPerKey(), alertsPerKey, spec.bytes(),
-        spec.rate(), published, published / Math.max(1e-9, (publishedAt - start) / 1e9),
-        expected, delivered, delivered / seconds,
-        ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)), ms(h.getValueAtPercentile(99)),
-        ms(h.getMaxValue()), expected - distinct, duplicates, outOfOrder);
+    return new BenchResult(
+        phaseName,
+        spec.keys(),
+        spec.clientsPerKey(),
+        alertsPerKey,
+        spec.bytes(),
+        spec.rate(),
+        published,
+        published / Math.max(1e-9, (publishedAt - start) / 1e9),
+        expected,
+        delivered,
+        delivered / seconds,
+        ms(h.getValueAtPercentile(50)),
+        ms(h.getValueAtPercentile(90)),
+        ms(h.getValueAtPercentile(99)),
+        ms(h.getMaxValue()),
+        expected - distinct,
+        duplicates,
+        outOfOrder);
   }
 
   /**
-   * Publishes every alert, round-robin over the keys. Pipelined, each key's alerts go in
-   * groups: one RPUSH of the group onto the key's list, then one RPUSH of as many watch
-   * entries, the order a publisher keeps. Paced, each alert goes as its own two commands.
+   * Publishes every alert, round-robin over the keys. Pipelined, each key's alerts go in groups:
+   * one RPUSH of the group onto the key's list, then one RPUSH of as many watch entries, the order
+   * a publisher keeps. Paced, each alert goes as its own two commands.
    */
   private long publish(Jedis redis, int alertsPerKey) {
     String padding = "x".repeat(Math.max(0, spec.bytes() - 64));
@@ -151,8 +172,14 @@ public final class LoadRun {
         String[] alerts = new String[last - first];
         String[] watch = new String[last - first];
         for (int seq = first; seq < last; seq++) {
-          alerts[seq - first] = "{\"event\":\"alert\",\"seq\":" + seq + ",\"t\":" + System.nanoTime()
-              + ",\"pad\":\"" + padding + "\"}";
+          alerts[seq - first] =
+              "{\"event\":\"alert\",\"seq\":"
+                  + seq
+                  + ",\"t\":"
+                  + System.nanoTime()
+                  + ",\"pad\":\""
+                  + padding
+                  + "\"}";
           watch[seq - first] = key;
         }
         pipeline.rpush(key, alerts);

@@ -16,8 +16,16 @@ import java.time.Duration;
  * @param rate alerts per second in total, paced; 0 publishes as fast as a pipeline goes
  * @param timeout how long to wait for the last alert
  */
-public record LoadSpec(URI relay, String redis, String watch, int keys, int clientsPerKey, int alertsPerKey,
-    int bytes, int rate, Duration timeout) {
+public record LoadSpec(
+    URI relay,
+    String redis,
+    String watch,
+    int keys,
+    int clientsPerKey,
+    int alertsPerKey,
+    int bytes,
+    int rate,
+    Duration timeout) {
 
   public LoadSpec {
     if (keys < 1 || clientsPerKey < 1 || alertsPerKey < 1) {
@@ -27,7 +35,8 @@ public record LoadSpec(URI relay, String redis, String watch, int keys, int clie
       throw new IllegalArgumentException("alerts must be at least 64 bytes: " + bytes);
     }
     if (rate < 0) {
-      throw new IllegalArgumentException("rate must be 0 (as fast as possible) or positive: " + rate);
+      throw new IllegalArgumentException(
+          "rate must be 0 (as fast as possible) or positive: " + rate);
     }
   }
 

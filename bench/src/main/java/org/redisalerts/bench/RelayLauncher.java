@@ -13,8 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code --start}: the relay jar as a child process with its bundled Redis, both on
- * loopback, so that a run needs nothing else. Waits by reading the relay's log.
+ * {@code --start}: the relay jar as a child process with its bundled Redis, both on loopback, so
+ * that a run needs nothing else. Waits by reading the relay's log.
  */
 public final class RelayLauncher implements AutoCloseable {
 
@@ -32,7 +32,8 @@ public final class RelayLauncher implements AutoCloseable {
     this.redisPort = redisPort;
   }
 
-  public static RelayLauncher start(Path relayJar, List<String> jvmOptions, List<String> relayOptions)
+  public static RelayLauncher start(
+      Path relayJar, List<String> jvmOptions, List<String> relayOptions)
       throws IOException, InterruptedException {
     for (int attempt = 0; attempt < 5; attempt++) {
       int redisPort = ThreadLocalRandom.current().nextInt(20_000, 60_000);
@@ -40,11 +41,25 @@ public final class RelayLauncher implements AutoCloseable {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
-      command.addAll(List.of("-jar", relayJar.toString(), "--embedded-redis",
-          "--redis", "redis://127.0.0.1:" + redisPort, "--bind", "127.0.0.1", "--port", "0",
-          "--max-connections", "50000"));
+      command.addAll(
+          List.of(
+              "-jar",
+              relayJar.toString(),
+              "--embedded-redis",
+              "--redis",
+              "redis://127.0.0.1:" + redisPort,
+              "--bind",
+              "127.0.0.1",
+              "--port",
+              "0",
+              "--max-connections",
+              "50000"));
       command.addAll(relayOptions);
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (System.nanoTime() < deadline && process.isAlive()) {
         Matcher m = READY.matcher(Files.readString(log, StandardCharsets.UTF_8));
@@ -56,7 +71,8 @@ public final class RelayLauncher implements AutoCloseable {
       process.destroyForcibly();
       // Most likely the random Redis port was taken: try another.
     }
-    throw new IOException("the relay did not start; see the logs in " + System.getProperty("java.io.tmpdir"));
+    throw new IOException(
+        "the relay did not start; see the logs in " + System.getProperty("java.io.tmpdir"));
   }
 
   public URI relay() {

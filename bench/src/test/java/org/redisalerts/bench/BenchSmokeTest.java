@@ -25,7 +25,9 @@ class BenchSmokeTest {
 
   @BeforeEach
   void start() throws Exception {
-    relay = new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build()).start();
+    relay =
+        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
+            .start();
   }
 
   @AfterEach
@@ -34,8 +36,16 @@ class BenchSmokeTest {
   }
 
   private LoadSpec spec(int keys, int clients, int alerts, int rate) {
-    return new LoadSpec(URI.create("ws://127.0.0.1:" + relay.port() + "/bench"), redis.url(), "watch",
-        keys, clients, alerts, 100, rate, Duration.ofSeconds(30));
+    return new LoadSpec(
+        URI.create("ws://127.0.0.1:" + relay.port() + "/bench"),
+        redis.url(),
+        "watch",
+        keys,
+        clients,
+        alerts,
+        100,
+        rate,
+        Duration.ofSeconds(30));
   }
 
   @Test
@@ -52,7 +62,8 @@ class BenchSmokeTest {
   @Test
   void aWarmUpRunsFirstOnTheSameConnectionsAndIsNotCounted() throws Exception {
     StringWriter log = new StringWriter();
-    BenchResult result = new LoadRun("warmed", spec(2, 2, 20, 0), 30).run(new PrintWriter(log, true));
+    BenchResult result =
+        new LoadRun("warmed", spec(2, 2, 20, 0), 30).run(new PrintWriter(log, true));
     assertThat(log.toString()).contains("warm-up: 120 of 120 deliveries");
     assertThat(result.expected()).isEqualTo(80);
     assertThat(result.delivered()).isEqualTo(80);
@@ -78,7 +89,11 @@ class BenchSmokeTest {
   @Test
   void idleRunReportsMemoryPerConnection() throws Exception {
     IdleRun.Result result =
-        new IdleRun(URI.create("ws://127.0.0.1:" + relay.port() + "/"), ProcessHandle.current().pid(), 20).run();
+        new IdleRun(
+                URI.create("ws://127.0.0.1:" + relay.port() + "/"),
+                ProcessHandle.current().pid(),
+                20)
+            .run();
     assertThat(result.connections()).isEqualTo(20);
     assertThat(result.rssAfterKb()).isPositive();
     assertThat(result.toJson()).contains("\"connections\":20");
@@ -91,8 +106,18 @@ class BenchSmokeTest {
     CommandLine cli = new CommandLine(new BenchCommand());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute("--relay", "ws://127.0.0.1:" + relay.port() + "/bench", "--redis", redis.url(),
-        "--keys", "2", "--clients", "1", "--alerts", "10");
+    int code =
+        cli.execute(
+            "--relay",
+            "ws://127.0.0.1:" + relay.port() + "/bench",
+            "--redis",
+            redis.url(),
+            "--keys",
+            "2",
+            "--clients",
+            "1",
+            "--alerts",
+            "10");
     assertThat(code).as(err.toString()).isZero();
     assertThat(out.toString().trim()).startsWith("{").endsWith("}").doesNotContain("\n");
     assertThat(err.toString()).contains("delivered       20 of 20");

@@ -3,18 +3,29 @@ package org.redisalerts.cli;
 import org.redisalerts.common.AlertKeys;
 import picocli.CommandLine.Option;
 
-/** {@code --key K} or {@code --pool P --id U}, as publish and listen take them (a picocli mixin). */
+/**
+ * {@code --key K} or {@code --pool P --id U}, as publish and listen take them (a picocli mixin).
+ */
 public final class RecipientOptions {
 
-  @Option(names = "--key", paramLabel = "KEY", defaultValue = "${env:RWA_KEY}",
+  @Option(
+      names = "--key",
+      paramLabel = "KEY",
+      defaultValue = "${env:RWA_KEY}",
       description = "The recipient's key (its list). env RWA_KEY. Or give --pool and --id.")
   String key;
 
-  @Option(names = "--pool", paramLabel = "POOL", defaultValue = "${env:RWA_POOL}",
+  @Option(
+      names = "--pool",
+      paramLabel = "POOL",
+      defaultValue = "${env:RWA_POOL}",
       description = "With --id: the key alert/POOL-ID. env RWA_POOL.")
   String pool;
 
-  @Option(names = "--id", paramLabel = "ID", defaultValue = "${env:RWA_ID}",
+  @Option(
+      names = "--id",
+      paramLabel = "ID",
+      defaultValue = "${env:RWA_ID}",
       description = "With --pool: the key alert/POOL-ID. env RWA_ID.")
   String id;
 

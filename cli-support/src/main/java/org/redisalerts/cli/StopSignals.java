@@ -3,8 +3,8 @@ package org.redisalerts.cli;
 import sun.misc.Signal;
 
 /**
- * Turns SIGTERM and SIGINT (Ctrl-C) into a call, so a command can stop in order and exit 0
- * instead of the JVM's 143/130. A signal the process inherited as ignored stays ignored.
+ * Turns SIGTERM and SIGINT (Ctrl-C) into a call, so a command can stop in order and exit 0 instead
+ * of the JVM's 143/130. A signal the process inherited as ignored stays ignored.
  */
 public final class StopSignals {
 

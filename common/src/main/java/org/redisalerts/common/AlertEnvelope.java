@@ -10,13 +10,12 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * An alert built from parts, as {@code publish MESSAGE -p NAME=VALUE} does:
- * {@code {"event":"alert","message":...,"recordedOn":"<ISO-8601 UTC>", ...properties}}, in
- * that order.
+ * An alert built from parts, as {@code publish MESSAGE -p NAME=VALUE} does: {@code
+ * {"event":"alert","message":...,"recordedOn":"<ISO-8601 UTC>", ...properties}}, in that order.
  *
  * @param message the text clients show
- * @param recordedOn when it happened, ISO-8601 UTC with milliseconds (as JavaScript's
- *     {@code Date.toISOString()} writes it)
+ * @param recordedOn when it happened, ISO-8601 UTC with milliseconds (as JavaScript's {@code
+ *     Date.toISOString()} writes it)
  * @param properties further fields, in the order given
  */
 public record AlertEnvelope(String message, String recordedOn, List<Property> properties) {
@@ -31,14 +30,14 @@ public record AlertEnvelope(String message, String recordedOn, List<Property> pr
       Pattern.compile("-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?");
 
   /**
-   * A field. {@code literal} values are written as JSON as they are (numbers, booleans);
-   * others as strings.
+   * A field. {@code literal} values are written as JSON as they are (numbers, booleans); others as
+   * strings.
    */
   public record Property(String name, String value, boolean literal) {
 
     /**
-     * Parses {@code NAME=VALUE}: a value that reads as a JSON number or boolean stays one,
-     * anything else is a string.
+     * Parses {@code NAME=VALUE}: a value that reads as a JSON number or boolean stays one, anything
+     * else is a string.
      */
     public static Property parse(String assignment) {
       int eq = assignment.indexOf('=');

@@ -1,9 +1,9 @@
 package org.redisalerts.common;
 
 /**
- * The key convention publishers and clients share: one Redis list per recipient, named
- * {@code alert/<pool>-<unique>}. Any key the relay's allow-list accepts is valid; this is
- * only the convention that the default allow-list ({@value #DEFAULT_ALLOW}) expects.
+ * The key convention publishers and clients share: one Redis list per recipient, named {@code
+ * alert/<pool>-<unique>}. Any key the relay's allow-list accepts is valid; this is only the
+ * convention that the default allow-list ({@value #DEFAULT_ALLOW}) expects.
  */
 public final class AlertKeys {
 
@@ -26,8 +26,8 @@ public final class AlertKeys {
   }
 
   /**
-   * The key a command was given: {@code key} itself, or the conventional key of {@code pool}
-   * and {@code id}. Exactly one of the two ways must be used (blank counts as absent).
+   * The key a command was given: {@code key} itself, or the conventional key of {@code pool} and
+   * {@code id}. Exactly one of the two ways must be used (blank counts as absent).
    *
    * @throws IllegalArgumentException saying what is missing or conflicting
    */
@@ -45,12 +45,14 @@ public final class AlertKeys {
       return recipient(pool, id);
     }
     throw new IllegalArgumentException(
-        hasPool || hasId ? "--pool and --id go together" : "no key: give --key KEY, or --pool POOL --id ID");
+        hasPool || hasId
+            ? "--pool and --id go together"
+            : "no key: give --key KEY, or --pool POOL --id ID");
   }
 
   /**
-   * Checks that {@code key} can name a recipient list: not empty, not too long, and free
-   * of control characters (which would corrupt log lines and watch entries).
+   * Checks that {@code key} can name a recipient list: not empty, not too long, and free of control
+   * characters (which would corrupt log lines and watch entries).
    *
    * @return the key
    * @throws IllegalArgumentException naming the problem

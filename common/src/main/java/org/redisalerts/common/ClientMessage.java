@@ -1,8 +1,8 @@
 package org.redisalerts.common;
 
 /**
- * A control message a client sends to the relay, e.g.
- * {@code {"event":"identify","queue":"alert/pool-42"}}.
+ * A control message a client sends to the relay, e.g. {@code
+ * {"event":"identify","queue":"alert/pool-42"}}.
  *
  * @param event what the client asks for; never null
  * @param queue the key it identifies with; null when absent

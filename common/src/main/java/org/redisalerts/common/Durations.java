@@ -5,7 +5,10 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as operators write them on command lines: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, or ISO-8601 {@code PT10S}. */
+/**
+ * Durations as operators write them on command lines: {@code 500ms}, {@code 10s}, {@code 2m},
+ * {@code 1h}, or ISO-8601 {@code PT10S}.
+ */
 public final class Durations {
 
   private static final Pattern SHORT = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");

@@ -16,8 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
- * The suite's one JSON codec. Alerts are never re-serialised: the relay only checks them
- * ({@link #checkAlert}) and forwards the bytes as published.
+ * The suite's one JSON codec. Alerts are never re-serialised: the relay only checks them ({@link
+ * #checkAlert}) and forwards the bytes as published.
  *
  * <p>Thread-safe: Jackson's mapper and factory are safe to share once configured.
  */
@@ -66,8 +66,8 @@ public final class JsonCodec {
   }
 
   /**
-   * Checks that a published entry may be forwarded: one well-formed JSON object in UTF-8
-   * whose top-level {@code event} is a string in {@code forwarded}.
+   * Checks that a published entry may be forwarded: one well-formed JSON object in UTF-8 whose
+   * top-level {@code event} is a string in {@code forwarded}.
    *
    * @return null when it may be forwarded, otherwise the reason it may not
    */
@@ -82,8 +82,8 @@ public final class JsonCodec {
   }
 
   /**
-   * Reads the top-level {@code event} of an entry that must be exactly one JSON object in
-   * UTF-8, without building it.
+   * Reads the top-level {@code event} of an entry that must be exactly one JSON object in UTF-8,
+   * without building it.
    *
    * @throws ProtocolException saying why the entry is not such an object
    */

@@ -1,9 +1,9 @@
 package org.redisalerts.common;
 
 /**
- * A glob over keys with the syntax of Redis' KEYS and SCAN MATCH: {@code *} any run of
- * characters (slashes included), {@code ?} one character, {@code [abc]}, {@code [a-z]} and
- * {@code [^a]} classes, and {@code \} to escape.
+ * A glob over keys with the syntax of Redis' KEYS and SCAN MATCH: {@code *} any run of characters
+ * (slashes included), {@code ?} one character, {@code [abc]}, {@code [a-z]} and {@code [^a]}
+ * classes, and {@code \} to escape.
  *
  * @param pattern the glob as written
  */

@@ -11,9 +11,9 @@ import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.util.JedisURIHelper;
 
 /**
- * Where Redis is, parsed once from a {@code redis://[user:password@]host[:port][/db]} URL
- * ({@code rediss://} for TLS) and checked, so a typo fails at start with a message that
- * names it instead of on the first command.
+ * Where Redis is, parsed once from a {@code redis://[user:password@]host[:port][/db]} URL ({@code
+ * rediss://} for TLS) and checked, so a typo fails at start with a message that names it instead of
+ * on the first command.
  *
  * @param uri the URL as given
  */

@@ -1,9 +1,9 @@
 package org.redisalerts.common;
 
 /**
- * The Redis keys that belong to one relay's watch list: the watch list itself, its
- * dead-letter list, and the claim lists where alerts wait while they are being written.
- * All of them live in the namespace {@code <watch>:}, and none may ever be identified with.
+ * The Redis keys that belong to one relay's watch list: the watch list itself, its dead-letter
+ * list, and the claim lists where alerts wait while they are being written. All of them live in the
+ * namespace {@code <watch>:}, and none may ever be identified with.
  *
  * @param watch the watch list's name
  */

@@ -3,9 +3,9 @@ package org.redisalerts.common;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * A frame the relay sends a client on its own account (alerts are sent as published).
- * Clients of the original look only at {@code message}; {@code event} lets newer clients
- * tell replies from alerts.
+ * A frame the relay sends a client on its own account (alerts are sent as published). Clients of
+ * the original look only at {@code message}; {@code event} lets newer clients tell replies from
+ * alerts.
  *
  * @param event {@value #IDENTIFIED} or {@value #ERROR}
  * @param message human-readable text; for a successful identify exactly {@value #CONNECTED}

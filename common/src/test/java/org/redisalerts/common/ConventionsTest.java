@@ -45,27 +45,36 @@ class ConventionsTest {
     assertThat(endpoint.port()).isEqualTo(6380);
     assertThat(endpoint.toString()).doesNotContain("secret").contains("user:***@");
     assertThat(RedisEndpoint.parse("redis://localhost").port()).isEqualTo(6379);
-    assertThatThrownBy(() -> RedisEndpoint.parse("http://localhost")).hasMessageContaining("redis://");
-    assertThatThrownBy(() -> RedisEndpoint.parse("redis://localhost:99999")).hasMessageContaining("out of range");
-    assertThatThrownBy(() -> RedisEndpoint.parse("redis://localhost/abc")).hasMessageContaining("database");
+    assertThatThrownBy(() -> RedisEndpoint.parse("http://localhost"))
+        .hasMessageContaining("redis://");
+    assertThatThrownBy(() -> RedisEndpoint.parse("redis://localhost:99999"))
+        .hasMessageContaining("out of range");
+    assertThatThrownBy(() -> RedisEndpoint.parse("redis://localhost/abc"))
+        .hasMessageContaining("database");
   }
 
   @Test
   void alertCheckAcceptsOnlyForwardedEventObjects() {
     JsonCodec codec = new JsonCodec();
     Set<String> forwarded = Set.of("alert");
-    assertThat(codec.checkAlert(bytes("{\"event\":\"alert\",\"x\":[1,{\"event\":\"no\"}]}"), forwarded)).isNull();
+    assertThat(
+            codec.checkAlert(
+                bytes("{\"event\":\"alert\",\"x\":[1,{\"event\":\"no\"}]}"), forwarded))
+        .isNull();
     assertThat(codec.checkAlert(bytes("{\"x\":1,\"event\":\"alert\"}"), forwarded)).isNull();
-    assertThat(codec.checkAlert(bytes("{\"event\":\"other\"}"), forwarded)).contains("not forwarded");
+    assertThat(codec.checkAlert(bytes("{\"event\":\"other\"}"), forwarded))
+        .contains("not forwarded");
     assertThat(codec.checkAlert(bytes("[1]"), forwarded)).isEqualTo("not a JSON object");
     assertThat(codec.checkAlert(bytes("{\"event\":\"alert\"} x"), forwarded)).isNotNull();
-    assertThat(codec.checkAlert(bytes("{\"event\":\"alert\",\"event\":\"alert\"}"), forwarded)).isNotNull();
+    assertThat(codec.checkAlert(bytes("{\"event\":\"alert\",\"event\":\"alert\"}"), forwarded))
+        .isNotNull();
   }
 
   @Test
   void repliesCarryTheOriginalsMessage() {
     assertThat(new JsonCodec().write(ServerReply.connected("alert/a-1")))
-        .isEqualTo("{\"event\":\"identified\",\"message\":\"you are now connected\",\"queue\":\"alert/a-1\"}");
+        .isEqualTo(
+            "{\"event\":\"identified\",\"message\":\"you are now connected\",\"queue\":\"alert/a-1\"}");
   }
 
   private static byte[] bytes(String s) {

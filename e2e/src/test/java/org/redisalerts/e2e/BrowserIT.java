@@ -26,8 +26,8 @@ import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
 
 /**
- * examples/browser/index.html in real headless Chromium against a real relay: the page uses
- * nothing but the browser's WebSocket and the original's message shapes.
+ * examples/browser/index.html in real headless Chromium against a real relay: the page uses nothing
+ * but the browser's WebSocket and the original's message shapes.
  */
 class BrowserIT {
 
@@ -35,7 +35,8 @@ class BrowserIT {
 
   private static final File CHROMIUM = new File("/usr/bin/chromium");
   private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-  private static final Path PAGE = Path.of("..", "examples", "browser", "index.html").toAbsolutePath().normalize();
+  private static final Path PAGE =
+      Path.of("..", "examples", "browser", "index.html").toAbsolutePath().normalize();
 
   private RelayServer relay;
   private ChromeDriver browser;
@@ -44,16 +45,25 @@ class BrowserIT {
   void start() throws Exception {
     boolean installed = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
     if (!installed) {
-      System.out.println("BrowserIT skipped: Debian's chromium and chromium-driver are not installed "
-          + "(apt-get install chromium chromium-driver; .ci/run does)");
+      System.out.println(
+          "BrowserIT skipped: Debian's chromium and chromium-driver are not installed "
+              + "(apt-get install chromium chromium-driver; .ci/run does)");
     }
     Assumptions.assumeTrue(installed, "chromium and chromedriver are not installed");
-    relay = new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build()).start();
+    relay =
+        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
+            .start();
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--window-size=900,560", "--lang=en-US");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=900,560",
+        "--lang=en-US");
+    ChromeDriverService service =
+        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
     browser = new ChromeDriver(service, options);
   }
 
@@ -77,7 +87,8 @@ class BrowserIT {
   void pageShowsTheBacklogThenLiveAlertsInOrderWithUnicodeAndLargeNumbersIntact() throws Exception {
     String key = "alert/web-1";
     TestPublisher publisher = new TestPublisher(redis);
-    publisher.push(key,
+    publisher.push(
+        key,
         "{\"event\":\"alert\",\"message\":\"Disque presque plein \u00e9\u00e8 \u2014 \u6f22\u5b57 \ud83d\ude80\","
             + "\"host\":\"db1\",\"bytes\":12345678901234567890123}",
         "{\"event\":\"alert\",\"message\":\"Backup failed\",\"job\":\"nightly\",\"attempt\":2}");
@@ -89,23 +100,31 @@ class BrowserIT {
     assertThat(backlog.get(0).findElement(By.className("message")).getText())
         .isEqualTo("Disque presque plein \u00e9\u00e8 \u2014 \u6f22\u5b57 \ud83d\ude80");
     assertThat(backlog.get(0).findElement(By.className("fields")).getText())
-        .contains("bytes=12345678901234567890123").contains("host=db1");
-    assertThat(backlog.get(1).findElement(By.className("message")).getText()).isEqualTo("Backup failed");
+        .contains("bytes=12345678901234567890123")
+        .contains("host=db1");
+    assertThat(backlog.get(1).findElement(By.className("message")).getText())
+        .isEqualTo("Backup failed");
 
     publisher.push(key, "{\"event\":\"alert\",\"message\":\"Deploy done \u2713\",\"build\":1234}");
     publisher.push(key, "{\"event\":\"alert\",\"message\":\"Latency high\",\"p99_ms\":812.5}");
     List<WebElement> all = waitForAlerts(4);
-    assertThat(all).extracting(li -> li.findElement(By.className("message")).getText())
-        .containsExactly("Disque presque plein \u00e9\u00e8 \u2014 \u6f22\u5b57 \ud83d\ude80", "Backup failed",
-            "Deploy done \u2713", "Latency high");
+    assertThat(all)
+        .extracting(li -> li.findElement(By.className("message")).getText())
+        .containsExactly(
+            "Disque presque plein \u00e9\u00e8 \u2014 \u6f22\u5b57 \ud83d\ude80",
+            "Backup failed",
+            "Deploy done \u2713",
+            "Latency high");
     assertThat(all.get(3).findElement(By.className("fields")).getText()).isEqualTo("p99_ms=812.5");
     assertThat(all.get(0).getAttribute("data-raw")).contains("12345678901234567890123");
 
     File shot = browser.getScreenshotAs(OutputType.FILE);
     Path target = Path.of("target", "browser-page.png");
     Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
-    System.out.println("BrowserIT: 2 alerts queued before the page opened and 2 live, all shown in order;"
-        + " screenshot in " + target.toAbsolutePath());
+    System.out.println(
+        "BrowserIT: 2 alerts queued before the page opened and 2 live, all shown in order;"
+            + " screenshot in "
+            + target.toAbsolutePath());
   }
 
   @Test

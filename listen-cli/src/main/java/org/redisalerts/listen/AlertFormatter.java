@@ -13,17 +13,19 @@ import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.ProtocolException;
 
 /**
- * One alert as a line for people: the time it was received, the {@code message} in bold,
- * then the other fields as compact {@code name=value} pairs ({@code event} is left out when
- * it is {@code alert}). A frame that is not a JSON object is shown as it is.
+ * One alert as a line for people: the time it was received, the {@code message} in bold, then the
+ * other fields as compact {@code name=value} pairs ({@code event} is left out when it is {@code
+ * alert}). A frame that is not a JSON object is shown as it is.
  */
 public final class AlertFormatter {
 
   private static final AttributedStyle TIME = AttributedStyle.DEFAULT.faint();
   private static final AttributedStyle MESSAGE = AttributedStyle.DEFAULT.bold();
-  private static final AttributedStyle NAME = AttributedStyle.DEFAULT.foreground(AttributedStyle.CYAN);
+  private static final AttributedStyle NAME =
+      AttributedStyle.DEFAULT.foreground(AttributedStyle.CYAN);
   private static final AttributedStyle VALUE = AttributedStyle.DEFAULT;
-  private static final AttributedStyle ODD = AttributedStyle.DEFAULT.foreground(AttributedStyle.YELLOW);
+  private static final AttributedStyle ODD =
+      AttributedStyle.DEFAULT.foreground(AttributedStyle.YELLOW);
 
   private final JsonCodec codec;
   private final DateTimeFormatter clock;
@@ -50,7 +52,8 @@ public final class AlertFormatter {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
       String name = field.getKey();
-      if (name.equals("message") || (name.equals("event") && "alert".equals(field.getValue().asText()))) {
+      if (name.equals("message")
+          || (name.equals("event") && "alert".equals(field.getValue().asText()))) {
         continue;
       }
       line.append("  ").styled(NAME, name).append("=").styled(VALUE, text(field.getValue()));

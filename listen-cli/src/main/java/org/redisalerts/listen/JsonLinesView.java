@@ -4,8 +4,8 @@ import java.io.PrintWriter;
 import java.time.Instant;
 
 /**
- * For pipes and {@code --json}: each alert as one line holding exactly the frame received,
- * nothing else on standard output; connection state goes to standard error.
+ * For pipes and {@code --json}: each alert as one line holding exactly the frame received, nothing
+ * else on standard output; connection state goes to standard error.
  */
 public final class JsonLinesView implements AlertView {
 

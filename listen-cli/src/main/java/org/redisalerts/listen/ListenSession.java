@@ -19,9 +19,9 @@ import org.redisalerts.listen.RelayConnection.Opened;
 import org.redisalerts.listen.RelayConnection.Stop;
 
 /**
- * Connects, identifies, shows alerts, and reconnects with capped exponential backoff when
- * the connection drops, until {@code --count} alerts arrived, the timeout passed, the relay
- * refused the key, or {@link #stop} was called. Runs on the caller's thread.
+ * Connects, identifies, shows alerts, and reconnects with capped exponential backoff when the
+ * connection drops, until {@code --count} alerts arrived, the timeout passed, the relay refused the
+ * key, or {@link #stop} was called. Runs on the caller's thread.
  */
 public final class ListenSession {
 
@@ -39,7 +39,10 @@ public final class ListenSession {
   public ListenSession(ListenOptions options, AlertView view) {
     this.options = options;
     this.view = view;
-    this.deadline = options.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + options.timeout().toNanos();
+    this.deadline =
+        options.timeout() == null
+            ? Long.MAX_VALUE
+            : System.nanoTime() + options.timeout().toNanos();
   }
 
   /** Asks the session to close the socket cleanly (1000) and end; safe from any thread. */
@@ -72,7 +75,10 @@ public final class ListenSession {
       if (remaining() <= 0) {
         return timedOut();
       }
-      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
     }
   }
 
@@ -87,7 +93,9 @@ public final class ListenSession {
       this.connection = connection;
     }
 
-    /** @return the session's outcome, or null when the connection dropped (reconnect or not) */
+    /**
+     * @return the session's outcome, or null when the connection dropped (reconnect or not)
+     */
     Outcome run() throws InterruptedException {
       while (true) {
         long left = remaining();
@@ -143,10 +151,18 @@ public final class ListenSession {
         view.status("refused: " + reason);
         return new Outcome(Kind.REFUSED, reason, alerts);
       }
-      if (closed.code() == CloseFrame.NEVER_CONNECTED || (closed.code() == CloseFrame.ABNORMAL_CLOSE && !identified)) {
-        lostBecause = "cannot connect to " + options.url() + (closed.error() == null ? "" : " (" + closed.error() + ")");
+      if (closed.code() == CloseFrame.NEVER_CONNECTED
+          || (closed.code() == CloseFrame.ABNORMAL_CLOSE && !identified)) {
+        lostBecause =
+            "cannot connect to "
+                + options.url()
+                + (closed.error() == null ? "" : " (" + closed.error() + ")");
       } else {
-        lostBecause = "connection closed (" + closed.code() + (closed.reason().isEmpty() ? "" : " " + closed.reason()) + ")";
+        lostBecause =
+            "connection closed ("
+                + closed.code()
+                + (closed.reason().isEmpty() ? "" : " " + closed.reason())
+                + ")";
       }
       return null;
     }
@@ -177,8 +193,15 @@ public final class ListenSession {
 
   private Outcome timedOut() {
     String expected = options.count() > 0 ? " of " + options.count() : "";
-    return new Outcome(Kind.TIMED_OUT,
-        "timed out after " + Durations.format(options.timeout()) + " with " + alerts + expected + " alerts", alerts);
+    return new Outcome(
+        Kind.TIMED_OUT,
+        "timed out after "
+            + Durations.format(options.timeout())
+            + " with "
+            + alerts
+            + expected
+            + " alerts",
+        alerts);
   }
 
   private long remaining() {

@@ -7,8 +7,8 @@ import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
 /**
- * One WebSocket connection to the relay. Its callbacks (on the library's thread) only put
- * events on the session's queue; the session reacts on its own thread.
+ * One WebSocket connection to the relay. Its callbacks (on the library's thread) only put events on
+ * the session's queue; the session reacts on its own thread.
  */
 final class RelayConnection extends WebSocketClient {
 

@@ -12,8 +12,8 @@ import org.jline.utils.Status;
 import org.redisalerts.common.JsonCodec;
 
 /**
- * For a person at a terminal: alerts formatted by {@link AlertFormatter}, in colour where
- * the terminal has it, and a status line at the bottom with the connection state.
+ * For a person at a terminal: alerts formatted by {@link AlertFormatter}, in colour where the
+ * terminal has it, and a status line at the bottom with the connection state.
  */
 public final class TerminalView implements AlertView {
 
@@ -55,9 +55,17 @@ public final class TerminalView implements AlertView {
 
   private void redrawStatus() {
     if (status != null) {
-      status.update(List.of(new AttributedString(
-          " " + state + "  |  " + count + " alert" + (count == 1 ? "" : "s") + "  |  Ctrl-C to stop",
-          AttributedStyle.DEFAULT.inverse())));
+      status.update(
+          List.of(
+              new AttributedString(
+                  " "
+                      + state
+                      + "  |  "
+                      + count
+                      + " alert"
+                      + (count == 1 ? "" : "s")
+                      + "  |  Ctrl-C to stop",
+                  AttributedStyle.DEFAULT.inverse())));
     } else {
       terminal.writer().println("-- " + state);
     }

@@ -16,20 +16,25 @@ class AlertFormatterTest {
 
   @Test
   void showsTimeThenMessageThenOtherFieldsCompactly() {
-    AttributedString line = formatter.format(
-        "{\"event\":\"alert\",\"message\":\"Disk almost full\",\"host\":\"db1\",\"percent\":93,"
-            + "\"tags\":[\"a\",\"b\"],\"recordedOn\":\"2026-11-26T10:15:29.000Z\"}", AT);
+    AttributedString line =
+        formatter.format(
+            "{\"event\":\"alert\",\"message\":\"Disk almost full\",\"host\":\"db1\",\"percent\":93,"
+                + "\"tags\":[\"a\",\"b\"],\"recordedOn\":\"2026-11-26T10:15:29.000Z\"}",
+            AT);
     assertThat(line.toString())
-        .isEqualTo("10:15:30.123  Disk almost full  host=db1  percent=93  tags=[\"a\",\"b\"]  recordedOn=2026-11-26T10:15:29.000Z");
+        .isEqualTo(
+            "10:15:30.123  Disk almost full  host=db1  percent=93  tags=[\"a\",\"b\"]  recordedOn=2026-11-26T10:15:29.000Z");
   }
 
   @Test
   void messageIsBoldAndFieldNamesColoured() {
-    AttributedString line = formatter.format("{\"event\":\"alert\",\"message\":\"Hi\",\"n\":1}", AT);
+    AttributedString line =
+        formatter.format("{\"event\":\"alert\",\"message\":\"Hi\",\"n\":1}", AT);
     int messageAt = line.toString().indexOf("Hi");
     int nameAt = line.toString().indexOf("n=");
     assertThat(line.styleAt(messageAt)).isEqualTo(AttributedStyle.DEFAULT.bold());
-    assertThat(line.styleAt(nameAt)).isEqualTo(AttributedStyle.DEFAULT.foreground(AttributedStyle.CYAN));
+    assertThat(line.styleAt(nameAt))
+        .isEqualTo(AttributedStyle.DEFAULT.foreground(AttributedStyle.CYAN));
     assertThat(line.toAnsi()).contains("\u001b[");
   }
 

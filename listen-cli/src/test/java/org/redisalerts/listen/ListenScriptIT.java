@@ -23,15 +23,25 @@ class ListenScriptIT {
 
   @Test
   void scriptPrintsEachFrameAsOneLineByteForByteWhateverTheLocale() throws Exception {
-    List<String> alerts = List.of(
-        "{\"event\":\"alert\",\"message\":\"\u00e9t\u00e9 \u6f22\u5b57 \ud83d\ude80\",\"big\":123456789012345678901234567890}",
-        "{ \"event\":\"alert\" , \"message\" : \"spaced\" }");
+    List<String> alerts =
+        List.of(
+            "{\"event\":\"alert\",\"message\":\"\u00e9t\u00e9 \u6f22\u5b57 \ud83d\ude80\",\"big\":123456789012345678901234567890}",
+            "{ \"event\":\"alert\" , \"message\" : \"spaced\" }");
     try (RelayServer relay =
-        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build()).start()) {
+        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
+            .start()) {
       new TestPublisher(redis).push("alert/pool-1", alerts);
-      ProcessBuilder builder = new ProcessBuilder(
-          Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
-          "--url", "ws://127.0.0.1:" + relay.port() + "/", "--key", "alert/pool-1", "--count", "2", "--timeout", "30s");
+      ProcessBuilder builder =
+          new ProcessBuilder(
+              Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
+              "--url",
+              "ws://127.0.0.1:" + relay.port() + "/",
+              "--key",
+              "alert/pool-1",
+              "--count",
+              "2",
+              "--timeout",
+              "30s");
       builder.environment().put("LC_ALL", "C");
       builder.environment().put("LANG", "C");
       Process listen = builder.start();
@@ -45,22 +55,27 @@ class ListenScriptIT {
   }
 
   /**
-   * The stop path of Ctrl-C. Sent as SIGTERM, which listen handles the same way: a test
-   * run started as a background job inherits SIGINT as ignored, and the JVM then keeps
-   * ignoring it, as shells expect. Ctrl-C itself was checked by hand in tmux.
+   * The stop path of Ctrl-C. Sent as SIGTERM, which listen handles the same way: a test run started
+   * as a background job inherits SIGINT as ignored, and the JVM then keeps ignoring it, as shells
+   * expect. Ctrl-C itself was checked by hand in tmux.
    */
   @Test
   void stopSignalClosesCleanlyAndExitsZero() throws Exception {
     try (RelayServer relay =
-        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build()).start()) {
+        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
+            .start()) {
       // Output to a file: destroy() closes the pipes of the process.
       Path log = Files.createTempFile("listen-", ".log");
-      Process listen = new ProcessBuilder(
-              Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
-              "--url", "ws://127.0.0.1:" + relay.port() + "/", "--key", "alert/pool-2")
-          .redirectErrorStream(true)
-          .redirectOutput(log.toFile())
-          .start();
+      Process listen =
+          new ProcessBuilder(
+                  Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
+                  "--url",
+                  "ws://127.0.0.1:" + relay.port() + "/",
+                  "--key",
+                  "alert/pool-2")
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
       await().atMost(Duration.ofSeconds(60)).until(() -> relay.connections() == 1);
       listen.destroy(); // SIGTERM; the launcher exec'd the JVM, so it is the JVM's pid
       assertThat(listen.waitFor(30, TimeUnit.SECONDS)).isTrue();

@@ -11,9 +11,9 @@ import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.ProtocolException;
 
 /**
- * The alerts of one publish, each exactly the bytes to push, all checked before anything is
- * pushed: one JSON object whose {@code event} is a string. Alerts whose event is not
- * {@code alert} are kept but noted, since a relay with default settings dead-letters them.
+ * The alerts of one publish, each exactly the bytes to push, all checked before anything is pushed:
+ * one JSON object whose {@code event} is a string. Alerts whose event is not {@code alert} are kept
+ * but noted, since a relay with default settings dead-letters them.
  *
  * @param alerts the alerts, in order
  * @param otherEvents notes on alerts whose event is not {@code alert}
@@ -43,12 +43,13 @@ public record AlertBatch(List<byte[]> alerts, List<String> otherEvents) {
   }
 
   /**
-   * One alert per line (NDJSON), each kept byte for byte without its line ending; blank
-   * lines are skipped. The whole input is read and checked before this returns.
+   * One alert per line (NDJSON), each kept byte for byte without its line ending; blank lines are
+   * skipped. The whole input is read and checked before this returns.
    *
    * @throws BadInputException naming the first bad line
    */
-  public static AlertBatch ofLines(InputStream in, JsonCodec codec) throws BadInputException, IOException {
+  public static AlertBatch ofLines(InputStream in, JsonCodec codec)
+      throws BadInputException, IOException {
     List<byte[]> alerts = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     byte[] all = in.readAllBytes();
@@ -69,7 +70,8 @@ public record AlertBatch(List<byte[]> alerts, List<String> otherEvents) {
       start = end + 1;
     }
     if (alerts.isEmpty()) {
-      throw new BadInputException("standard input holds no alert (one JSON object per line expected)");
+      throw new BadInputException(
+          "standard input holds no alert (one JSON object per line expected)");
     }
     return new AlertBatch(alerts, notes);
   }
@@ -83,7 +85,12 @@ public record AlertBatch(List<byte[]> alerts, List<String> otherEvents) {
       throw new BadInputException(where + ": " + e.getMessage() + ": " + preview(alert));
     }
     if (!AlertEnvelope.EVENT.equals(event) && notes.size() < 5) {
-      notes.add(where + ": event is '" + event + "', not 'alert': a relay forwards it only with --forward-events " + event);
+      notes.add(
+          where
+              + ": event is '"
+              + event
+              + "', not 'alert': a relay forwards it only with --forward-events "
+              + event);
     }
   }
 

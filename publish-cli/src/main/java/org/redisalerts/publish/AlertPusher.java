@@ -15,9 +15,9 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
- * Pushes a batch of alerts for one key, each with its watch entry, atomically per chunk
- * (a Lua script), chunks pipelined so that large batches take one round trip per many
- * thousands of alerts. Retention (trim, expiry) is applied in the same atomic step.
+ * Pushes a batch of alerts for one key, each with its watch entry, atomically per chunk (a Lua
+ * script), chunks pipelined so that large batches take one round trip per many thousands of alerts.
+ * Retention (trim, expiry) is applied in the same atomic step.
  *
  * <p>Single-threaded: owns one connection for the duration of {@link #push}.
  */
@@ -25,6 +25,7 @@ public final class AlertPusher {
 
   /** Alerts per script call: each call is atomic; its arguments stay well within Lua's limits. */
   static final int CHUNK = 1000;
+
   /** Script calls in flight before waiting for their replies. */
   private static final int CHUNKS_PER_SYNC = 10;
 
@@ -44,8 +45,8 @@ public final class AlertPusher {
    * @param maxLen keep at most this many entries in the list (0: no limit)
    * @param ttl expiry set on the list after the push (null: none)
    * @param progress told the number of alerts pushed so far, after each round trip
-   * @throws RedisUnavailableException when Redis cannot be reached or is lost part-way (the
-   *     message says how many alerts were pushed before)
+   * @throws RedisUnavailableException when Redis cannot be reached or is lost part-way (the message
+   *     says how many alerts were pushed before)
    */
   public void push(String key, AlertBatch batch, long maxLen, Duration ttl, IntConsumer progress)
       throws RedisUnavailableException {
@@ -81,7 +82,12 @@ public final class AlertPusher {
       String done =
           alerts.size() <= CHUNK || most == 0
               ? "nothing was pushed"
-              : pushed + " of " + alerts.size() + " alerts were pushed (up to " + most + " may have been)";
+              : pushed
+                  + " of "
+                  + alerts.size()
+                  + " alerts were pushed (up to "
+                  + most
+                  + " may have been)";
       throw new RedisUnavailableException(
           "cannot reach Redis at " + endpoint + " (" + rootMessage(e) + "); " + done, e);
     }

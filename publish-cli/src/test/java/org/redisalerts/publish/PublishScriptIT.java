@@ -15,7 +15,8 @@ class PublishScriptIT {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
-  private static final Path SCRIPT = Path.of("..", "scripts", "publish").toAbsolutePath().normalize();
+  private static final Path SCRIPT =
+      Path.of("..", "scripts", "publish").toAbsolutePath().normalize();
 
   private static Process start(String... args) throws Exception {
     String[] command = new String[args.length + 3];
@@ -34,8 +35,12 @@ class PublishScriptIT {
   @Test
   void scriptPushesAMessageAndExitsZero() throws Exception {
     Process publish = start("--pool", "acme", "--id", "7", "Backup failed", "-p", "job=nightly");
-    assertThat(finish(publish)).as(new String(publish.getErrorStream().readAllBytes(), UTF_8)).isZero();
-    assertThat(redis.client().lrange("alert/acme-7", 0, -1)).singleElement().asString()
+    assertThat(finish(publish))
+        .as(new String(publish.getErrorStream().readAllBytes(), UTF_8))
+        .isZero();
+    assertThat(redis.client().lrange("alert/acme-7", 0, -1))
+        .singleElement()
+        .asString()
         .startsWith("{\"event\":\"alert\",\"message\":\"Backup failed\",\"recordedOn\":\"")
         .endsWith("\",\"job\":\"nightly\"}");
     assertThat(redis.client().lrange("watch", 0, -1)).containsExactly("alert/acme-7");
@@ -55,8 +60,11 @@ class PublishScriptIT {
   @Test
   void scriptExits3WhenRedisIsUnreachable() throws Exception {
     Process publish =
-        new ProcessBuilder(SCRIPT.toString(), "--redis", "redis://127.0.0.1:1", "--key", "alert/a-1", "hi").start();
+        new ProcessBuilder(
+                SCRIPT.toString(), "--redis", "redis://127.0.0.1:1", "--key", "alert/a-1", "hi")
+            .start();
     assertThat(finish(publish)).isEqualTo(3);
-    assertThat(new String(publish.getErrorStream().readAllBytes(), UTF_8)).contains("cannot reach Redis at redis://127.0.0.1:1");
+    assertThat(new String(publish.getErrorStream().readAllBytes(), UTF_8))
+        .contains("cannot reach Redis at redis://127.0.0.1:1");
   }
 }

@@ -6,8 +6,8 @@ import org.redisalerts.common.KeyGlob;
 import org.redisalerts.common.RelayKeys;
 
 /**
- * Which keys a client may identify with: those the allow-list matches, except the relay's
- * own keys (watch list, dead letters, claim lists), whatever the allow-list says.
+ * Which keys a client may identify with: those the allow-list matches, except the relay's own keys
+ * (watch list, dead letters, claim lists), whatever the allow-list says.
  */
 final class AccessPolicy {
 
@@ -22,7 +22,9 @@ final class AccessPolicy {
   /** Why a key was refused: the metric's reason and the message for the client. */
   record Denial(RelayMetrics.Refusal reason, String message) {}
 
-  /** @return null when {@code key} may be identified with, otherwise why not */
+  /**
+   * @return null when {@code key} may be identified with, otherwise why not
+   */
   Denial refusal(String key) {
     try {
       AlertKeys.validate(key);

@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin HTTP listener (the JDK's own server): {@code GET /healthz} answers 200 while
- * Redis is reachable and the watcher runs, 503 with the reason otherwise; {@code GET
- * /metrics} answers the Prometheus text format. One thread, {@code relay-admin}.
+ * The admin HTTP listener (the JDK's own server): {@code GET /healthz} answers 200 while Redis is
+ * reachable and the watcher runs, 503 with the reason otherwise; {@code GET /metrics} answers the
+ * Prometheus text format. One thread, {@code relay-admin}.
  */
 final class AdminServer implements AutoCloseable {
 
@@ -27,36 +27,48 @@ final class AdminServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
 
-  AdminServer(String bind, int port, Supplier<Health> health, RelayMetrics metrics) throws IOException {
+  AdminServer(String bind, int port, Supplier<Health> health, RelayMetrics metrics)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(bind, port), 16);
-    executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "relay-admin");
-      t.setDaemon(true);
-      return t;
-    });
+    executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "relay-admin");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
-    server.createContext("/healthz", exchange -> {
-      Health h = health.get();
-      respond(exchange, h.healthy() ? 200 : 503, "application/json", h.json());
-    });
-    server.createContext("/metrics", exchange ->
-        respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
-    server.createContext("/", exchange -> respond(exchange, 404, "text/plain", "try /healthz or /metrics\n"));
+    server.createContext(
+        "/healthz",
+        exchange -> {
+          Health h = health.get();
+          respond(exchange, h.healthy() ? 200 : 503, "application/json", h.json());
+        });
+    server.createContext(
+        "/metrics",
+        exchange ->
+            respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
+    server.createContext(
+        "/", exchange -> respond(exchange, 404, "text/plain", "try /healthz or /metrics\n"));
   }
 
   void start() {
     server.start();
-    log.info("admin listening on http://{}:{}/ (/healthz, /metrics)",
-        server.getAddress().getHostString(), port());
+    log.info(
+        "admin listening on http://{}:{}/ (/healthz, /metrics)",
+        server.getAddress().getHostString(),
+        port());
   }
 
   int port() {
     return server.getAddress().getPort();
   }
 
-  private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
+  private static void respond(HttpExchange exchange, int status, String type, String body)
+      throws IOException {
     try (exchange) {
-      if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
+      if (!"GET".equals(exchange.getRequestMethod())
+          && !"HEAD".equals(exchange.getRequestMethod())) {
         exchange.sendResponseHeaders(405, -1);
         return;
       }

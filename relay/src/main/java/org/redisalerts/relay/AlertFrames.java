@@ -7,24 +7,24 @@ import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.TextFrame;
 
 /**
- * A batch of alerts encoded once as consecutive WebSocket text frames, one per alert, in a
- * single buffer that every connection of the key shares. A connection queues the whole batch
- * as one buffer, so the selector writes it with one system call (or a few, when the socket's
- * buffer fills) instead of one per alert, and fan-out to C connections encodes the batch once
- * instead of C times.
+ * A batch of alerts encoded once as consecutive WebSocket text frames, one per alert, in a single
+ * buffer that every connection of the key shares. A connection queues the whole batch as one
+ * buffer, so the selector writes it with one system call (or a few, when the socket's buffer fills)
+ * instead of one per alert, and fan-out to C connections encodes the batch once instead of C times.
  *
  * <p>Immutable once built; {@link #frames()} hands out an independent view each time.
  */
 final class AlertFrames {
 
   /**
-   * Encodes server frames (never masked). {@link Draft_6455#createBinaryFrame} reads nothing
-   * that a handshake would change on an instance that never takes part in one, so one
-   * instance serves every thread.
+   * Encodes server frames (never masked). {@link Draft_6455#createBinaryFrame} reads nothing that a
+   * handshake would change on an instance that never takes part in one, so one instance serves
+   * every thread.
    */
   private static final Draft_6455 ENCODER = new Draft_6455();
 
   private final ByteBuffer bytes;
+
   /** {@code ends[i]}: the offset in {@link #bytes} just past the frame of alert {@code i}. */
   private final int[] ends;
 
@@ -84,9 +84,8 @@ final class AlertFrames {
   }
 
   /**
-   * Already-encoded frames passing through the library's send path as if they were one
-   * frame: {@link QueuedBytesDraft} queues their bytes as they are. Never given to any
-   * other draft.
+   * Already-encoded frames passing through the library's send path as if they were one frame:
+   * {@link QueuedBytesDraft} queues their bytes as they are. Never given to any other draft.
    */
   static final class Encoded extends TextFrame {
     private Encoded(ByteBuffer bytes) {

@@ -12,8 +12,8 @@ import org.java_websocket.enums.ReadyState;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 
 /**
- * One client's WebSocket, the key it identified with, and a send that reports how much of
- * what was sent actually reached the socket.
+ * One client's WebSocket, the key it identified with, and a send that reports how much of what was
+ * sent actually reached the socket.
  *
  * <p>The key is written by the connection's decoder thread and read by any thread.
  */
@@ -25,14 +25,17 @@ final class ClientConnection {
   private final long id = IDS.incrementAndGet();
   private final String remote;
   private volatile String key;
+
   /** Orders alert batches against a change of key; held while one batch is queued. */
   private final Object sendLock = new Object();
+
   private volatile ScheduledFuture<?> identifyDeadline;
 
   ClientConnection(WebSocket socket) {
     this.socket = socket;
     InetSocketAddress address = socket.getRemoteSocketAddress();
-    this.remote = address == null ? "?" : address.getAddress().getHostAddress() + ":" + address.getPort();
+    this.remote =
+        address == null ? "?" : address.getAddress().getHostAddress() + ":" + address.getPort();
   }
 
   /** The key it is identified with, or null before it identifies. */
@@ -41,8 +44,8 @@ final class ClientConnection {
   }
 
   /**
-   * Switches to {@code newKey} and sends the reply, as one step with respect to
-   * {@link #send}: once the reply is queued, no alert of the previous key follows it.
+   * Switches to {@code newKey} and sends the reply, as one step with respect to {@link #send}: once
+   * the reply is queued, no alert of the previous key follows it.
    */
   void identifiedAs(String newKey, String replyJson) {
     synchronized (sendLock) {
@@ -75,8 +78,8 @@ final class ClientConnection {
   }
 
   /**
-   * Closes a client that stopped reading: a close frame first, and if that cannot get
-   * through its full buffer within {@code grace}, the TCP connection itself.
+   * Closes a client that stopped reading: a close frame first, and if that cannot get through its
+   * full buffer within {@code grace}, the TCP connection itself.
    */
   void closeStalled(int code, String reason, ScheduledExecutorService timer, long graceMillis) {
     socket.close(code, reason);
@@ -95,12 +98,12 @@ final class ClientConnection {
   }
 
   /**
-   * Queues a batch of alerts of {@code forKey}, unless the connection has identified with
-   * another key meanwhile.
+   * Queues a batch of alerts of {@code forKey}, unless the connection has identified with another
+   * key meanwhile.
    *
-   * @return completes, on the selector thread, with how many of the alerts (from the first)
-   *     were written to the socket: all of them, or fewer when it closed first, or none
-   *     when it had switched keys
+   * @return completes, on the selector thread, with how many of the alerts (from the first) were
+   *     written to the socket: all of them, or fewer when it closed first, or none when it had
+   *     switched keys
    */
   CompletableFuture<Integer> send(String forKey, AlertFrames frames) {
     long end;

@@ -24,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket side: accepts clients on any path, enforces the identify deadline, the
- * frame size limit and the allow-list, answers identifies, and tells the dispatcher who is
- * who. It never touches Redis and never blocks its callbacks.
+ * The WebSocket side: accepts clients on any path, enforces the identify deadline, the frame size
+ * limit and the allow-list, answers identifies, and tells the dispatcher who is who. It never
+ * touches Redis and never blocks its callbacks.
  */
 final class ClientSocketServer extends WebSocketServer {
 
@@ -41,6 +41,7 @@ final class ClientSocketServer extends WebSocketServer {
   private final CompletableFuture<Void> started = new CompletableFuture<>();
   private final int maxConnections;
   private final int maxFrameBytes;
+
   /** Connections opened and not yet closed, refused ones included until they close. */
   private final AtomicInteger openConnections = new AtomicInteger();
 
@@ -76,8 +77,13 @@ final class ClientSocketServer extends WebSocketServer {
       started.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new IOException(
-          "cannot listen on " + getAddress().getHostString() + ":" + getAddress().getPort()
-              + ": " + e.getCause().getMessage(), e.getCause());
+          "cannot listen on "
+              + getAddress().getHostString()
+              + ":"
+              + getAddress().getPort()
+              + ": "
+              + e.getCause().getMessage(),
+          e.getCause());
     } catch (TimeoutException e) {
       throw new IOException("WebSocket server did not start within " + timeout);
     }
@@ -94,7 +100,11 @@ final class ClientSocketServer extends WebSocketServer {
     socket.setAttachment(connection);
     int open = openConnections.incrementAndGet();
     if (open > maxConnections) {
-      log.info("client refused: {} connections are open, the limit is {} client={}", open - 1, maxConnections, connection);
+      log.info(
+          "client refused: {} connections are open, the limit is {} client={}",
+          open - 1,
+          maxConnections,
+          connection);
       metrics.refused(Refusal.TOO_MANY_CONNECTIONS);
       connection.refuse(
           codec.write(ServerReply.error("too many connections; try again later", null)),
@@ -106,8 +116,12 @@ final class ClientSocketServer extends WebSocketServer {
         timer.schedule(
             () -> {
               if (connection.key() == null && connection.isOpen()) {
-                refuse(connection, Refusal.IDENTIFY_DEADLINE,
-                    "no identify within " + identifyTimeout.toMillis() + " ms", "identify deadline passed", null);
+                refuse(
+                    connection,
+                    Refusal.IDENTIFY_DEADLINE,
+                    "no identify within " + identifyTimeout.toMillis() + " ms",
+                    "identify deadline passed",
+                    null);
               }
             },
             identifyTimeout.toMillis(),
@@ -130,7 +144,12 @@ final class ClientSocketServer extends WebSocketServer {
     }
     String key = message.queue();
     if (key == null) {
-      refuse(connection, Refusal.MALFORMED, "identify has no \"queue\"", "identify has no queue", null);
+      refuse(
+          connection,
+          Refusal.MALFORMED,
+          "identify has no \"queue\"",
+          "identify has no queue",
+          null);
       return;
     }
     AccessPolicy.Denial denial = policy.refusal(key);
@@ -188,9 +207,11 @@ final class ClientSocketServer extends WebSocketServer {
     return openConnections.get();
   }
 
-  private void refuse(ClientConnection connection, Refusal why, String message, String reason, String key) {
+  private void refuse(
+      ClientConnection connection, Refusal why, String message, String reason, String key) {
     metrics.refused(why);
-    log.info("client refused: {}{} client={}", reason, key == null ? "" : " key=" + key, connection);
+    log.info(
+        "client refused: {}{} client={}", reason, key == null ? "" : " key=" + key, connection);
     String closeReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
     connection.refuse(
         codec.write(ServerReply.error(message, key)), CloseFrame.POLICY_VALIDATION, closeReason);

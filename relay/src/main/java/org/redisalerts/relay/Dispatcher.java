@@ -24,21 +24,20 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Joins the Redis side and the WebSocket side. For each key with connections it runs a
- * pump: claim a batch, write it to every connection of the key, wait until the bytes are on
- * the sockets, then settle the batch and claim the next in one step, until the list is
- * empty. One batch per key is in flight at a time, so order per key holds; keys run
- * independently, so a slow key stalls only itself.
+ * Joins the Redis side and the WebSocket side. For each key with connections it runs a pump: claim
+ * a batch, write it to every connection of the key, wait until the bytes are on the sockets, then
+ * settle the batch and claim the next in one step, until the list is empty. One batch per key is in
+ * flight at a time, so order per key holds; keys run independently, so a slow key stalls only
+ * itself.
  *
- * <p>A written batch is settled together with the key's next claim. When the list is empty
- * the pump parks with it and settles it with the claim its next watch entry or identify
- * starts, or alone after the settle delay (5 ms by default): a steady trickle of alerts then costs
- * one Redis step per batch instead of two. Until settled, written alerts stay in the claim
- * list, so a relay killed in that window delivers them again after a restart (a duplicate,
- * never a loss).
+ * <p>A written batch is settled together with the key's next claim. When the list is empty the pump
+ * parks with it and settles it with the claim its next watch entry or identify starts, or alone
+ * after the settle delay (5 ms by default): a steady trickle of alerts then costs one Redis step
+ * per batch instead of two. Until settled, written alerts stay in the claim list, so a relay killed
+ * in that window delivers them again after a restart (a duplicate, never a loss).
  *
- * <p>Pumps run on the dispatcher's own threads ({@code relay-dispatch-N}), which are the
- * only ones that make Redis calls for delivery; WebSocket threads only enqueue work here.
+ * <p>Pumps run on the dispatcher's own threads ({@code relay-dispatch-N}), which are the only ones
+ * that make Redis calls for delivery; WebSocket threads only enqueue work here.
  */
 final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
 
@@ -47,12 +46,17 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   /** A key's delivery loop. Fields guarded by {@link #pumps}. */
   private static final class Pump {
     final String key;
+
     /** Work arrived while a step was in flight: claim again. */
     boolean again;
+
     boolean recover;
+
     /** No step in flight: waiting with {@link #unsettled} for a request or the settle delay. */
     boolean parked;
+
     long parkedAt;
+
     /** A written batch not yet settled in Redis; the next step settles it. */
     Settlement unsettled;
 
@@ -63,9 +67,17 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
 
   /** A claimed batch, split into what is forwarded and what is dead-lettered. */
   private record Batch(
-      AlertFrames alerts, int[] alertPositions, int size, List<DeadRecord> dead, long claimedAt, long leftInList) {
+      AlertFrames alerts,
+      int[] alertPositions,
+      int size,
+      List<DeadRecord> dead,
+      long claimedAt,
+      long leftInList) {
 
-    /** How many entries from the head of the claim are finished when {@code written} alerts were written. */
+    /**
+     * How many entries from the head of the claim are finished when {@code written} alerts were
+     * written.
+     */
     int done(int written) {
       return written >= alerts.count() ? size : alertPositions[written];
     }
@@ -113,13 +125,14 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   private final WriteDeadlines deadlines;
 
   /**
-   * Keys with a pump running, about to, or parked. Guarded by itself, as are
-   * {@link #stopping} and {@link #settleScheduled}.
+   * Keys with a pump running, about to, or parked. Guarded by itself, as are {@link #stopping} and
+   * {@link #settleScheduled}.
    */
   private final Map<String, Pump> pumps = new HashMap<>();
 
   private boolean stopping;
   private boolean settleScheduled;
+
   /** Keys whose pump stopped on a Redis error; retried while Redis is reachable. */
   private final Set<String> stalled = ConcurrentHashMap.newKeySet();
 
@@ -156,10 +169,19 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   public void identified(ClientConnection connection, String previous, String key) {
     if (previous != null) {
       int left = registry.leave(previous, connection);
-      log.info("client left key={} last={} client={} (identified again)", previous, left == 0, connection);
+      log.info(
+          "client left key={} last={} client={} (identified again)",
+          previous,
+          left == 0,
+          connection);
     }
     int count = registry.join(key, connection);
-    log.info("client ready key={} first={} connections={} client={}", key, count == 1, count, connection);
+    log.info(
+        "client ready key={} first={} connections={} client={}",
+        key,
+        count == 1,
+        count,
+        connection);
     request(key, false);
   }
 
@@ -167,13 +189,21 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   public void closed(ClientConnection connection, int code, String reason) {
     String key = connection.key();
     if (key == null) {
-      log.info("client closed before identifying code={} reason=\"{}\" client={}", code, reason, connection);
+      log.info(
+          "client closed before identifying code={} reason=\"{}\" client={}",
+          code,
+          reason,
+          connection);
       return;
     }
     int left = registry.leave(key, connection);
     log.info(
         "client closed key={} last={} code={} reason=\"{}\" client={}",
-        key, left == 0, code, reason, connection);
+        key,
+        left == 0,
+        code,
+        reason,
+        connection);
   }
 
   // ---- Redis side ----
@@ -244,8 +274,8 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   }
 
   /**
-   * One step: settle what the last step wrote and claim the next batch, and send it; or,
-   * with no connection left (or when stopping), only settle and end.
+   * One step: settle what the last step wrote and claim the next batch, and send it; or, with no
+   * connection left (or when stopping), only settle and end.
    */
   private void step(Pump pump) {
     boolean recover;
@@ -271,7 +301,11 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         return;
       }
       RedisQueues.Claim claim =
-          queues.settleAndClaim(key, settling.done(), settling.deadRecords(), config.claimBatch(),
+          queues.settleAndClaim(
+              key,
+              settling.done(),
+              settling.deadRecords(),
+              config.claimBatch(),
               config.claimBatchBytes());
       settled(key, last, claim.back());
       List<byte[]> claimed = claim.entries();
@@ -290,7 +324,8 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         sends.add(deadlines.watch(target, target.send(key, batch.alerts())));
       }
       CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
-          .whenComplete((ignored, error) -> written(pump, batch, mostWritten(sends), targets.size()));
+          .whenComplete(
+              (ignored, error) -> written(pump, batch, mostWritten(sends), targets.size()));
     } catch (JedisException e) {
       redisFailed(pump, e);
     } catch (RuntimeException e) {
@@ -308,9 +343,9 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
   }
 
   /**
-   * Called once a batch's sends are over (on the selector thread, or the sender's): keeps
-   * what became of it for the next step, and runs that step now if there is more to do,
-   * otherwise parks the pump. Makes no Redis call.
+   * Called once a batch's sends are over (on the selector thread, or the sender's): keeps what
+   * became of it for the next step, and runs that step now if there is more to do, otherwise parks
+   * the pump. Makes no Redis call.
    */
   private void written(Pump pump, Batch batch, int written, int connections) {
     int done = batch.done(written);
@@ -339,7 +374,11 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       metrics.delivered(settlement.written());
       metrics.deadLettered(settlement.dead().size());
       for (DeadRecord d : settlement.dead()) {
-        log.warn("dead-lettered entry key={} list={} reason: {}", key, config.keys().deadLetters(), d.reason());
+        log.warn(
+            "dead-lettered entry key={} list={} reason: {}",
+            key,
+            config.keys().deadLetters(),
+            d.reason());
       }
     }
     if (back > 0) {
@@ -349,12 +388,17 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
       } else {
         log.info(
             "returned {} undelivered alerts to the head of key={} (its {} connection(s) closed first)",
-            back, key, settlement.connections());
+            back,
+            key,
+            settlement.connections());
       }
     }
   }
 
-  /** Settles, alone, what pumps parked at least the settle delay ago hold. Guarded by {@link #pumps}. */
+  /**
+   * Settles, alone, what pumps parked at least the settle delay ago hold. Guarded by {@link
+   * #pumps}.
+   */
   private void scheduleSettle() {
     if (!settleScheduled && !stopping) {
       settleScheduled = true;
@@ -402,17 +446,19 @@ final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
         if (now == null) {
           now = Instant.now().toString();
         }
-        DeadLetter letter = new DeadLetter(key, new String(entry, StandardCharsets.UTF_8), reason, now);
+        DeadLetter letter =
+            new DeadLetter(key, new String(entry, StandardCharsets.UTF_8), reason, now);
         dead.add(new DeadRecord(i, reason, codec.writeBytes(letter)));
       }
     }
-    return new Batch(AlertFrames.encode(alerts), positions, claimed.size(), dead, claimedAt, leftInList);
+    return new Batch(
+        AlertFrames.encode(alerts), positions, claimed.size(), dead, claimedAt, leftInList);
   }
 
   /**
-   * A lost connection stalls the key until Redis is reachable again (the watcher logs the
-   * outage once); a refused command (e.g. the key is not a list) is logged and retried only
-   * at the key's next watch entry or identify, so it cannot spin.
+   * A lost connection stalls the key until Redis is reachable again (the watcher logs the outage
+   * once); a refused command (e.g. the key is not a list) is logged and retried only at the key's
+   * next watch entry or identify, so it cannot spin.
    */
   private void redisFailed(Pump pump, JedisException e) {
     if (e instanceof JedisConnectionException) {

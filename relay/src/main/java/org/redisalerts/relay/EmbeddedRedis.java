@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
 
 /**
- * The Redis server bundled as a dependency (embedded-redis), for running the relay on a
- * machine with nothing but a JDK. Listens on loopback only, keeps nothing on disk.
+ * The Redis server bundled as a dependency (embedded-redis), for running the relay on a machine
+ * with nothing but a JDK. Listens on loopback only, keeps nothing on disk.
  */
 public final class EmbeddedRedis implements AutoCloseable {
 
@@ -44,8 +44,10 @@ public final class EmbeddedRedis implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       throw new IOException(
-          "cannot start the bundled Redis on port " + endpoint.port()
-              + " (is another Redis already listening there? then drop --embedded-redis)", e);
+          "cannot start the bundled Redis on port "
+              + endpoint.port()
+              + " (is another Redis already listening there? then drop --embedded-redis)",
+          e);
     }
     log.info("bundled Redis started on 127.0.0.1:{}", endpoint.port());
     return new EmbeddedRedis(server, endpoint);

@@ -10,11 +10,11 @@ import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.Handshakedata;
 
 /**
- * RFC 6455 with a running count of the bytes put on one connection's outgoing queue. Every
- * byte the library sends (handshake, data, ping, pong, close) is encoded here first, so
- * together with {@link WrittenBytesChannel} the relay can tell when a frame it sent has
- * reached the socket: its end offset is at most this count read right after sending it.
- * A batch of alerts the relay encoded itself ({@link AlertFrames}) is queued as it is.
+ * RFC 6455 with a running count of the bytes put on one connection's outgoing queue. Every byte the
+ * library sends (handshake, data, ping, pong, close) is encoded here first, so together with {@link
+ * WrittenBytesChannel} the relay can tell when a frame it sent has reached the socket: its end
+ * offset is at most this count read right after sending it. A batch of alerts the relay encoded
+ * itself ({@link AlertFrames}) is queued as it is.
  *
  * <p>One instance per connection (the library copies the draft on each handshake).
  */
@@ -22,7 +22,9 @@ final class QueuedBytesDraft extends Draft_6455 {
 
   private final AtomicLong queued = new AtomicLong();
 
-  /** @param maxFrameBytes largest frame payload accepted from a client */
+  /**
+   * @param maxFrameBytes largest frame payload accepted from a client
+   */
   QueuedBytesDraft(int maxFrameBytes) {
     super(Collections.emptyList(), maxFrameBytes);
   }

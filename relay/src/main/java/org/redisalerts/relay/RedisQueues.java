@@ -8,10 +8,10 @@ import org.redisalerts.common.RelayKeys;
 import redis.clients.jedis.RedisClient;
 
 /**
- * The Redis side of delivery: one atomic script per step finishes a key's previous claim
- * (drops what was written or dead-lettered, records dead letters, puts the rest back at the
- * head of the list) and claims the next batch into the key's claim list. A relay killed at
- * any moment leaves every alert either in its list or in its claim list.
+ * The Redis side of delivery: one atomic script per step finishes a key's previous claim (drops
+ * what was written or dead-lettered, records dead letters, puts the rest back at the head of the
+ * list) and claims the next batch into the key's claim list. A relay killed at any moment leaves
+ * every alert either in its list or in its claim list.
  *
  * <p>Thread-safe: the client is pooled. Callers serialise the calls for one key.
  */
@@ -36,19 +36,19 @@ final class RedisQueues {
    *
    * @param entries the claimed entries, oldest first; empty when the list was empty
    * @param left entries still in the list right after the claim
-   * @param back entries of the previous claim that were not done and went back to the head
-   *     of the list (they are the first claimed again)
+   * @param back entries of the previous claim that were not done and went back to the head of the
+   *     list (they are the first claimed again)
    */
   record Claim(List<byte[]> entries, long left, long back) {}
 
   /**
-   * Finishes the previous claim of {@code key} (the first {@code done} entries are gone for
-   * good, {@code deadLetterRecords} are appended to the dead-letter list, the rest goes back
-   * to the head of the list in order), then claims its oldest entries: at most
-   * {@code maxCount}, and no more than {@code maxBytes} unless the first entry alone is
-   * larger.
+   * Finishes the previous claim of {@code key} (the first {@code done} entries are gone for good,
+   * {@code deadLetterRecords} are appended to the dead-letter list, the rest goes back to the head
+   * of the list in order), then claims its oldest entries: at most {@code maxCount}, and no more
+   * than {@code maxBytes} unless the first entry alone is larger.
    */
-  Claim settleAndClaim(String key, int done, List<byte[]> deadLetterRecords, int maxCount, long maxBytes) {
+  Claim settleAndClaim(
+      String key, int done, List<byte[]> deadLetterRecords, int maxCount, long maxBytes) {
     List<byte[]> args = new ArrayList<>(4 + deadLetterRecords.size());
     args.add(key.getBytes(UTF_8));
     args.add(Integer.toString(done).getBytes(UTF_8));
@@ -58,7 +58,9 @@ final class RedisQueues {
     List<?> values =
         (List<?>)
             SETTLE_AND_CLAIM.run(
-                redis, List.of(key.getBytes(UTF_8), claimListOf(key), claimIndex, deadLetters), args);
+                redis,
+                List.of(key.getBytes(UTF_8), claimListOf(key), claimIndex, deadLetters),
+                args);
     List<byte[]> entries = new ArrayList<>(values.size() - 2);
     for (Object o : values.subList(2, values.size())) {
       entries.add((byte[]) o);
@@ -76,8 +78,8 @@ final class RedisQueues {
   }
 
   /**
-   * Drops the pool's idle connections: after Redis restarted they are all dead, and each
-   * would otherwise fail one delivery step before the pool noticed.
+   * Drops the pool's idle connections: after Redis restarted they are all dead, and each would
+   * otherwise fail one delivery step before the pool noticed.
    */
   void dropIdleConnections() {
     redis.getPool().clear();

@@ -21,17 +21,17 @@ import org.redisalerts.common.RelayKeys;
  * @param identifyTimeout how long a client has to identify after connecting
  * @param pingInterval how often clients are pinged; one that misses a pong is dropped
  * @param claimBatch the most alerts claimed from one list in one step
- * @param claimBatchBytes the most bytes claimed in one step (one alert is always claimed): the
- *     most the relay holds for one connection at a time
+ * @param claimBatchBytes the most bytes claimed in one step (one alert is always claimed): the most
+ *     the relay holds for one connection at a time
  * @param watchBatch the most watch entries taken in one step
  * @param shutdownTimeout how long a stop may wait for alerts in flight
  * @param adminPort port of the admin HTTP listener (/healthz, /metrics); null: none; 0: any free
  * @param maxConnections the most connections open at once; more are refused with 1013
- * @param writeTimeout how long a connection may take to take in one batch before it is
- *     closed as too slow (so it cannot hold up the other connections of its key)
- * @param settleDelay how long a written batch may wait to be settled in Redis together with
- *     its key's next claim before it is settled alone (zero: at once); not a command-line
- *     option, the default suits any rate
+ * @param writeTimeout how long a connection may take to take in one batch before it is closed as
+ *     too slow (so it cannot hold up the other connections of its key)
+ * @param settleDelay how long a written batch may wait to be settled in Redis together with its
+ *     key's next claim before it is settled alone (zero: at once); not a command-line option, the
+ *     default suits any rate
  */
 public record RelayConfig(
     RedisEndpoint redis,
@@ -87,7 +87,8 @@ public record RelayConfig(
       throw new IllegalArgumentException("no event is forwarded");
     }
     if (maxFrameBytes < 256 || maxFrameBytes > 1 << 20) {
-      throw new IllegalArgumentException("max frame size out of range (256 B to 1 MiB): " + maxFrameBytes);
+      throw new IllegalArgumentException(
+          "max frame size out of range (256 B to 1 MiB): " + maxFrameBytes);
     }
     requirePositive("identify timeout", identifyTimeout);
     requirePositive("ping interval", pingInterval);
@@ -229,9 +230,24 @@ public record RelayConfig(
     }
 
     public RelayConfig build() {
-      return new RelayConfig(redis, bind, port, keys, allowKeys, forwardEvents, maxFrameBytes,
-          identifyTimeout, pingInterval, claimBatch, claimBatchBytes, watchBatch, shutdownTimeout,
-          writeTimeout, maxConnections, adminPort, settleDelay);
+      return new RelayConfig(
+          redis,
+          bind,
+          port,
+          keys,
+          allowKeys,
+          forwardEvents,
+          maxFrameBytes,
+          identifyTimeout,
+          pingInterval,
+          claimBatch,
+          claimBatchBytes,
+          watchBatch,
+          shutdownTimeout,
+          writeTimeout,
+          maxConnections,
+          adminPort,
+          settleDelay);
     }
   }
 

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The relay's counters, gauges and the claim-to-write histogram, in one Prometheus registry.
- * Meters are created once here; the parts only increment them. Thread-safe.
+ * The relay's counters, gauges and the claim-to-write histogram, in one Prometheus registry. Meters
+ * are created once here; the parts only increment them. Thread-safe.
  */
 public final class RelayMetrics {
 
@@ -33,7 +33,8 @@ public final class RelayMetrics {
     }
   }
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter delivered;
   private final Counter claimed;
   private final Counter returned;
@@ -43,36 +44,54 @@ public final class RelayMetrics {
   private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
 
   public RelayMetrics() {
-    delivered = Counter.builder("relay.alerts.delivered")
-        .description("Alerts written to at least one socket of their key").register(registry);
-    claimed = Counter.builder("relay.alerts.claimed")
-        .description("Alerts moved from their list into a claim list").register(registry);
-    returned = Counter.builder("relay.alerts.returned")
-        .description("Claimed alerts put back at the head of their list").register(registry);
-    deadLettered = Counter.builder("relay.alerts.dead.lettered")
-        .description("Entries moved to the dead-letter list").register(registry);
-    redisReconnects = Counter.builder("relay.redis.reconnects")
-        .description("Times Redis became reachable again after a loss").register(registry);
-    claimToWrite = Timer.builder("relay.claim.to.write")
-        .description("Time from claiming a batch to its last byte reaching the sockets")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry);
+    delivered =
+        Counter.builder("relay.alerts.delivered")
+            .description("Alerts written to at least one socket of their key")
+            .register(registry);
+    claimed =
+        Counter.builder("relay.alerts.claimed")
+            .description("Alerts moved from their list into a claim list")
+            .register(registry);
+    returned =
+        Counter.builder("relay.alerts.returned")
+            .description("Claimed alerts put back at the head of their list")
+            .register(registry);
+    deadLettered =
+        Counter.builder("relay.alerts.dead.lettered")
+            .description("Entries moved to the dead-letter list")
+            .register(registry);
+    redisReconnects =
+        Counter.builder("relay.redis.reconnects")
+            .description("Times Redis became reachable again after a loss")
+            .register(registry);
+    claimToWrite =
+        Timer.builder("relay.claim.to.write")
+            .description("Time from claiming a batch to its last byte reaching the sockets")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
     for (Refusal r : Refusal.values()) {
-      refusals.put(r, Counter.builder("relay.refusals")
-          .description("Clients refused or closed by the relay, by reason")
-          .tag("reason", r.label())
-          .register(registry));
+      refusals.put(
+          r,
+          Counter.builder("relay.refusals")
+              .description("Clients refused or closed by the relay, by reason")
+              .tag("reason", r.label())
+              .register(registry));
     }
   }
 
   /** Registers the gauges, read on each scrape. */
   void gauges(Supplier<Number> open, Supplier<Number> identified, Supplier<Number> keys) {
-    Gauge.builder("relay.connections.open", open).description("WebSocket connections open").register(registry);
+    Gauge.builder("relay.connections.open", open)
+        .description("WebSocket connections open")
+        .register(registry);
     Gauge.builder("relay.connections.identified", identified)
-        .description("Connections that have identified").register(registry);
-    Gauge.builder("relay.keys", keys).description("Distinct keys with at least one connection").register(registry);
+        .description("Connections that have identified")
+        .register(registry);
+    Gauge.builder("relay.keys", keys)
+        .description("Distinct keys with at least one connection")
+        .register(registry);
   }
 
   void delivered(int n) {

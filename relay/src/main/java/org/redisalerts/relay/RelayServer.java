@@ -2,7 +2,6 @@ package org.redisalerts.relay;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.redisalerts.common.JsonCodec;
@@ -11,10 +10,10 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.RedisClient;
 
 /**
- * The relay, assembled: the WebSocket side, the registry, the Redis side and the
- * dispatcher between them, plus the watcher that feeds it. {@link #start} returns once the
- * port is bound; {@link #close} stops taking work, lets alerts in flight finish or go back
- * to their lists, and closes clients with 1001 (going away).
+ * The relay, assembled: the WebSocket side, the registry, the Redis side and the dispatcher between
+ * them, plus the watcher that feeds it. {@link #start} returns once the port is bound; {@link
+ * #close} stops taking work, lets alerts in flight finish or go back to their lists, and closes
+ * clients with 1001 (going away).
  */
 public final class RelayServer implements AutoCloseable {
 
@@ -48,7 +47,9 @@ public final class RelayServer implements AutoCloseable {
             });
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
-    this.dispatcher = new Dispatcher(registry, new RedisQueues(redis, config.keys()), codec, config, timer, metrics);
+    this.dispatcher =
+        new Dispatcher(
+            registry, new RedisQueues(redis, config.keys()), codec, config, timer, metrics);
     this.sockets =
         new ClientSocketServer(
             config,
@@ -76,7 +77,11 @@ public final class RelayServer implements AutoCloseable {
     }
     log.info(
         "relay listening on ws://{}:{}/ watch=\"{}\" allow={} redis={}",
-        config.bind(), port(), config.keys().watch(), config.allowKeys(), config.redis());
+        config.bind(),
+        port(),
+        config.keys().watch(),
+        config.allowKeys(),
+        config.redis());
     return this;
   }
 
@@ -104,10 +109,14 @@ public final class RelayServer implements AutoCloseable {
   AdminServer.Health health() {
     boolean watching = watcher.running();
     boolean redisUp = watcher.redisReachable();
-    String reason = !watching ? "watcher stopped" : !redisUp ? "redis unreachable: " + watcher.lastError() : null;
-    String json = reason == null
-        ? "{\"status\":\"ok\",\"connections\":" + registry.connectionCount() + "}"
-        : "{\"status\":\"unavailable\",\"reason\":" + codec.write(reason) + "}";
+    String reason =
+        !watching
+            ? "watcher stopped"
+            : !redisUp ? "redis unreachable: " + watcher.lastError() : null;
+    String json =
+        reason == null
+            ? "{\"status\":\"ok\",\"connections\":" + registry.connectionCount() + "}"
+            : "{\"status\":\"unavailable\",\"reason\":" + codec.write(reason) + "}";
     return new AdminServer.Health(reason == null, json);
   }
 
@@ -121,7 +130,9 @@ public final class RelayServer implements AutoCloseable {
     return registry.connectionCount();
   }
 
-  /** Stops in order (see the class comment); idempotent. Keeps the interrupt flag if interrupted. */
+  /**
+   * Stops in order (see the class comment); idempotent. Keeps the interrupt flag if interrupted.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -137,20 +148,24 @@ public final class RelayServer implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
-    log.info("relay stopping: no new work; waiting up to {} ms for alerts in flight",
+    log.info(
+        "relay stopping: no new work; waiting up to {} ms for alerts in flight",
         config.shutdownTimeout().toMillis());
     watcher.close();
     dispatcher.stopTakingWork();
     try {
       boolean idle = dispatcher.awaitIdle(config.shutdownTimeout());
-      sockets.stop((int) Math.min(Integer.MAX_VALUE, config.shutdownTimeout().toMillis()), "relay going away");
+      sockets.stop(
+          (int) Math.min(Integer.MAX_VALUE, config.shutdownTimeout().toMillis()),
+          "relay going away");
       if (!idle) {
         // Closing the sockets completed the waiting sends; their claims now settle.
         dispatcher.awaitIdle(Duration.ofSeconds(5));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      log.warn("relay stop interrupted; alerts still claimed go back to their lists at the next start");
+      log.warn(
+          "relay stop interrupted; alerts still claimed go back to their lists at the next start");
     }
     dispatcher.close();
     timer.shutdownNow();

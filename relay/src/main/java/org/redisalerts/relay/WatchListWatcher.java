@@ -13,10 +13,10 @@ import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Takes entries off the watch list in batches and tells the dispatcher which keys have new
- * alerts, each key once per batch. Owns its thread ({@code relay-watcher}) and its own
- * Redis connection, which blocks in BLPOP. Reconnects with capped exponential backoff,
- * logging each change of Redis state once.
+ * Takes entries off the watch list in batches and tells the dispatcher which keys have new alerts,
+ * each key once per batch. Owns its thread ({@code relay-watcher}) and its own Redis connection,
+ * which blocks in BLPOP. Reconnects with capped exponential backoff, logging each change of Redis
+ * state once.
  */
 final class WatchListWatcher implements AutoCloseable {
 
@@ -33,13 +33,17 @@ final class WatchListWatcher implements AutoCloseable {
   private final Thread thread;
   private final RelayMetrics metrics;
   private volatile boolean stopped;
+
   /** Written by the watcher thread only; read by health checks. */
   private volatile boolean reachable;
+
   private volatile String lastError = "not connected yet";
+
   /** Only touched by the watcher thread. */
   private boolean everReachable;
 
-  WatchListWatcher(RedisEndpoint endpoint, RelayConfig config, WatchEvents events, RelayMetrics metrics) {
+  WatchListWatcher(
+      RedisEndpoint endpoint, RelayConfig config, WatchEvents events, RelayMetrics metrics) {
     this.metrics = metrics;
     this.endpoint = endpoint;
     this.watch = config.keys().watch();
@@ -78,11 +82,17 @@ final class WatchListWatcher implements AutoCloseable {
         lastError = e.getMessage();
         if (reachable) {
           reachable = false;
-          log.warn("redis unreachable at {}: {}; retrying with backoff up to {} ms",
-              endpoint, e.getMessage(), MAX_BACKOFF_MS);
+          log.warn(
+              "redis unreachable at {}: {}; retrying with backoff up to {} ms",
+              endpoint,
+              e.getMessage(),
+              MAX_BACKOFF_MS);
         } else if (backoff == FIRST_BACKOFF_MS) {
-          log.warn("redis not reachable at {}: {}; retrying with backoff up to {} ms",
-              endpoint, e.getMessage(), MAX_BACKOFF_MS);
+          log.warn(
+              "redis not reachable at {}: {}; retrying with backoff up to {} ms",
+              endpoint,
+              e.getMessage(),
+              MAX_BACKOFF_MS);
         }
         pause(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -106,10 +116,10 @@ final class WatchListWatcher implements AutoCloseable {
   }
 
   /**
-   * Sends a blocking pop and, behind it on the same connection, a pop of up to a batch.
-   * Redis runs the second only once the first has an entry, so both replies come back
-   * together: a lone entry costs one round trip and one wake-up, and a backlog is drained
-   * a batch (plus one) per round trip.
+   * Sends a blocking pop and, behind it on the same connection, a pop of up to a batch. Redis runs
+   * the second only once the first has an entry, so both replies come back together: a lone entry
+   * costs one round trip and one wake-up, and a backlog is drained a batch (plus one) per round
+   * trip.
    */
   private void watch(Jedis jedis) {
     Connection connection = jedis.getConnection();

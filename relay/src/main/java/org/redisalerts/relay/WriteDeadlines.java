@@ -12,21 +12,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes connections that do not take in a batch within the write timeout, so that a
- * client that stopped reading holds up its key (and its key's other connections) for a
- * bounded time; closing completes the send with what was written.
+ * Closes connections that do not take in a batch within the write timeout, so that a client that
+ * stopped reading holds up its key (and its key's other connections) for a bounded time; closing
+ * completes the send with what was written.
  *
- * <p>Sends in flight are kept in a map and swept a few times per timeout, rather than each
- * getting its own timer task: scheduling and cancelling a task per batch woke the timer
- * thread twice per batch, which at low rates cost more than the delivery itself. A stalled
- * connection is therefore closed between one and about 1.25 timeouts after its batch was
- * queued.
+ * <p>Sends in flight are kept in a map and swept a few times per timeout, rather than each getting
+ * its own timer task: scheduling and cancelling a task per batch woke the timer thread twice per
+ * batch, which at low rates cost more than the delivery itself. A stalled connection is therefore
+ * closed between one and about 1.25 timeouts after its batch was queued.
  */
 final class WriteDeadlines implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WriteDeadlines.class);
+
   /** How long a close frame may take to get through to a stalled client before the TCP close. */
   private static final long STALLED_CLOSE_GRACE_MS = 2_000;
+
   private static final long MIN_SWEEP_MS = 10;
   private static final long MAX_SWEEP_MS = 1_000;
 
@@ -61,13 +62,21 @@ final class WriteDeadlines implements AutoCloseable {
     long now = System.nanoTime();
     for (Map.Entry<CompletableFuture<Integer>, InFlight> e : inFlight.entrySet()) {
       InFlight f = e.getValue();
-      if (now - f.queuedAt() >= timeoutNanos && inFlight.remove(e.getKey(), f) && !e.getKey().isDone()) {
+      if (now - f.queuedAt() >= timeoutNanos
+          && inFlight.remove(e.getKey(), f)
+          && !e.getKey().isDone()) {
         ClientConnection target = f.target();
         metrics.refused(RelayMetrics.Refusal.TOO_SLOW);
-        log.info("client too slow: batch not written within {} ms, closing client={} key={}",
-            timeoutMillis, target, target.key());
-        target.closeStalled(CloseFrame.POLICY_VALIDATION,
-            "too slow: alerts not read within " + timeoutMillis + " ms", timer, STALLED_CLOSE_GRACE_MS);
+        log.info(
+            "client too slow: batch not written within {} ms, closing client={} key={}",
+            timeoutMillis,
+            target,
+            target.key());
+        target.closeStalled(
+            CloseFrame.POLICY_VALIDATION,
+            "too slow: alerts not read within " + timeoutMillis + " ms",
+            timer,
+            STALLED_CLOSE_GRACE_MS);
       }
     }
   }

@@ -11,12 +11,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A connection's socket channel that counts the bytes handed to the kernel, and completes
- * waiters once the count reaches their mark, or when the connection closes.
+ * A connection's socket channel that counts the bytes handed to the kernel, and completes waiters
+ * once the count reaches their mark, or when the connection closes.
  *
- * <p>{@link #write} runs on the WebSocket selector thread only; waiters may be added from
- * any thread. Waiter completion runs on the selector thread, so callers must continue
- * asynchronously on their own executor.
+ * <p>{@link #write} runs on the WebSocket selector thread only; waiters may be added from any
+ * thread. Waiter completion runs on the selector thread, so callers must continue asynchronously on
+ * their own executor.
  */
 final class WrittenBytesChannel implements ByteChannel {
 
@@ -24,10 +24,13 @@ final class WrittenBytesChannel implements ByteChannel {
 
   private final SocketChannel socket;
   private final AtomicLong written = new AtomicLong();
+
   /** Number of waiters; read without the lock on the write path. */
   private volatile int pending;
+
   /** Guarded by this. */
   private final List<Waiter> waiters = new ArrayList<>(2);
+
   /** Guarded by this. */
   private boolean closed;
 
@@ -36,8 +39,8 @@ final class WrittenBytesChannel implements ByteChannel {
   }
 
   /**
-   * Completes with the number of bytes written so far once it is at least {@code mark}, or
-   * with the final count when the connection closes first.
+   * Completes with the number of bytes written so far once it is at least {@code mark}, or with the
+   * final count when the connection closes first.
    */
   CompletableFuture<Long> whenWritten(long mark) {
     CompletableFuture<Long> done = new CompletableFuture<>();
@@ -78,7 +81,10 @@ final class WrittenBytesChannel implements ByteChannel {
     return n;
   }
 
-  /** Removes and returns the waiters whose mark is reached (all of them when closed). Guarded by this. */
+  /**
+   * Removes and returns the waiters whose mark is reached (all of them when closed). Guarded by
+   * this.
+   */
   private List<Waiter> due(boolean all) {
     if (waiters.isEmpty()) {
       return List.of();
@@ -96,7 +102,10 @@ final class WrittenBytesChannel implements ByteChannel {
     return ready;
   }
 
-  /** Completes waiters outside the lock, each with the count as it is now (never less than at release). */
+  /**
+   * Completes waiters outside the lock, each with the count as it is now (never less than at
+   * release).
+   */
   private void complete(List<Waiter> ready) {
     for (Waiter w : ready) {
       w.done().complete(written.get());

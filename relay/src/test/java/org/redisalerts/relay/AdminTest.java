@@ -22,11 +22,14 @@ class AdminTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
-  private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private static HttpResponse<String> get(RelayServer relay, String path) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.adminPort() + path))
-        .timeout(Duration.ofSeconds(5)).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + relay.adminPort() + path))
+            .timeout(Duration.ofSeconds(5))
+            .build();
     return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -75,7 +78,9 @@ class AdminTest {
 
       redis.stop();
       await().atMost(Duration.ofSeconds(10)).until(() -> status(relay, "/healthz") == 503);
-      assertThat(get(relay, "/healthz").body()).contains("\"status\":\"unavailable\"").contains("redis unreachable");
+      assertThat(get(relay, "/healthz").body())
+          .contains("\"status\":\"unavailable\"")
+          .contains("redis unreachable");
       assertThat(get(relay, "/metrics").statusCode()).as("metrics still answer").isEqualTo(200);
 
       redis.start();

@@ -24,7 +24,13 @@ class AlertFramesTest {
 
   /** Every length form of RFC 6455 5.2: 7-bit, 16-bit and 64-bit payload lengths. */
   private static final List<byte[]> ENTRIES =
-      List.of(entry(0), entry(1), entry(125), entry(126), entry(65_535), entry(65_536),
+      List.of(
+          entry(0),
+          entry(1),
+          entry(125),
+          entry(126),
+          entry(65_535),
+          entry(65_536),
           "{\"event\":\"alert\",\"m\":\"é ✓ 😀\"}".getBytes(StandardCharsets.UTF_8));
 
   @Test

@@ -14,8 +14,8 @@ import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
 
 /**
- * SPEC 3, no loss on relay faults: what a stopped relay had claimed but not written goes
- * back to the head of its list, in order, on start or when its key is identified.
+ * SPEC 3, no loss on relay faults: what a stopped relay had claimed but not written goes back to
+ * the head of its list, in order, on start or when its key is identified.
  */
 class ClaimRecoveryTest {
 

@@ -17,7 +17,9 @@ import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
 
-/** SPEC 3, bad entries: never sent, never fatal, moved with key and reason to the dead-letter list. */
+/**
+ * SPEC 3, bad entries: never sent, never fatal, moved with key and reason to the dead-letter list.
+ */
 class DeadLetterTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
@@ -45,7 +47,11 @@ class DeadLetterTest {
       good.add(ok);
       publisher.push(key, ok, entry);
     }
-    publisher.pushBytes(key, new byte[] {'{', '"', 'e', 'v', 'e', 'n', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'});
+    publisher.pushBytes(
+        key,
+        new byte[] {
+          '{', '"', 'e', 'v', 'e', 'n', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'
+        });
     String last = alert("good", seq);
     good.add(last);
     publisher.push(key, last);

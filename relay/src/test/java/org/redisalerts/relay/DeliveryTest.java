@@ -171,7 +171,9 @@ class DeliveryTest {
     publisher.push("alert/pool-1", expected);
     RecordingClient client = client("alert/pool-1");
     assertThat(client.nextTexts(5000)).containsExactlyElementsOf(expected);
-    await().atMost(Duration.ofSeconds(5)).until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
     assertThat(redis.client().llen("alert/pool-1")).isZero();
   }
 
@@ -195,9 +197,13 @@ class DeliveryTest {
     }
     publisher.push("alert/pool-new", alert("new", 0));
     assertThat(client.nextText()).as("the first frame after the reply").isEqualTo(alert("new", 0));
-    await().atMost(Duration.ofSeconds(5)).until(() -> !redis.client().exists("watch:claim:alert/pool-old"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !redis.client().exists("watch:claim:alert/pool-old"));
     long left = redis.client().llen("alert/pool-old");
-    assertThat(oldBeforeReply + left).as("every old alert was either received or is still queued").isEqualTo(20_000);
+    assertThat(oldBeforeReply + left)
+        .as("every old alert was either received or is still queued")
+        .isEqualTo(20_000);
     assertThat(redis.client().lindex("alert/pool-old", 0)).isEqualTo(alert("old", oldBeforeReply));
   }
 
@@ -212,12 +218,15 @@ class DeliveryTest {
       publisher.push("alert/pool-2", alert("once", 1));
       assertThat(first.nextText()).isEqualTo(alert("once", 1));
       assertThat(redis.client().lrange("watch:claim:alert/pool-2", 0, -1))
-          .as("written, not yet settled").containsExactly(alert("once", 1));
+          .as("written, not yet settled")
+          .containsExactly(alert("once", 1));
       first.closeAndWait();
 
       RecordingClient next = connect(patient).identifyAndAwaitReply("alert/pool-2");
       publisher.push("alert/pool-2", alert("once", 2));
-      assertThat(next.nextText()).as("the first alert after coming back").isEqualTo(alert("once", 2));
+      assertThat(next.nextText())
+          .as("the first alert after coming back")
+          .isEqualTo(alert("once", 2));
       await().atMost(Duration.ofSeconds(5)).until(() -> patient.delivered() == 1);
       next.closeAndWait();
     }
@@ -228,7 +237,9 @@ class DeliveryTest {
     RecordingClient client = client("alert/pool-1");
     publisher.push("alert/pool-1", alert("alone", 1));
     assertThat(client.nextText()).isEqualTo(alert("alone", 1));
-    await().atMost(Duration.ofSeconds(1)).until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
+    await()
+        .atMost(Duration.ofSeconds(1))
+        .until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
     assertThat(redis.client().smembers("watch:claims")).isEmpty();
     await().atMost(Duration.ofSeconds(1)).until(() -> relay.delivered() == 1);
   }

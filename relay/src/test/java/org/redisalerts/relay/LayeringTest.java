@@ -11,8 +11,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps the layers pointing one way: cli -> core -> common. common knows nothing of
- * WebSockets or command lines; the relay core knows nothing of picocli.
+ * Keeps the layers pointing one way: cli -> core -> common. common knows nothing of WebSockets or
+ * command lines; the relay core knows nothing of picocli.
  */
 class LayeringTest {
 
@@ -48,7 +48,9 @@ class LayeringTest {
 
   @Test
   void commonKnowsNothingOfWebSocketsOrCommandLines() {
-    assertThat(offenders(ROOT.resolve("common/src/main/java"), "org.java_websocket", "picocli", "org.jline"))
+    assertThat(
+            offenders(
+                ROOT.resolve("common/src/main/java"), "org.java_websocket", "picocli", "org.jline"))
         .isEmpty();
   }
 
@@ -57,8 +59,14 @@ class LayeringTest {
     for (String module : new String[] {"relay", "publish-cli", "listen-cli"}) {
       Path sources = ROOT.resolve(module + "/src/main/java");
       if (Files.isDirectory(sources)) {
-        assertThat(offenders(sources, "picocli", "org.redisalerts.cli", "org.redisalerts.relay.cli",
-                "org.redisalerts.publish.cli", "org.redisalerts.listen.cli"))
+        assertThat(
+                offenders(
+                    sources,
+                    "picocli",
+                    "org.redisalerts.cli",
+                    "org.redisalerts.relay.cli",
+                    "org.redisalerts.publish.cli",
+                    "org.redisalerts.listen.cli"))
             .as(module)
             .isEmpty();
       }

@@ -91,7 +91,9 @@ class ProcessFaultTest {
 
     assertThat(before).as("order before the kill").isSorted().doesNotHaveDuplicates();
     assertThat(after).as("order after the restart").isSorted().doesNotHaveDuplicates();
-    assertThat(after.get(0)).as("the restart resumes where the kill stopped").isLessThanOrEqualTo(before.get(before.size() - 1) + 1);
+    assertThat(after.get(0))
+        .as("the restart resumes where the kill stopped")
+        .isLessThanOrEqualTo(before.get(before.size() - 1) + 1);
     assertThat(redis.client().llen(KEY)).isZero();
     System.out.printf(
         "SIGKILL test: %d alerts published, %d received before the kill, %d after the restart (%d duplicates)%n",
@@ -160,9 +162,14 @@ class ProcessFaultTest {
       next.closeAndWait();
     }
     assertThat(before).isSorted().doesNotHaveDuplicates();
-    assertThat(after).as("the stop came mid-stream").isNotEmpty().isSorted().doesNotHaveDuplicates();
+    assertThat(after)
+        .as("the stop came mid-stream")
+        .isNotEmpty()
+        .isSorted()
+        .doesNotHaveDuplicates();
     assertThat(after.get(0)).isEqualTo(before.get(before.size() - 1) + 1);
-    System.out.printf("SIGTERM test: %d alerts, %d received before the stop, %d after the restart (%d duplicates)%n",
+    System.out.printf(
+        "SIGTERM test: %d alerts, %d received before the stop, %d after the restart (%d duplicates)%n",
         total, before.size(), after.size(), before.size() + after.size() - total);
   }
 }

@@ -26,8 +26,8 @@ class RedisRestartTest {
   private static final int CHUNK = 100;
 
   /**
-   * Pushes every alert, retrying a chunk while Redis is away (a retried chunk may duplicate).
-   * Each try takes the current client: a restart replaces it.
+   * Pushes every alert, retrying a chunk while Redis is away (a retried chunk may duplicate). Each
+   * try takes the current client: a restart replaces it.
    */
   private static void publishAll() {
     for (int start = 0; start < TOTAL; start += CHUNK) {
@@ -35,11 +35,15 @@ class RedisRestartTest {
       for (int i = start; i < start + CHUNK; i++) {
         chunk.add(alert("restart", i));
       }
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-          .until(() -> {
-            new TestPublisher(redis).push(KEY, chunk);
-            return true;
-          });
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(50))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                new TestPublisher(redis).push(KEY, chunk);
+                return true;
+              });
     }
   }
 
@@ -57,7 +61,9 @@ class RedisRestartTest {
         received++;
       }
       redis.stop();
-      await().atMost(Duration.ofSeconds(10)).until(() -> relay.output().contains("redis unreachable"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> relay.output().contains("redis unreachable"));
       redis.start();
 
       // nextText fails on a close: the client must stay connected throughout.
@@ -67,10 +73,26 @@ class RedisRestartTest {
           received++;
         }
       } catch (AssertionError e) {
-        String state = "llen=" + redis.client().llen(KEY) + " watch=" + redis.client().llen("watch") + " claim="
-            + redis.client().llen("watch:claim:" + KEY) + " publishing done=" + publishing.isDone() + " ";
-        throw new AssertionError(state + e.getMessage() + " after " + received + " alerts (" + seen.cardinality()
-            + " distinct); relay log:\n" + relay.output(), e);
+        String state =
+            "llen="
+                + redis.client().llen(KEY)
+                + " watch="
+                + redis.client().llen("watch")
+                + " claim="
+                + redis.client().llen("watch:claim:" + KEY)
+                + " publishing done="
+                + publishing.isDone()
+                + " ";
+        throw new AssertionError(
+            state
+                + e.getMessage()
+                + " after "
+                + received
+                + " alerts ("
+                + seen.cardinality()
+                + " distinct); relay log:\n"
+                + relay.output(),
+            e);
       }
       publishing.get();
       client.closeAndWait();
@@ -78,7 +100,8 @@ class RedisRestartTest {
       String log = relay.output();
       assertThat(log.split("redis unreachable", -1)).as("the loss is logged once").hasSize(2);
       assertThat(log.split("redis reachable at", -1)).as("start and recovery").hasSize(3);
-      System.out.printf("Redis restart test: %d alerts published, %d received (%d duplicates), client stayed connected%n",
+      System.out.printf(
+          "Redis restart test: %d alerts published, %d received (%d duplicates), client stayed connected%n",
           TOTAL, received, received - TOTAL);
     }
   }

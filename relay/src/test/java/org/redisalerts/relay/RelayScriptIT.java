@@ -21,8 +21,8 @@ import org.redisalerts.testing.TestPublisher;
 import redis.clients.jedis.RedisClient;
 
 /**
- * The README's first command, for real: {@code scripts/relay --embedded-redis} as a process
- * from the packaged jar, an alert published to the bundled Redis and received, SIGTERM.
+ * The README's first command, for real: {@code scripts/relay --embedded-redis} as a process from
+ * the packaged jar, an alert published to the bundled Redis and received, SIGTERM.
  */
 class RelayScriptIT {
 
@@ -37,12 +37,21 @@ class RelayScriptIT {
     for (int attempt = 0; attempt < 5 && relay == null; attempt++) {
       redisPort = ThreadLocalRandom.current().nextInt(20_000, 60_000);
       Process candidate =
-          new ProcessBuilder(script.toString(), "--embedded-redis",
-                  "--redis", "redis://127.0.0.1:" + redisPort, "--bind", "127.0.0.1", "--port", "0")
+          new ProcessBuilder(
+                  script.toString(),
+                  "--embedded-redis",
+                  "--redis",
+                  "redis://127.0.0.1:" + redisPort,
+                  "--bind",
+                  "127.0.0.1",
+                  "--port",
+                  "0")
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
-      await().atMost(Duration.ofSeconds(60)).until(() -> !candidate.isAlive() || READY.matcher(read(log)).find());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> !candidate.isAlive() || READY.matcher(read(log)).find());
       if (candidate.isAlive()) {
         relay = candidate;
       } // else the Redis port was taken: try another
@@ -53,8 +62,10 @@ class RelayScriptIT {
     int port = Integer.parseInt(m.group(1));
 
     RecordingClient client =
-        RecordingClient.connect(URI.create("ws://127.0.0.1:" + port + "/myapp")).identifyAndAwaitReply("alert/demo-1");
-    try (RedisClient redis = RedisEndpoint.parse("redis://127.0.0.1:" + redisPort).newClient(5_000, "it")) {
+        RecordingClient.connect(URI.create("ws://127.0.0.1:" + port + "/myapp"))
+            .identifyAndAwaitReply("alert/demo-1");
+    try (RedisClient redis =
+        RedisEndpoint.parse("redis://127.0.0.1:" + redisPort).newClient(5_000, "it")) {
       new TestPublisher(redis, "watch").push("alert/demo-1", TestPublisher.alert("hello", 1));
     }
     assertThat(client.nextText()).isEqualTo(TestPublisher.alert("hello", 1));

@@ -60,7 +60,9 @@ class SafetyTest {
 
   @Test
   void allowListTakesSeveralGlobs() throws Exception {
-    relay = startRelay(redis, b -> b.allowKeys(List.of(new KeyGlob("alert/*"), new KeyGlob("ops/[ab]?"))));
+    relay =
+        startRelay(
+            redis, b -> b.allowKeys(List.of(new KeyGlob("alert/*"), new KeyGlob("ops/[ab]?"))));
     RecordingClient ops = connect(relay).identifyAndAwaitReply("ops/a1");
     new TestPublisher(redis).push("ops/a1", TestPublisher.alert("ops", 1));
     assertThat(ops.nextText()).isEqualTo(TestPublisher.alert("ops", 1));
@@ -70,8 +72,14 @@ class SafetyTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"not json", "[1,2]", "{\"queue\":\"alert/pool-1\"}", "{\"event\":\"identify\"}",
-      "{\"event\":\"identify\",\"queue\":42}"})
+  @ValueSource(
+      strings = {
+        "not json",
+        "[1,2]",
+        "{\"queue\":\"alert/pool-1\"}",
+        "{\"event\":\"identify\"}",
+        "{\"event\":\"identify\",\"queue\":42}"
+      })
   void malformedControlMessagesCloseTheClient(String frame) throws Exception {
     relay = startRelay(redis);
     RecordingClient client = connect(relay);
@@ -143,7 +151,9 @@ class SafetyTest {
     second.identifyAndAwaitReply("alert/pool-2");
     second.closeAndWait();
     // A place is free again once the refused and the closed connection have gone.
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.openConnections() == 1);
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> relay.openConnections() == 1);
     RecordingClient fourth = connect(relay).identifyAndAwaitReply("alert/pool-4");
     fourth.closeAndWait();
     first.closeAndWait();
@@ -154,10 +164,14 @@ class SafetyTest {
     relay = startRelay(redis, b -> b.pingInterval(Duration.ofSeconds(1)));
     try (org.redisalerts.testing.StalledClient silent =
         org.redisalerts.testing.StalledClient.identify(relay.port(), "alert/pool-silent")) {
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 1);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> relay.connections() == 1);
       RecordingClient lively = connect(relay).identifyAndAwaitReply("alert/pool-lively");
       // The silent client never answers a ping (it reads nothing); the lively one does.
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> relay.openConnections() == 1);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> relay.openConnections() == 1);
       new TestPublisher(redis).push("alert/pool-lively", TestPublisher.alert("still here", 1));
       assertThat(lively.nextText()).isEqualTo(TestPublisher.alert("still here", 1));
       lively.closeAndWait();

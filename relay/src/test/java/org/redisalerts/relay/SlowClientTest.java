@@ -22,6 +22,7 @@ class SlowClientTest {
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
   private static final String STUCK_KEY = "alert/pool-stuck";
+
   /** About 12 MB: more than the kernel buffers of a loopback connection hold. */
   private static final int BIG_ALERTS = 400;
 
@@ -43,8 +44,12 @@ class SlowClientTest {
       RecordingClient other = connect(relay).identifyAndAwaitReply("alert/pool-other");
       publisher.push(STUCK_KEY, bigAlerts());
       // The stuck key's pump is blocked now: most of its alerts are still in Redis.
-      await().atMost(Duration.ofSeconds(10)).until(() -> redis.client().llen(STUCK_KEY) > 0
-          && redis.client().exists("watch:claim:" + STUCK_KEY));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  redis.client().llen(STUCK_KEY) > 0
+                      && redis.client().exists("watch:claim:" + STUCK_KEY));
 
       List<String> expected = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
@@ -69,10 +74,13 @@ class SlowClientTest {
 
       List<String> received = sibling.nextTexts(BIG_ALERTS);
       assertThat(received).containsExactlyElementsOf(alerts);
-      assertThat(stuck.drainUntilClosed(Duration.ofSeconds(20))).as("relay closed the stalled client").isTrue();
+      assertThat(stuck.drainUntilClosed(Duration.ofSeconds(20)))
+          .as("relay closed the stalled client")
+          .isTrue();
       await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 1);
       assertThat(redis.client().llen(STUCK_KEY)).isZero();
-      System.out.printf("slow client test: %d alerts of 30 KB sent, %d received by the sibling%n",
+      System.out.printf(
+          "slow client test: %d alerts of 30 KB sent, %d received by the sibling%n",
           BIG_ALERTS, received.size());
       sibling.closeAndWait();
     }
@@ -87,16 +95,22 @@ class SlowClientTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 1);
       publisher.push(STUCK_KEY, alerts);
       // Reading now would unblock it: wait for the relay to give up on it first.
-      await().atMost(Duration.ofSeconds(20)).until(() -> relay.connections() == 0
-          && !redis.client().exists("watch:claim:" + STUCK_KEY));
-      assertThat(stuck.drainUntilClosed(Duration.ofSeconds(5))).as("relay closed the stalled client").isTrue();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () -> relay.connections() == 0 && !redis.client().exists("watch:claim:" + STUCK_KEY));
+      assertThat(stuck.drainUntilClosed(Duration.ofSeconds(5)))
+          .as("relay closed the stalled client")
+          .isTrue();
       long left = redis.client().llen(STUCK_KEY);
       assertThat(left).as("alerts left for the next connection").isPositive();
 
       RecordingClient next = connect(relay).identifyAndAwaitReply(STUCK_KEY);
       List<String> received = next.nextTexts((int) left);
-      assertThat(received).containsExactlyElementsOf(alerts.subList(BIG_ALERTS - (int) left, BIG_ALERTS));
-      System.out.printf("stalled-then-reconnect test: %d alerts, %d left queued after the stall, all received%n",
+      assertThat(received)
+          .containsExactlyElementsOf(alerts.subList(BIG_ALERTS - (int) left, BIG_ALERTS));
+      System.out.printf(
+          "stalled-then-reconnect test: %d alerts, %d left queued after the stall, all received%n",
           BIG_ALERTS, left);
       next.closeAndWait();
     }

@@ -15,9 +15,9 @@ import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
 /**
- * A WebSocket client for tests that records every event (text frame, binary frame, close,
- * error) into a queue; assertions take the next event with a deadline and fail with a
- * message that shows what came instead.
+ * A WebSocket client for tests that records every event (text frame, binary frame, close, error)
+ * into a queue; assertions take the next event with a deadline and fail with a message that shows
+ * what came instead.
  */
 public final class RecordingClient extends WebSocketClient {
 
@@ -44,8 +44,8 @@ public final class RecordingClient extends WebSocketClient {
   }
 
   /**
-   * Opens a connection and waits until the handshake is done. The server may already have
-   * closed it again (a refusal on open): its frames and close are in the queue.
+   * Opens a connection and waits until the handshake is done. The server may already have closed it
+   * again (a refusal on open): its frames and close are in the queue.
    */
   public static RecordingClient connect(URI uri) {
     RecordingClient client = new RecordingClient(uri);
@@ -63,7 +63,10 @@ public final class RecordingClient extends WebSocketClient {
 
   /** Sends {@code {"event":"identify","queue":key}}. */
   public RecordingClient identify(String key) {
-    send("{\"event\":\"identify\",\"queue\":\"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+    send(
+        "{\"event\":\"identify\",\"queue\":\""
+            + key.replace("\\", "\\\\").replace("\"", "\\\"")
+            + "\"}");
     return this;
   }
 
@@ -105,7 +108,14 @@ public final class RecordingClient extends WebSocketClient {
       Event event = next(DEADLINE);
       if (!(event instanceof Text text)) {
         throw new AssertionError(
-            "expected text frame " + (i + 1) + " of " + n + " but got " + event + " after " + texts.size());
+            "expected text frame "
+                + (i + 1)
+                + " of "
+                + n
+                + " but got "
+                + event
+                + " after "
+                + texts.size());
       }
       texts.add(text.text());
     }

@@ -14,9 +14,9 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 
 /**
- * A WebSocket client that identifies and then stops reading, as a frozen browser tab or a
- * client on a dead network does: written over a plain socket with a tiny receive buffer,
- * so the relay's writes to it soon block.
+ * A WebSocket client that identifies and then stops reading, as a frozen browser tab or a client on
+ * a dead network does: written over a plain socket with a tiny receive buffer, so the relay's
+ * writes to it soon block.
  */
 public final class StalledClient implements AutoCloseable {
 
@@ -33,9 +33,13 @@ public final class StalledClient implements AutoCloseable {
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(10_000);
     OutputStream out = socket.getOutputStream();
-    out.write(("GET /stalled HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
-            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(US_ASCII));
+    out.write(
+        ("GET /stalled HTTP/1.1\r\nHost: 127.0.0.1:"
+                + port
+                + "\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n")
+            .getBytes(US_ASCII));
     out.flush();
     String response = readHeaders(socket.getInputStream());
     if (!response.startsWith("HTTP/1.1 101")) {

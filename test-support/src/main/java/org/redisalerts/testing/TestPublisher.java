@@ -5,8 +5,8 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
 
 /**
- * Publishes the way the original's users do with a plain Redis client: append the alert to
- * the key's list, then append the key to the watch list, one watch entry per alert.
+ * Publishes the way the original's users do with a plain Redis client: append the alert to the
+ * key's list, then append the key to the watch list, one watch entry per alert.
  */
 public final class TestPublisher {
 

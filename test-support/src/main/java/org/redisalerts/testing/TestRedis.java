@@ -15,10 +15,10 @@ import redis.clients.jedis.RedisClient;
 import redis.embedded.RedisServer;
 
 /**
- * A real Redis server for one test class, on 127.0.0.1 and a port of its own; emptied
- * before each test. The bundled binary (embedded-redis) by default; set the system
- * property or environment variable {@code REDIS_SERVER} to a binary (e.g.
- * {@code /usr/bin/redis-server}) to test against that one instead.
+ * A real Redis server for one test class, on 127.0.0.1 and a port of its own; emptied before each
+ * test. The bundled binary (embedded-redis) by default; set the system property or environment
+ * variable {@code REDIS_SERVER} to a binary (e.g. {@code /usr/bin/redis-server}) to test against
+ * that one instead.
  *
  * <p>Register with {@code @RegisterExtension static final TestRedis redis = new TestRedis();}.
  */
@@ -41,8 +41,8 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
   }
 
   /**
-   * A Redis that writes every change to an append-only file before answering, so that
-   * {@link #stop} and {@link #start} lose nothing, as a production Redis with AOF.
+   * A Redis that writes every change to an append-only file before answering, so that {@link #stop}
+   * and {@link #start} lose nothing, as a production Redis with AOF.
    */
   public static TestRedis persistent() {
     try {
@@ -73,8 +73,8 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
   }
 
   /**
-   * Starts the server. Redis cannot bind port 0, so this picks a port and, when it turns
-   * out to be taken (the server says so and exits), tries another.
+   * Starts the server. Redis cannot bind port 0, so this picks a port and, when it turns out to be
+   * taken (the server says so and exits), tries another.
    */
   public void start() throws IOException {
     IOException last = null;

@@ -42,68 +42,124 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--start", description = "Start the relay (relay/target/relay.jar) with its bundled Redis, on loopback.")
+  @Option(
+      names = "--start",
+      description = "Start the relay (relay/target/relay.jar) with its bundled Redis, on loopback.")
   boolean start;
 
-  @Option(names = "--relay-jar", paramLabel = "PATH", defaultValue = "relay/target/relay.jar",
+  @Option(
+      names = "--relay-jar",
+      paramLabel = "PATH",
+      defaultValue = "relay/target/relay.jar",
       description = "The relay jar for --start. Default ${DEFAULT-VALUE}.")
   Path relayJar;
 
-  @Option(names = "--relay-jvm-option", paramLabel = "OPTION",
-      description = "A JVM option for the relay --start runs (repeatable), e.g. -XX:StartFlightRecording.")
+  @Option(
+      names = "--relay-jvm-option",
+      paramLabel = "OPTION",
+      description =
+          "A JVM option for the relay --start runs (repeatable), e.g. -XX:StartFlightRecording.")
   List<String> relayJvmOptions = new ArrayList<>();
 
-  @Option(names = "--relay-option", paramLabel = "OPTION",
-      description = "A relay option for --start runs (repeatable), e.g. --relay-option=--claim-batch=2000.")
+  @Option(
+      names = "--relay-option",
+      paramLabel = "OPTION",
+      description =
+          "A relay option for --start runs (repeatable), e.g. --relay-option=--claim-batch=2000.")
   List<String> relayOptions = new ArrayList<>();
 
-  @Option(names = "--relay", paramLabel = "URL", defaultValue = "ws://127.0.0.1:3001/bench",
+  @Option(
+      names = "--relay",
+      paramLabel = "URL",
+      defaultValue = "ws://127.0.0.1:3001/bench",
       description = "The relay, without --start. Default ${DEFAULT-VALUE}.")
   URI relay;
 
-  @Option(names = "--redis", paramLabel = "URL", defaultValue = "redis://127.0.0.1:6379",
+  @Option(
+      names = "--redis",
+      paramLabel = "URL",
+      defaultValue = "redis://127.0.0.1:6379",
       description = "The relay's Redis, without --start. Default ${DEFAULT-VALUE}.")
   String redis;
 
-  @Option(names = "--relay-pid", paramLabel = "PID", description = "The relay's process, for --idle without --start.")
+  @Option(
+      names = "--relay-pid",
+      paramLabel = "PID",
+      description = "The relay's process, for --idle without --start.")
   Long relayPid;
 
-  @Option(names = "--watch", paramLabel = "LIST", defaultValue = "watch", description = "Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--watch",
+      paramLabel = "LIST",
+      defaultValue = "watch",
+      description = "Default ${DEFAULT-VALUE}.")
   String watch;
 
-  @Option(names = "--keys", paramLabel = "N", defaultValue = "1", description = "Keys. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--keys",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = "Keys. Default ${DEFAULT-VALUE}.")
   int keys;
 
-  @Option(names = "--clients", paramLabel = "C", defaultValue = "1", description = "Clients per key. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--clients",
+      paramLabel = "C",
+      defaultValue = "1",
+      description = "Clients per key. Default ${DEFAULT-VALUE}.")
   int clients;
 
-  @Option(names = "--alerts", paramLabel = "M", defaultValue = "10000", description = "Alerts per key. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--alerts",
+      paramLabel = "M",
+      defaultValue = "10000",
+      description = "Alerts per key. Default ${DEFAULT-VALUE}.")
   int alerts;
 
-  @Option(names = "--bytes", paramLabel = "B", defaultValue = "100", description = "Bytes per alert. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--bytes",
+      paramLabel = "B",
+      defaultValue = "100",
+      description = "Bytes per alert. Default ${DEFAULT-VALUE}.")
   int bytes;
 
-  @Option(names = "--rate", paramLabel = "R", defaultValue = "0",
-      description = "Publish R alerts/s in total (0: as fast as the pipeline goes). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--rate",
+      paramLabel = "R",
+      defaultValue = "0",
+      description =
+          "Publish R alerts/s in total (0: as fast as the pipeline goes). Default ${DEFAULT-VALUE}.")
   int rate;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s",
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "120s",
       description = "Longest wait for the last alert. Default ${DEFAULT-VALUE}.")
   String timeout;
 
-  @Option(names = "--ceiling", description = "Measure the tool itself against a trivial sender instead of a relay.")
+  @Option(
+      names = "--ceiling",
+      description = "Measure the tool itself against a trivial sender instead of a relay.")
   boolean ceiling;
 
-  @Option(names = "--idle", paramLabel = "K", description = "Hold K idle identified connections; report relay memory each.")
+  @Option(
+      names = "--idle",
+      paramLabel = "K",
+      description = "Hold K idle identified connections; report relay memory each.")
   Integer idle;
 
   @Option(names = "--name", paramLabel = "TEXT", description = "A name for the case in the output.")
   String name;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "0",
-      description = "First run N alerts per key of the same shape on the same connections, unmeasured, "
-          + "so that the JIT has compiled the hot paths; the measured run follows at once. "
-          + "Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "First run N alerts per key of the same shape on the same connections, unmeasured, "
+              + "so that the JIT has compiled the hot paths; the measured run follows at once. "
+              + "Default ${DEFAULT-VALUE}.")
   int warmup;
 
   @Override
@@ -111,7 +167,8 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Duration wait = Durations.parse(timeout);
-    RelayLauncher launched = start ? RelayLauncher.start(relayJar, relayJvmOptions, relayOptions) : null;
+    RelayLauncher launched =
+        start ? RelayLauncher.start(relayJar, relayJvmOptions, relayOptions) : null;
     try {
       URI relayUrl = launched != null ? launched.relay() : relay;
       String redisUrl = launched != null ? launched.redis() : redis;
@@ -125,11 +182,16 @@ public final class BenchCommand implements Callable<Integer> {
         out.println(result.toJson());
         return 0;
       }
-      LoadSpec load = new LoadSpec(relayUrl, redisUrl, watch, keys, clients, alerts, bytes, rate, wait);
-      String caseName = name != null ? name : keys + "x" + clients + "x" + alerts + (rate > 0 ? "@" + rate + "/s" : "");
-      BenchResult result = ceiling
-          ? new CeilingRun(caseName, load, warmup).run(err)
-          : new LoadRun(caseName, load, warmup).run(err);
+      LoadSpec load =
+          new LoadSpec(relayUrl, redisUrl, watch, keys, clients, alerts, bytes, rate, wait);
+      String caseName =
+          name != null
+              ? name
+              : keys + "x" + clients + "x" + alerts + (rate > 0 ? "@" + rate + "/s" : "");
+      BenchResult result =
+          ceiling
+              ? new CeilingRun(caseName, load, warmup).run(err)
+              : new LoadRun(caseName, load, warmup).run(err);
       err.print(result.toTable());
       out.println(result.toJson());
       return result.missing() == 0 && result.outOfOrder() == 0 ? 0 : 1;

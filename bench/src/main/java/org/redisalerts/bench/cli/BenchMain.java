@@ -9,10 +9,11 @@ public final class BenchMain {
 
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new BenchCommand());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("bench: " + e.getMessage());
-      return e instanceof IllegalArgumentException ? 2 : 1;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("bench: " + e.getMessage());
+          return e instanceof IllegalArgumentException ? 2 : 1;
+        });
     System.exit(cli.execute(args));
   }
 }

@@ -8,12 +8,16 @@ final class ExitCodes {
 
   /** {@code --count} alerts arrived, or stopped with Ctrl-C. */
   static final int OK = 0;
+
   /** {@code --timeout} passed first. */
   static final int TIMED_OUT = 1;
+
   /** The command line was wrong. */
   static final int USAGE = 2;
+
   /** The relay refused the key (its reason is printed). */
   static final int REFUSED = 3;
+
   /** The connection dropped or could not be made, with {@code --no-reconnect}. */
   static final int DISCONNECTED = 4;
 

@@ -5,6 +5,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.redisalerts.cli.RecipientOptions;
+import org.redisalerts.cli.StopSignals;
 import org.redisalerts.common.Durations;
 import org.redisalerts.listen.AlertView;
 import org.redisalerts.listen.JsonLinesView;
@@ -12,8 +14,6 @@ import org.redisalerts.listen.ListenOptions;
 import org.redisalerts.listen.ListenSession;
 import org.redisalerts.listen.Outcome;
 import org.redisalerts.listen.TerminalView;
-import org.redisalerts.cli.RecipientOptions;
-import org.redisalerts.cli.StopSignals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,35 +43,53 @@ public final class ListenCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:RWA_URL:-" + ListenOptions.DEFAULT_URL + "}",
+  @Option(
+      names = "--url",
+      paramLabel = "URL",
+      defaultValue = "${env:RWA_URL:-" + ListenOptions.DEFAULT_URL + "}",
       description = "The relay. Default ${DEFAULT-VALUE}; env RWA_URL.")
   String url;
 
   @Mixin RecipientOptions recipient;
 
-  @Option(names = "--json", defaultValue = "${env:RWA_JSON:-false}",
-      description = "One line per alert holding exactly the frame received, even on a terminal. env RWA_JSON=true.")
+  @Option(
+      names = "--json",
+      defaultValue = "${env:RWA_JSON:-false}",
+      description =
+          "One line per alert holding exactly the frame received, even on a terminal. env RWA_JSON=true.")
   boolean json;
 
-  @Option(names = "--count", paramLabel = "N", defaultValue = "${env:RWA_COUNT:-0}",
+  @Option(
+      names = "--count",
+      paramLabel = "N",
+      defaultValue = "${env:RWA_COUNT:-0}",
       description = "Exit 0 after N alerts (0: keep listening). env RWA_COUNT.")
   int count;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "${env:RWA_TIMEOUT}",
-      description = "Exit 1 if --count alerts have not arrived by then (e.g. 30s). env RWA_TIMEOUT.")
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_TIMEOUT}",
+      description =
+          "Exit 1 if --count alerts have not arrived by then (e.g. 30s). env RWA_TIMEOUT.")
   String timeout;
 
-  @Option(names = "--no-reconnect", defaultValue = "${env:RWA_NO_RECONNECT:-false}",
-      description = "Exit 4 when the connection drops instead of reconnecting (with backoff up to 10 s). "
-          + "env RWA_NO_RECONNECT=true.")
+  @Option(
+      names = "--no-reconnect",
+      defaultValue = "${env:RWA_NO_RECONNECT:-false}",
+      description =
+          "Exit 4 when the connection drops instead of reconnecting (with backoff up to 10 s). "
+              + "env RWA_NO_RECONNECT=true.")
   boolean noReconnect;
 
   @Override
   public Integer call() throws Exception {
-    ListenOptions options = new ListenOptions(uri(url), recipient.key(), count, duration(), !noReconnect);
+    ListenOptions options =
+        new ListenOptions(uri(url), recipient.key(), count, duration(), !noReconnect);
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = !json && System.console() != null;
-    try (AlertView view = terminal ? TerminalView.open() : new JsonLinesView(spec.commandLine().getOut(), err)) {
+    try (AlertView view =
+        terminal ? TerminalView.open() : new JsonLinesView(spec.commandLine().getOut(), err)) {
       ListenSession session = new ListenSession(options, view);
       StopSignals.onStop(session::stop);
       Outcome outcome = session.run();
@@ -82,7 +100,6 @@ public final class ListenCommand implements Callable<Integer> {
       return ExitCodes.of(outcome);
     }
   }
-
 
   private Duration duration() {
     if (timeout == null || timeout.isBlank()) {

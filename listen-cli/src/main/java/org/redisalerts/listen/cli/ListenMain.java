@@ -17,8 +17,12 @@ public final class ListenMain {
   public static void main(String[] args) {
     CommandLine cli = commandLine(new ListenCommand());
     // Frames are UTF-8 and must come out byte for byte, whatever the locale says.
-    cli.setOut(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), UTF_8), true));
-    cli.setErr(new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), UTF_8), true));
+    cli.setOut(
+        new PrintWriter(
+            new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), UTF_8), true));
+    cli.setErr(
+        new PrintWriter(
+            new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), UTF_8), true));
     System.exit(cli.execute(args));
   }
 

@@ -44,7 +44,9 @@ class ListenCommandTest {
   }
 
   private RelayServer startRelay(int port) throws Exception {
-    return new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(port).build()).start();
+    return new RelayServer(
+            RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(port).build())
+        .start();
   }
 
   private String url() {
@@ -64,24 +66,30 @@ class ListenCommandTest {
 
   private List<String> lines() {
     String text = out.toString();
-    return text.isEmpty() ? List.of() : List.of(text.split("\n", -1)).subList(0, text.split("\n", -1).length - 1);
+    return text.isEmpty()
+        ? List.of()
+        : List.of(text.split("\n", -1)).subList(0, text.split("\n", -1).length - 1);
   }
 
   @Test
   void jsonLinesAreTheFramesExactlyAndInOrder() {
-    List<String> alerts = List.of(
-        "{\"event\":\"alert\",\"message\":\"caf\u00e9 \ud83d\ude80\",\"n\":1}",
-        "{ \"event\" : \"alert\", \"n\" : 2.50 }",
-        alert("third", 3));
+    List<String> alerts =
+        List.of(
+            "{\"event\":\"alert\",\"message\":\"caf\u00e9 \ud83d\ude80\",\"n\":1}",
+            "{ \"event\" : \"alert\", \"n\" : 2.50 }",
+            alert("third", 3));
     publisher.push("alert/pool-1", alerts);
     assertThat(run("--url", url(), "--key", "alert/pool-1", "--json", "--count", "3")).isZero();
     assertThat(out.toString()).isEqualTo(String.join("\n", alerts) + "\n");
-    assertThat(err.toString()).contains("identified as alert/pool-1").contains("you are now connected");
+    assertThat(err.toString())
+        .contains("identified as alert/pool-1")
+        .contains("you are now connected");
   }
 
   @Test
   void countExitsZeroOnceThatManyLiveAlertsArrived() throws Exception {
-    CompletableFuture<Integer> listen = runInBackground("--url", url(), "--pool", "pool", "--id", "7", "--count", "2");
+    CompletableFuture<Integer> listen =
+        runInBackground("--url", url(), "--pool", "pool", "--id", "7", "--count", "2");
     await().atMost(Duration.ofSeconds(10)).until(() -> relay.connections() == 1);
     publisher.push("alert/pool-7", alert("a", 1), alert("b", 2), alert("c", 3));
     assertThat(listen.get(10, TimeUnit.SECONDS)).isZero();
@@ -92,21 +100,24 @@ class ListenCommandTest {
   @Test
   void timeoutExits1WhenTheCountIsNotReached() {
     publisher.push("alert/pool-1", alert("only", 1));
-    assertThat(run("--url", url(), "--key", "alert/pool-1", "--count", "2", "--timeout", "700ms")).isEqualTo(ExitCodes.TIMED_OUT);
+    assertThat(run("--url", url(), "--key", "alert/pool-1", "--count", "2", "--timeout", "700ms"))
+        .isEqualTo(ExitCodes.TIMED_OUT);
     assertThat(lines()).containsExactly(alert("only", 1));
     assertThat(err.toString()).contains("timed out").contains("1 of 2 alerts");
   }
 
   @Test
   void refusedKeyExits3WithTheRelaysReason() {
-    assertThat(run("--url", url(), "--key", "not-an-alert-key", "--count", "1")).isEqualTo(ExitCodes.REFUSED);
+    assertThat(run("--url", url(), "--key", "not-an-alert-key", "--count", "1"))
+        .isEqualTo(ExitCodes.REFUSED);
     assertThat(err.toString()).contains("key is not allowed");
     assertThat(out.toString()).isEmpty();
   }
 
   @Test
   void reconnectsAfterTheRelayRestartsAndGoesOn() throws Exception {
-    CompletableFuture<Integer> listen = runInBackground("--url", url(), "--key", "alert/pool-1", "--count", "2");
+    CompletableFuture<Integer> listen =
+        runInBackground("--url", url(), "--key", "alert/pool-1", "--count", "2");
     await().atMost(Duration.ofSeconds(10)).until(() -> relay.connections() == 1);
     publisher.push("alert/pool-1", alert("before", 1));
     await().atMost(Duration.ofSeconds(10)).until(() -> lines().size() == 1);
@@ -125,7 +136,8 @@ class ListenCommandTest {
 
   @Test
   void noReconnectExits4WhenTheConnectionDrops() throws Exception {
-    CompletableFuture<Integer> listen = runInBackground("--url", url(), "--key", "alert/pool-1", "--no-reconnect");
+    CompletableFuture<Integer> listen =
+        runInBackground("--url", url(), "--key", "alert/pool-1", "--no-reconnect");
     await().atMost(Duration.ofSeconds(10)).until(() -> relay.connections() == 1);
     relay.close();
     assertThat(listen.get(20, TimeUnit.SECONDS)).isEqualTo(ExitCodes.DISCONNECTED);
@@ -133,14 +145,16 @@ class ListenCommandTest {
 
   @Test
   void noRelayWithNoReconnectExits4NamingTheUrl() {
-    assertThat(run("--url", "ws://127.0.0.1:1/", "--key", "alert/pool-1", "--no-reconnect")).isEqualTo(ExitCodes.DISCONNECTED);
+    assertThat(run("--url", "ws://127.0.0.1:1/", "--key", "alert/pool-1", "--no-reconnect"))
+        .isEqualTo(ExitCodes.DISCONNECTED);
     assertThat(err.toString()).contains("cannot connect to ws://127.0.0.1:1/");
   }
 
   @Test
   void commandLineMistakesExit2() {
     List<String[]> mistakes = new ArrayList<>();
-    Collections.addAll(mistakes,
+    Collections.addAll(
+        mistakes,
         new String[] {"--count", "1"},
         new String[] {"--key", "alert/a-1", "--pool", "p", "--id", "1"},
         new String[] {"--url", "http://127.0.0.1:3001/", "--key", "alert/a-1"},
@@ -150,14 +164,28 @@ class ListenCommandTest {
     for (String[] args : mistakes) {
       assertThat(run(args)).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
     }
-    assertThat(err.toString()).contains("no key").contains("not both").contains("ws://").contains("--timeout")
-        .contains("--count").contains("--bogus");
+    assertThat(err.toString())
+        .contains("no key")
+        .contains("not both")
+        .contains("ws://")
+        .contains("--timeout")
+        .contains("--count")
+        .contains("--bogus");
   }
 
   @Test
   void helpDocumentsTheExitCodesAndEnvironment() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("RWA_URL", "RWA_KEY", "RWA_POOL", "RWA_ID", "RWA_JSON", "RWA_COUNT",
-        "RWA_TIMEOUT", "RWA_NO_RECONNECT", "3 the relay refused the key");
+    assertThat(out.toString())
+        .contains(
+            "RWA_URL",
+            "RWA_KEY",
+            "RWA_POOL",
+            "RWA_ID",
+            "RWA_JSON",
+            "RWA_COUNT",
+            "RWA_TIMEOUT",
+            "RWA_NO_RECONNECT",
+            "3 the relay refused the key");
   }
 }

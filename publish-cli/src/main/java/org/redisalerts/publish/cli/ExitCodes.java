@@ -8,10 +8,15 @@ final class ExitCodes {
 
   /** Every alert was pushed. */
   static final int PUSHED = 0;
-  /** The alerts were not valid (or Redis refused them, e.g. the key holds no list); nothing pushed. */
+
+  /**
+   * The alerts were not valid (or Redis refused them, e.g. the key holds no list); nothing pushed.
+   */
   static final int BAD_INPUT = 1;
+
   /** The command line was wrong; nothing pushed. */
   static final int USAGE = 2;
+
   /** Redis could not be reached (or was lost part-way: the message says how much was pushed). */
   static final int REDIS_UNREACHABLE = 3;
 

@@ -25,8 +25,9 @@ final class ProgressBar {
     }
     lastDraw = now;
     int filled = (int) ((long) WIDTH * done / total);
-    err.printf("\r[%s%s] %3d%% %,d/%,d", "#".repeat(filled), " ".repeat(WIDTH - filled),
-        (int) (100L * done / total), done, total);
+    err.printf(
+        "\r[%s%s] %3d%% %,d/%,d",
+        "#".repeat(filled), " ".repeat(WIDTH - filled), (int) (100L * done / total), done, total);
     err.flush();
   }
 
@@ -36,8 +37,8 @@ final class ProgressBar {
   }
 
   /**
-   * Whether this process's standard error is a terminal. Java cannot ask directly, so a
-   * child that inherits it does ({@code test -t 2}); only asked for long batches.
+   * Whether this process's standard error is a terminal. Java cannot ask directly, so a child that
+   * inherits it does ({@code test -t 2}); only asked for long batches.
    */
   static boolean stderrIsTerminal() {
     try {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.redisalerts.cli.RecipientOptions;
 import org.redisalerts.common.AlertEnvelope;
 import org.redisalerts.common.AlertKeys;
 import org.redisalerts.common.Durations;
@@ -16,7 +17,6 @@ import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.publish.AlertBatch;
 import org.redisalerts.publish.AlertPusher;
-import org.redisalerts.cli.RecipientOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code publish}: builds or reads alerts, checks them all, pushes them with their watch entries. */
+/**
+ * {@code publish}: builds or reads alerts, checks them all, pushes them with their watch entries.
+ */
 @Command(
     name = "publish",
     mixinStandardHelpOptions = true,
@@ -55,47 +57,73 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--redis", paramLabel = "URL", defaultValue = "${env:RWA_REDIS:-" + RedisEndpoint.DEFAULT_URL + "}",
+  @Option(
+      names = "--redis",
+      paramLabel = "URL",
+      defaultValue = "${env:RWA_REDIS:-" + RedisEndpoint.DEFAULT_URL + "}",
       description = "Redis to push to. Default ${DEFAULT-VALUE}; env RWA_REDIS.")
   String redis;
 
-  @Option(names = "--watch", paramLabel = "LIST", defaultValue = "${env:RWA_WATCH:-" + RelayKeys.DEFAULT_WATCH + "}",
+  @Option(
+      names = "--watch",
+      paramLabel = "LIST",
+      defaultValue = "${env:RWA_WATCH:-" + RelayKeys.DEFAULT_WATCH + "}",
       description = "The relay's watch list. Default ${DEFAULT-VALUE}; env RWA_WATCH.")
   String watch;
 
   @Mixin RecipientOptions recipient;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "MESSAGE",
-      description = "The alert's message: builds {\"event\":\"alert\",\"message\":MESSAGE,\"recordedOn\":NOW,...}.")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "MESSAGE",
+      description =
+          "The alert's message: builds {\"event\":\"alert\",\"message\":MESSAGE,\"recordedOn\":NOW,...}.")
   String message;
 
-  @Option(names = {"-p", "--property"}, paramLabel = "NAME=VALUE",
-      description = "A further field of the built alert; numbers and true/false stay typed, "
-          + "anything else is a string. Repeatable.")
+  @Option(
+      names = {"-p", "--property"},
+      paramLabel = "NAME=VALUE",
+      description =
+          "A further field of the built alert; numbers and true/false stay typed, "
+              + "anything else is a string. Repeatable.")
   List<String> properties = new ArrayList<>();
 
-  @Option(names = "--json", paramLabel = "OBJECT",
+  @Option(
+      names = "--json",
+      paramLabel = "OBJECT",
       description = "Push this JSON object exactly as given (it needs a string \"event\").")
   String json;
 
-  @Option(names = "--stdin",
+  @Option(
+      names = "--stdin",
       description = "Push one JSON object per line of standard input, each exactly as given.")
   boolean stdin;
 
-  @Option(names = "--max-len", paramLabel = "N", defaultValue = "${env:RWA_MAX_LEN:-0}",
+  @Option(
+      names = "--max-len",
+      paramLabel = "N",
+      defaultValue = "${env:RWA_MAX_LEN:-0}",
       description = "Then trim the list to its newest N alerts (0: no limit). env RWA_MAX_LEN.")
   long maxLen;
 
-  @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "${env:RWA_TTL}",
-      description = "Then let the list expire after DURATION (e.g. 7d) unless pushed to again. env RWA_TTL.")
+  @Option(
+      names = "--ttl",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_TTL}",
+      description =
+          "Then let the list expire after DURATION (e.g. 7d) unless pushed to again. env RWA_TTL.")
   String ttl;
 
-  @Option(names = {"-q", "--quiet"}, defaultValue = "${env:RWA_QUIET:-false}",
+  @Option(
+      names = {"-q", "--quiet"},
+      defaultValue = "${env:RWA_QUIET:-false}",
       description = "No summary, progress or warnings on standard error. env RWA_QUIET=true.")
   boolean quiet;
 
   /** Standard input; tests replace it. */
   InputStream in = System.in;
+
   /** Where recordedOn comes from; tests replace it. */
   Clock clock = Clock.systemUTC();
 
@@ -106,7 +134,8 @@ public final class PublishCommand implements Callable<Integer> {
     String target = recipient.key();
     RelayKeys relayKeys = new RelayKeys(watch);
     if (relayKeys.isReserved(target)) {
-      throw new IllegalArgumentException("key '" + target + "' is reserved for the relay (watch list " + watch + ")");
+      throw new IllegalArgumentException(
+          "key '" + target + "' is reserved for the relay (watch list " + watch + ")");
     }
     if (maxLen < 0) {
       throw new IllegalArgumentException("--max-len must be 0 or more: " + maxLen);
@@ -120,8 +149,12 @@ public final class PublishCommand implements Callable<Integer> {
     AlertBatch batch = batch(new JsonCodec());
     if (!quiet) {
       if (!new KeyGlob(AlertKeys.DEFAULT_ALLOW).matches(target)) {
-        err.println("publish: warning: key '" + target + "' is outside the relay's default allow-list "
-            + AlertKeys.DEFAULT_ALLOW + "; clients get it only from a relay run with a matching --allow-keys");
+        err.println(
+            "publish: warning: key '"
+                + target
+                + "' is outside the relay's default allow-list "
+                + AlertKeys.DEFAULT_ALLOW
+                + "; clients get it only from a relay run with a matching --allow-keys");
       }
       batch.otherEvents().forEach(note -> err.println("publish: warning: " + note));
     }
@@ -131,33 +164,41 @@ public final class PublishCommand implements Callable<Integer> {
             ? new ProgressBar(err, batch.size())
             : null;
     new AlertPusher(endpoint, watch)
-        .push(target, batch, maxLen, expiry, n -> {
-          if (progress != null) {
-            progress.update(n);
-          }
-        });
+        .push(
+            target,
+            batch,
+            maxLen,
+            expiry,
+            n -> {
+              if (progress != null) {
+                progress.update(n);
+              }
+            });
     if (progress != null) {
       progress.finish();
     }
     if (!quiet) {
       long ms = (System.nanoTime() - started) / 1_000_000;
-      err.printf("publish: pushed %d alert%s to %s in %d ms%n", batch.size(), batch.size() == 1 ? "" : "s", target, ms);
+      err.printf(
+          "publish: pushed %d alert%s to %s in %d ms%n",
+          batch.size(), batch.size() == 1 ? "" : "s", target, ms);
     }
     err.flush();
     return ExitCodes.PUSHED;
   }
 
-
   private AlertBatch batch(JsonCodec codec) throws Exception {
     int sources = (message != null ? 1 : 0) + (json != null ? 1 : 0) + (stdin ? 1 : 0);
     if (sources == 0) {
-      throw new IllegalArgumentException("nothing to publish: give a MESSAGE, --json OBJECT or --stdin");
+      throw new IllegalArgumentException(
+          "nothing to publish: give a MESSAGE, --json OBJECT or --stdin");
     }
     if (sources > 1) {
       throw new IllegalArgumentException("give only one of MESSAGE, --json and --stdin");
     }
     if (!properties.isEmpty() && message == null) {
-      throw new IllegalArgumentException("-p adds fields to a MESSAGE; with --json or --stdin, put them in the JSON");
+      throw new IllegalArgumentException(
+          "-p adds fields to a MESSAGE; with --json or --stdin, put them in the JSON");
     }
     if (message != null) {
       List<AlertEnvelope.Property> props = new ArrayList<>();

@@ -22,7 +22,8 @@ class PublishCommandTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-26T10:15:30.123Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-11-26T10:15:30.123Z"), ZoneOffset.UTC);
 
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
@@ -49,12 +50,28 @@ class PublishCommandTest {
 
   @Test
   void messageAndPropertiesBuildTheAlertWithTypedValues() {
-    int code = run("--pool", "acme", "--id", "42", "Disk almost full",
-        "-p", "host=db1", "-p", "percent=93.5", "-p", "critical=true", "-p", "zip=007", "-p", "note=null");
+    int code =
+        run(
+            "--pool",
+            "acme",
+            "--id",
+            "42",
+            "Disk almost full",
+            "-p",
+            "host=db1",
+            "-p",
+            "percent=93.5",
+            "-p",
+            "critical=true",
+            "-p",
+            "zip=007",
+            "-p",
+            "note=null");
     assertThat(code).as(err.toString()).isZero();
     assertThat(list("alert/acme-42"))
-        .containsExactly("{\"event\":\"alert\",\"message\":\"Disk almost full\",\"recordedOn\":\"2026-11-26T10:15:30.123Z\","
-            + "\"host\":\"db1\",\"percent\":93.5,\"critical\":true,\"zip\":\"007\",\"note\":\"null\"}");
+        .containsExactly(
+            "{\"event\":\"alert\",\"message\":\"Disk almost full\",\"recordedOn\":\"2026-11-26T10:15:30.123Z\","
+                + "\"host\":\"db1\",\"percent\":93.5,\"critical\":true,\"zip\":\"007\",\"note\":\"null\"}");
     assertThat(list("watch")).containsExactly("alert/acme-42");
     assertThat(err.toString()).contains("pushed 1 alert to alert/acme-42");
     assertThat(out.toString()).isEmpty();
@@ -71,10 +88,14 @@ class PublishCommandTest {
 
   @Test
   void stdinLinesArePushedInOrderEachWithItsWatchEntry() {
-    String input = "{\"event\":\"alert\",\"n\":1}\n\n{\"event\":\"alert\",\"n\":2}\r\n{\"event\":\"alert\",\"n\":3}";
+    String input =
+        "{\"event\":\"alert\",\"n\":1}\n\n{\"event\":\"alert\",\"n\":2}\r\n{\"event\":\"alert\",\"n\":3}";
     assertThat(run(input.getBytes(UTF_8), "--key", "alert/acme-1", "--stdin")).isZero();
     assertThat(list("alert/acme-1"))
-        .containsExactly("{\"event\":\"alert\",\"n\":1}", "{\"event\":\"alert\",\"n\":2}", "{\"event\":\"alert\",\"n\":3}");
+        .containsExactly(
+            "{\"event\":\"alert\",\"n\":1}",
+            "{\"event\":\"alert\",\"n\":2}",
+            "{\"event\":\"alert\",\"n\":3}");
     assertThat(list("watch")).containsExactly("alert/acme-1", "alert/acme-1", "alert/acme-1");
   }
 
@@ -82,9 +103,13 @@ class PublishCommandTest {
   void aBadLineAnywhereMeansNothingIsPushedAndExit1NamingTheLine() {
     StringBuilder input = new StringBuilder();
     for (int i = 1; i <= 5000; i++) {
-      input.append(i == 4321 ? "{\"event\":\"alert\",oops}" : "{\"event\":\"alert\",\"n\":" + i + "}").append('\n');
+      input
+          .append(
+              i == 4321 ? "{\"event\":\"alert\",oops}" : "{\"event\":\"alert\",\"n\":" + i + "}")
+          .append('\n');
     }
-    assertThat(run(input.toString().getBytes(UTF_8), "--key", "alert/acme-1", "--stdin")).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(run(input.toString().getBytes(UTF_8), "--key", "alert/acme-1", "--stdin"))
+        .isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(err.toString()).contains("line 4321");
     assertThat(redis.client().exists("alert/acme-1")).isFalse();
     assertThat(redis.client().exists("watch")).isFalse();
@@ -92,10 +117,15 @@ class PublishCommandTest {
 
   @Test
   void invalidJsonIsRefusedWithExit1AndNothingPushed() {
-    assertThat(run("--key", "alert/acme-1", "--json", "{\"event\":\"alert\"")).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(run("--key", "alert/acme-1", "--json", "{\"event\":\"alert\""))
+        .isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(run("--key", "alert/acme-1", "--json", "[1,2]")).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(run("--key", "alert/acme-1", "--json", "{\"message\":\"no event\"}")).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(err.toString()).contains("not valid JSON").contains("not a JSON object").contains("no \"event\"");
+    assertThat(run("--key", "alert/acme-1", "--json", "{\"message\":\"no event\"}"))
+        .isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(err.toString())
+        .contains("not valid JSON")
+        .contains("not a JSON object")
+        .contains("no \"event\"");
     assertThat(redis.client().exists("alert/acme-1")).isFalse();
     assertThat(redis.client().exists("watch")).isFalse();
   }
@@ -120,7 +150,9 @@ class PublishCommandTest {
     for (int i = 1; i <= 5; i++) {
       assertThat(run("--key", "alert/acme-1", "--max-len", "3", "m" + i)).isZero();
     }
-    assertThat(list("alert/acme-1")).hasSize(3).allMatch(a -> a.contains("\"m3\"") || a.contains("\"m4\"") || a.contains("\"m5\""));
+    assertThat(list("alert/acme-1"))
+        .hasSize(3)
+        .allMatch(a -> a.contains("\"m3\"") || a.contains("\"m4\"") || a.contains("\"m5\""));
   }
 
   @Test
@@ -133,7 +165,8 @@ class PublishCommandTest {
   @Test
   void commandLineMistakesExit2AndPushNothing() {
     assertThat(run("hello")).isEqualTo(ExitCodes.USAGE);
-    assertThat(run("--key", "alert/a-1", "--pool", "p", "--id", "1", "hello")).isEqualTo(ExitCodes.USAGE);
+    assertThat(run("--key", "alert/a-1", "--pool", "p", "--id", "1", "hello"))
+        .isEqualTo(ExitCodes.USAGE);
     assertThat(run("--pool", "p", "hello")).isEqualTo(ExitCodes.USAGE);
     assertThat(run("--key", "alert/a-1")).isEqualTo(ExitCodes.USAGE);
     assertThat(run("--key", "alert/a-1", "hello", "--json", "{}")).isEqualTo(ExitCodes.USAGE);
@@ -162,7 +195,10 @@ class PublishCommandTest {
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute("--redis", "redis://127.0.0.1:1", "--key", "alert/a-1", "hello");
     assertThat(code).isEqualTo(ExitCodes.REDIS_UNREACHABLE);
-    assertThat(err.toString()).contains("redis://127.0.0.1:1").contains("nothing was pushed").doesNotContain("\tat ");
+    assertThat(err.toString())
+        .contains("redis://127.0.0.1:1")
+        .contains("nothing was pushed")
+        .doesNotContain("\tat ");
   }
 
   @Test
@@ -180,12 +216,16 @@ class PublishCommandTest {
       input.append("{\"event\":\"alert\",\"seq\":").append(i).append("}\n");
     }
     long started = System.nanoTime();
-    assertThat(run(input.toString().getBytes(UTF_8), "--key", "alert/bulk-1", "--stdin")).as(err.toString()).isZero();
+    assertThat(run(input.toString().getBytes(UTF_8), "--key", "alert/bulk-1", "--stdin"))
+        .as(err.toString())
+        .isZero();
     long ms = (System.nanoTime() - started) / 1_000_000;
     assertThat(redis.client().llen("alert/bulk-1")).isEqualTo(100_000);
     assertThat(redis.client().llen("watch")).isEqualTo(100_000);
-    assertThat(redis.client().lindex("alert/bulk-1", 0)).isEqualTo("{\"event\":\"alert\",\"seq\":0}");
-    assertThat(redis.client().lindex("alert/bulk-1", -1)).isEqualTo("{\"event\":\"alert\",\"seq\":99999}");
+    assertThat(redis.client().lindex("alert/bulk-1", 0))
+        .isEqualTo("{\"event\":\"alert\",\"seq\":0}");
+    assertThat(redis.client().lindex("alert/bulk-1", -1))
+        .isEqualTo("{\"event\":\"alert\",\"seq\":99999}");
     System.out.printf("publish --stdin: 100000 alerts in %d ms%n", ms);
   }
 
@@ -193,7 +233,15 @@ class PublishCommandTest {
   void helpDocumentsEveryOptionItsEnvironmentVariableAndTheExitCodes() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString())
-        .contains("RWA_REDIS", "RWA_WATCH", "RWA_KEY", "RWA_POOL", "RWA_ID", "RWA_MAX_LEN", "RWA_TTL", "RWA_QUIET")
+        .contains(
+            "RWA_REDIS",
+            "RWA_WATCH",
+            "RWA_KEY",
+            "RWA_POOL",
+            "RWA_ID",
+            "RWA_MAX_LEN",
+            "RWA_TTL",
+            "RWA_QUIET")
         .contains("0 pushed, 1 bad input")
         .contains("3 Redis unreachable");
   }

@@ -43,82 +43,143 @@ public final class RelayCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--redis", paramLabel = "URL", defaultValue = "${env:RWA_REDIS:-" + RedisEndpoint.DEFAULT_URL + "}",
-      description = "Redis to watch (redis://[user:password@]host[:port][/db]). Default ${DEFAULT-VALUE}; env RWA_REDIS.")
+  @Option(
+      names = "--redis",
+      paramLabel = "URL",
+      defaultValue = "${env:RWA_REDIS:-" + RedisEndpoint.DEFAULT_URL + "}",
+      description =
+          "Redis to watch (redis://[user:password@]host[:port][/db]). Default ${DEFAULT-VALUE}; env RWA_REDIS.")
   String redis;
 
-  @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:RWA_PORT:-3001}",
+  @Option(
+      names = "--port",
+      paramLabel = "PORT",
+      defaultValue = "${env:RWA_PORT:-3001}",
       description = "WebSocket port. Default ${DEFAULT-VALUE}; env RWA_PORT.")
   int port;
 
-  @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "${env:RWA_BIND:-0.0.0.0}",
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDR",
+      defaultValue = "${env:RWA_BIND:-0.0.0.0}",
       description = "Address to listen on. Default ${DEFAULT-VALUE}; env RWA_BIND.")
   String bind;
 
-  @Option(names = "--watch", paramLabel = "LIST", defaultValue = "${env:RWA_WATCH:-" + RelayKeys.DEFAULT_WATCH + "}",
-      description = "The watch list publishers append keys to. Default ${DEFAULT-VALUE}; env RWA_WATCH. "
-          + "Bad entries go to LIST:dead.")
+  @Option(
+      names = "--watch",
+      paramLabel = "LIST",
+      defaultValue = "${env:RWA_WATCH:-" + RelayKeys.DEFAULT_WATCH + "}",
+      description =
+          "The watch list publishers append keys to. Default ${DEFAULT-VALUE}; env RWA_WATCH. "
+              + "Bad entries go to LIST:dead.")
   String watch;
 
-  @Option(names = "--allow-keys", paramLabel = "GLOB", split = ",",
+  @Option(
+      names = "--allow-keys",
+      paramLabel = "GLOB",
+      split = ",",
       defaultValue = "${env:RWA_ALLOW_KEYS:-" + AlertKeys.DEFAULT_ALLOW + "}",
-      description = "Keys clients may identify with (Redis glob; repeat or comma-separate). "
-          + "Default ${DEFAULT-VALUE}; env RWA_ALLOW_KEYS. The relay's own keys are always refused.")
+      description =
+          "Keys clients may identify with (Redis glob; repeat or comma-separate). "
+              + "Default ${DEFAULT-VALUE}; env RWA_ALLOW_KEYS. The relay's own keys are always refused.")
   List<String> allowKeys;
 
-  @Option(names = "--forward-events", paramLabel = "EVENT", split = ",",
+  @Option(
+      names = "--forward-events",
+      paramLabel = "EVENT",
+      split = ",",
       defaultValue = "${env:RWA_FORWARD_EVENTS:-alert}",
-      description = "Values of \"event\" that are forwarded; others are dead-lettered. "
-          + "Default ${DEFAULT-VALUE}; env RWA_FORWARD_EVENTS.")
+      description =
+          "Values of \"event\" that are forwarded; others are dead-lettered. "
+              + "Default ${DEFAULT-VALUE}; env RWA_FORWARD_EVENTS.")
   List<String> forwardEvents;
 
-  @Option(names = "--embedded-redis", defaultValue = "${env:RWA_EMBEDDED_REDIS:-false}",
-      description = "Start the bundled Redis server on the port of --redis (loopback only, nothing "
-          + "kept on disk) and stop it on exit. env RWA_EMBEDDED_REDIS=true.")
+  @Option(
+      names = "--embedded-redis",
+      defaultValue = "${env:RWA_EMBEDDED_REDIS:-false}",
+      description =
+          "Start the bundled Redis server on the port of --redis (loopback only, nothing "
+              + "kept on disk) and stop it on exit. env RWA_EMBEDDED_REDIS=true.")
   boolean embeddedRedis;
 
-  @Option(names = "--max-frame-bytes", paramLabel = "BYTES", defaultValue = "${env:RWA_MAX_FRAME_BYTES:-4096}",
-      description = "Largest frame a client may send; larger ones close it (1009). "
-          + "Default ${DEFAULT-VALUE}; env RWA_MAX_FRAME_BYTES.")
+  @Option(
+      names = "--max-frame-bytes",
+      paramLabel = "BYTES",
+      defaultValue = "${env:RWA_MAX_FRAME_BYTES:-4096}",
+      description =
+          "Largest frame a client may send; larger ones close it (1009). "
+              + "Default ${DEFAULT-VALUE}; env RWA_MAX_FRAME_BYTES.")
   int maxFrameBytes;
 
-  @Option(names = "--identify-timeout", paramLabel = "DURATION", defaultValue = "${env:RWA_IDENTIFY_TIMEOUT:-10s}",
-      description = "Time a client has to identify before it is closed (1008). "
-          + "Default ${DEFAULT-VALUE}; env RWA_IDENTIFY_TIMEOUT.")
+  @Option(
+      names = "--identify-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_IDENTIFY_TIMEOUT:-10s}",
+      description =
+          "Time a client has to identify before it is closed (1008). "
+              + "Default ${DEFAULT-VALUE}; env RWA_IDENTIFY_TIMEOUT.")
   String identifyTimeout;
 
-  @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "${env:RWA_PING_INTERVAL:-30s}",
-      description = "How often clients are pinged; one that does not answer is dropped. "
-          + "Default ${DEFAULT-VALUE}; env RWA_PING_INTERVAL.")
+  @Option(
+      names = "--ping-interval",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_PING_INTERVAL:-30s}",
+      description =
+          "How often clients are pinged; one that does not answer is dropped. "
+              + "Default ${DEFAULT-VALUE}; env RWA_PING_INTERVAL.")
   String pingInterval;
 
-  @Option(names = "--claim-batch", paramLabel = "N", defaultValue = "${env:RWA_CLAIM_BATCH:-500}",
-      description = "Most alerts taken from one list in one step. Default ${DEFAULT-VALUE}; env RWA_CLAIM_BATCH.")
+  @Option(
+      names = "--claim-batch",
+      paramLabel = "N",
+      defaultValue = "${env:RWA_CLAIM_BATCH:-500}",
+      description =
+          "Most alerts taken from one list in one step. Default ${DEFAULT-VALUE}; env RWA_CLAIM_BATCH.")
   int claimBatch;
 
-  @Option(names = "--shutdown-timeout", paramLabel = "DURATION", defaultValue = "${env:RWA_SHUTDOWN_TIMEOUT:-10s}",
-      description = "On SIGTERM, how long to wait for alerts in flight before returning them to "
-          + "their lists. Default ${DEFAULT-VALUE}; env RWA_SHUTDOWN_TIMEOUT.")
+  @Option(
+      names = "--shutdown-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_SHUTDOWN_TIMEOUT:-10s}",
+      description =
+          "On SIGTERM, how long to wait for alerts in flight before returning them to "
+              + "their lists. Default ${DEFAULT-VALUE}; env RWA_SHUTDOWN_TIMEOUT.")
   String shutdownTimeout;
 
-  @Option(names = "--write-timeout", paramLabel = "DURATION", defaultValue = "${env:RWA_WRITE_TIMEOUT:-30s}",
-      description = "A client that takes longer than this to read one batch of alerts is closed as too "
-          + "slow (1008); what it did not get stays queued. Default ${DEFAULT-VALUE}; env RWA_WRITE_TIMEOUT.")
+  @Option(
+      names = "--write-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_WRITE_TIMEOUT:-30s}",
+      description =
+          "A client that takes longer than this to read one batch of alerts is closed as too "
+              + "slow (1008); what it did not get stays queued. Default ${DEFAULT-VALUE}; env RWA_WRITE_TIMEOUT.")
   String writeTimeout;
 
-  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "${env:RWA_MAX_CONNECTIONS:-10000}",
-      description = "Most connections open at once; more are refused with 1013 (try again later). "
-          + "Default ${DEFAULT-VALUE}; env RWA_MAX_CONNECTIONS.")
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      defaultValue = "${env:RWA_MAX_CONNECTIONS:-10000}",
+      description =
+          "Most connections open at once; more are refused with 1013 (try again later). "
+              + "Default ${DEFAULT-VALUE}; env RWA_MAX_CONNECTIONS.")
   int maxConnections;
 
-  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "${env:RWA_ADMIN_PORT}",
-      description = "Serve /healthz and /metrics (Prometheus) over HTTP on this port, on --bind. "
-          + "Off unless set; env RWA_ADMIN_PORT.")
+  @Option(
+      names = "--admin-port",
+      paramLabel = "PORT",
+      defaultValue = "${env:RWA_ADMIN_PORT}",
+      description =
+          "Serve /healthz and /metrics (Prometheus) over HTTP on this port, on --bind. "
+              + "Off unless set; env RWA_ADMIN_PORT.")
   Integer adminPort;
 
-  @Option(names = "--max-buffer-bytes", paramLabel = "BYTES", defaultValue = "${env:RWA_MAX_BUFFER_BYTES:-1048576}",
-      description = "Most bytes of alerts the relay holds for one connection at a time (one batch; a single "
-          + "larger alert still goes alone). Default ${DEFAULT-VALUE}; env RWA_MAX_BUFFER_BYTES.")
+  @Option(
+      names = "--max-buffer-bytes",
+      paramLabel = "BYTES",
+      defaultValue = "${env:RWA_MAX_BUFFER_BYTES:-1048576}",
+      description =
+          "Most bytes of alerts the relay holds for one connection at a time (one batch; a single "
+              + "larger alert still goes alone). Default ${DEFAULT-VALUE}; env RWA_MAX_BUFFER_BYTES.")
   long maxBufferBytes;
 
   /** Counted down by SIGTERM/SIGINT; tests count it down themselves. */

@@ -24,14 +24,46 @@ class RelayCommandTest {
   void helpListsEveryOptionWithItsEnvironmentVariable() {
     assertThat(run("--help")).isZero();
     String help = out.toString();
-    for (String option : new String[] {"--redis", "--port", "--bind", "--watch", "--allow-keys",
-        "--embedded-redis", "--max-frame-bytes", "--identify-timeout", "--ping-interval",
-        "--forward-events", "--claim-batch", "--shutdown-timeout", "--write-timeout", "--max-connections", "--admin-port", "--max-buffer-bytes"}) {
+    for (String option :
+        new String[] {
+          "--redis",
+          "--port",
+          "--bind",
+          "--watch",
+          "--allow-keys",
+          "--embedded-redis",
+          "--max-frame-bytes",
+          "--identify-timeout",
+          "--ping-interval",
+          "--forward-events",
+          "--claim-batch",
+          "--shutdown-timeout",
+          "--write-timeout",
+          "--max-connections",
+          "--admin-port",
+          "--max-buffer-bytes"
+        }) {
       assertThat(help).contains(option);
     }
-    for (String env : new String[] {"RWA_REDIS", "RWA_PORT", "RWA_BIND", "RWA_WATCH", "RWA_ALLOW_KEYS",
-        "RWA_EMBEDDED_REDIS", "RWA_MAX_FRAME_BYTES", "RWA_IDENTIFY_TIMEOUT", "RWA_PING_INTERVAL",
-        "RWA_FORWARD_EVENTS", "RWA_CLAIM_BATCH", "RWA_SHUTDOWN_TIMEOUT", "RWA_WRITE_TIMEOUT", "RWA_MAX_CONNECTIONS", "RWA_ADMIN_PORT", "RWA_MAX_BUFFER_BYTES"}) {
+    for (String env :
+        new String[] {
+          "RWA_REDIS",
+          "RWA_PORT",
+          "RWA_BIND",
+          "RWA_WATCH",
+          "RWA_ALLOW_KEYS",
+          "RWA_EMBEDDED_REDIS",
+          "RWA_MAX_FRAME_BYTES",
+          "RWA_IDENTIFY_TIMEOUT",
+          "RWA_PING_INTERVAL",
+          "RWA_FORWARD_EVENTS",
+          "RWA_CLAIM_BATCH",
+          "RWA_SHUTDOWN_TIMEOUT",
+          "RWA_WRITE_TIMEOUT",
+          "RWA_MAX_CONNECTIONS",
+          "RWA_ADMIN_PORT",
+          "RWA_MAX_BUFFER_BYTES"
+        }) {
       assertThat(help).contains(env);
     }
     assertThat(help).contains("Default 3001");
@@ -75,11 +107,20 @@ class RelayCommandTest {
 
   @Test
   void portAlreadyInUseExits1WithAClearMessage() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      int code = run("--bind", "127.0.0.1", "--port", Integer.toString(taken.getLocalPort()),
-          "--redis", "redis://127.0.0.1:1");
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int code =
+          run(
+              "--bind",
+              "127.0.0.1",
+              "--port",
+              Integer.toString(taken.getLocalPort()),
+              "--redis",
+              "redis://127.0.0.1:1");
       assertThat(code).isEqualTo(CommandLines.FAILED);
-      assertThat(err.toString()).contains("cannot listen on").contains(Integer.toString(taken.getLocalPort()));
+      assertThat(err.toString())
+          .contains("cannot listen on")
+          .contains(Integer.toString(taken.getLocalPort()));
     }
   }
 }
