@@ -209,25 +209,29 @@ class DeliveryTest {
 
   @Test
   void aBatchSettledWithTheNextClaimIsNotSentAgain() throws Exception {
-    // With a settle delay longer than the test, the first alert stays claimed after it is
-    // written, and only the claim the new identify starts can settle it. The shared relay
-    // stops first so that it cannot take the watch entries.
+    // With a settle delay longer than the test, a written batch stays claimed until the key's
+    // next step settles it. Alerts go in without watch entries (each client's identify
+    // starts the only step), and the shared relay stops first, so nothing else runs a step.
     relay.close();
     try (RelayServer patient = startRelay(redis, b -> b.settleDelay(Duration.ofMinutes(10)))) {
+      redis.client().rpush("alert/pool-2", alert("once", 1));
       RecordingClient first = connect(patient).identifyAndAwaitReply("alert/pool-2");
-      publisher.push("alert/pool-2", alert("once", 1));
       assertThat(first.nextText()).isEqualTo(alert("once", 1));
       assertThat(redis.client().lrange("watch:claim:alert/pool-2", 0, -1))
           .as("written, not yet settled")
           .containsExactly(alert("once", 1));
       first.closeAndWait();
 
+      redis.client().rpush("alert/pool-2", alert("once", 2));
       RecordingClient next = connect(patient).identifyAndAwaitReply("alert/pool-2");
-      publisher.push("alert/pool-2", alert("once", 2));
       assertThat(next.nextText())
           .as("the first alert after coming back")
           .isEqualTo(alert("once", 2));
       await().atMost(Duration.ofSeconds(5)).until(() -> patient.delivered() == 1);
+      assertThat(redis.client().lrange("watch:claim:alert/pool-2", 0, -1))
+          .as("the second, written, not yet settled")
+          .containsExactly(alert("once", 2));
+      next.assertNoMoreEvents();
       next.closeAndWait();
     }
   }
