@@ -3,15 +3,19 @@ package org.redisalerts.relay;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketImpl;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.server.WebSocketServer;
@@ -32,6 +36,9 @@ final class ClientSocketServer extends WebSocketServer {
 
   private static final Logger log = LoggerFactory.getLogger(ClientSocketServer.class);
 
+  /** How often connections are checked for output the library left unwritten. */
+  static final long REARM_PERIOD_MS = 200;
+
   private final AccessPolicy policy;
   private final JsonCodec codec;
   private final ClientEvents events;
@@ -44,6 +51,8 @@ final class ClientSocketServer extends WebSocketServer {
 
   /** Connections opened and not yet closed, refused ones included until they close. */
   private final AtomicInteger openConnections = new AtomicInteger();
+
+  private volatile ScheduledFuture<?> rearm;
 
   ClientSocketServer(
       RelayConfig config,
@@ -91,7 +100,48 @@ final class ClientSocketServer extends WebSocketServer {
 
   @Override
   public void onStart() {
+    rearm =
+        timer.scheduleWithFixedDelay(
+            this::rearmLostWrites, REARM_PERIOD_MS, REARM_PERIOD_MS, TimeUnit.MILLISECONDS);
     started.complete(null);
+  }
+
+  @Override
+  public void stop(int timeout, String closeMessage) throws InterruptedException {
+    ScheduledFuture<?> task = rearm;
+    if (task != null) {
+      task.cancel(false);
+    }
+    super.stop(timeout, closeMessage);
+  }
+
+  /**
+   * Works around a race in Java-WebSocket 1.6.0 ({@code WebSocketServer.doWrite}): once the
+   * selector thread has written a connection's whole queue, it sets the connection's interest back
+   * to read-only; a frame another thread queues (and asks to be written) between the selector's
+   * last look at the queue and that reset loses its write interest and waits for the next write
+   * demand, up to a ping interval later, holding up its key. Connections with queued output and no
+   * write interest get their write demand again here, so such a frame waits at most {@link
+   * #REARM_PERIOD_MS}.
+   */
+  private void rearmLostWrites() {
+    for (WebSocket socket : getConnections()) {
+      WebSocketImpl connection = (WebSocketImpl) socket;
+      SelectionKey key = connection.getSelectionKey();
+      try {
+        if (key != null
+            && key.isValid()
+            && connection.hasBufferedData()
+            && (key.interestOps() & SelectionKey.OP_WRITE) == 0) {
+          log.info(
+              "write interest lost by the WebSocket library, restored client={}",
+              socket.<ClientConnection>getAttachment());
+          onWriteDemand(connection);
+        }
+      } catch (CancelledKeyException e) {
+        // Closed meanwhile: nothing left to write.
+      }
+    }
   }
 
   @Override

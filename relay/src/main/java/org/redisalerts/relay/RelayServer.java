@@ -120,6 +120,11 @@ public final class RelayServer implements AutoCloseable {
     return new AdminServer.Health(reason == null, json);
   }
 
+  /** The WebSocket side, for tests that reach below the protocol. */
+  ClientSocketServer sockets() {
+    return sockets;
+  }
+
   /** Open connections right now, identified or not (refused ones until they have closed). */
   public int openConnections() {
     return sockets.openConnections();
