@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
  */
 public final class RelayLauncher implements AutoCloseable {
 
+  /** The initial heap scripts/relay and relay.service give the relay. */
+  private static final String RELAY_HEAP = "-Xms16m";
+
   private static final Pattern READY = Pattern.compile("relay ready on ws://[^:]+:(\\d+)/");
 
   private final Process process;
@@ -40,6 +43,7 @@ public final class RelayLauncher implements AutoCloseable {
       Path log = Files.createTempFile("bench-relay-", ".log");
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add(RELAY_HEAP); // as scripts/relay and relay.service run it
       command.addAll(jvmOptions);
       command.addAll(
           List.of(
