@@ -97,6 +97,25 @@ final class BenchClient extends WebSocketClient {
     }
   }
 
+  /** Padding that makes {@link #alert} about {@code bytes} long. */
+  static String padding(int bytes) {
+    return "x".repeat(Math.max(0, bytes - 64));
+  }
+
+  /**
+   * An alert as this tool publishes it and {@link #onMessage(String)} reads it: numbered {@code
+   * seq}, stamped with this JVM's nanoTime as it is built.
+   */
+  static String alert(int seq, String padding) {
+    return "{\"event\":\"alert\",\"seq\":"
+        + seq
+        + ",\"t\":"
+        + System.nanoTime()
+        + ",\"pad\":\""
+        + padding
+        + "\"}";
+  }
+
   /** The integer after {@code field} in a frame this tool built. */
   private static long number(String frame, String field) {
     int i = frame.indexOf(field) + field.length();

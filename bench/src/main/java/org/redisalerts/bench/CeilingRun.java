@@ -92,20 +92,13 @@ public final class CeilingRun {
 
     /** Sends {@code alertsPerKey} alerts, numbered from 0, to every client. */
     void blast(int alertsPerKey) {
-      String padding = "x".repeat(Math.max(0, shape.bytes() - 64));
+      String padding = BenchClient.padding(shape.bytes());
       List<WebSocket> all = new ArrayList<>(keys.keySet());
       for (int first = 0; first < alertsPerKey; first += BATCH) {
         List<ByteBuffer> frames = new ArrayList<>(BATCH);
         int length = 0;
         for (int seq = first; seq < Math.min(alertsPerKey, first + BATCH); seq++) {
-          String alert =
-              "{\"event\":\"alert\",\"seq\":"
-                  + seq
-                  + ",\"t\":"
-                  + System.nanoTime()
-                  + ",\"pad\":\""
-                  + padding
-                  + "\"}";
+          String alert = BenchClient.alert(seq, padding);
           TextFrame frame = new TextFrame();
           frame.setPayload(ByteBuffer.wrap(alert.getBytes(StandardCharsets.UTF_8)));
           ByteBuffer encoded = encoder.createBinaryFrame(frame);

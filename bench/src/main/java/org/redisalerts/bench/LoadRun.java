@@ -152,7 +152,7 @@ public final class LoadRun {
    * a publisher keeps. Paced, each alert goes as its own two commands.
    */
   private long publish(Jedis redis, int alertsPerKey) {
-    String padding = "x".repeat(Math.max(0, spec.bytes() - 64));
+    String padding = BenchClient.padding(spec.bytes());
     int group = spec.rate() > 0 ? 1 : Math.min(100, alertsPerKey);
     long start = System.nanoTime();
     long sent = 0;
@@ -172,14 +172,7 @@ public final class LoadRun {
         String[] alerts = new String[last - first];
         String[] watch = new String[last - first];
         for (int seq = first; seq < last; seq++) {
-          alerts[seq - first] =
-              "{\"event\":\"alert\",\"seq\":"
-                  + seq
-                  + ",\"t\":"
-                  + System.nanoTime()
-                  + ",\"pad\":\""
-                  + padding
-                  + "\"}";
+          alerts[seq - first] = BenchClient.alert(seq, padding);
           watch[seq - first] = key;
         }
         pipeline.rpush(key, alerts);

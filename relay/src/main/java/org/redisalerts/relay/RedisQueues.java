@@ -49,8 +49,9 @@ final class RedisQueues {
    */
   Claim settleAndClaim(
       String key, int done, List<byte[]> deadLetterRecords, int maxCount, long maxBytes) {
+    byte[] recipients = key.getBytes(UTF_8);
     List<byte[]> args = new ArrayList<>(4 + deadLetterRecords.size());
-    args.add(key.getBytes(UTF_8));
+    args.add(recipients);
     args.add(Integer.toString(done).getBytes(UTF_8));
     args.add(Integer.toString(maxCount).getBytes(UTF_8));
     args.add(Long.toString(maxBytes).getBytes(UTF_8));
@@ -58,9 +59,7 @@ final class RedisQueues {
     List<?> values =
         (List<?>)
             SETTLE_AND_CLAIM.run(
-                redis,
-                List.of(key.getBytes(UTF_8), claimListOf(key), claimIndex, deadLetters),
-                args);
+                redis, List.of(recipients, claimListOf(key), claimIndex, deadLetters), args);
     List<byte[]> entries = new ArrayList<>(values.size() - 2);
     for (Object o : values.subList(2, values.size())) {
       entries.add((byte[]) o);

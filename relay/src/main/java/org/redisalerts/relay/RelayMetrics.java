@@ -45,25 +45,13 @@ public final class RelayMetrics {
 
   public RelayMetrics() {
     delivered =
-        Counter.builder("relay.alerts.delivered")
-            .description("Alerts written to at least one socket of their key")
-            .register(registry);
-    claimed =
-        Counter.builder("relay.alerts.claimed")
-            .description("Alerts moved from their list into a claim list")
-            .register(registry);
+        counter("relay.alerts.delivered", "Alerts written to at least one socket of their key");
+    claimed = counter("relay.alerts.claimed", "Alerts moved from their list into a claim list");
     returned =
-        Counter.builder("relay.alerts.returned")
-            .description("Claimed alerts put back at the head of their list")
-            .register(registry);
-    deadLettered =
-        Counter.builder("relay.alerts.dead.lettered")
-            .description("Entries moved to the dead-letter list")
-            .register(registry);
+        counter("relay.alerts.returned", "Claimed alerts put back at the head of their list");
+    deadLettered = counter("relay.alerts.dead.lettered", "Entries moved to the dead-letter list");
     redisReconnects =
-        Counter.builder("relay.redis.reconnects")
-            .description("Times Redis became reachable again after a loss")
-            .register(registry);
+        counter("relay.redis.reconnects", "Times Redis became reachable again after a loss");
     claimToWrite =
         Timer.builder("relay.claim.to.write")
             .description("Time from claiming a batch to its last byte reaching the sockets")
@@ -83,15 +71,17 @@ public final class RelayMetrics {
 
   /** Registers the gauges, read on each scrape. */
   void gauges(Supplier<Number> open, Supplier<Number> identified, Supplier<Number> keys) {
-    Gauge.builder("relay.connections.open", open)
-        .description("WebSocket connections open")
-        .register(registry);
-    Gauge.builder("relay.connections.identified", identified)
-        .description("Connections that have identified")
-        .register(registry);
-    Gauge.builder("relay.keys", keys)
-        .description("Distinct keys with at least one connection")
-        .register(registry);
+    gauge("relay.connections.open", open, "WebSocket connections open");
+    gauge("relay.connections.identified", identified, "Connections that have identified");
+    gauge("relay.keys", keys, "Distinct keys with at least one connection");
+  }
+
+  private Counter counter(String name, String description) {
+    return Counter.builder(name).description(description).register(registry);
+  }
+
+  private void gauge(String name, Supplier<Number> value, String description) {
+    Gauge.builder(name, value).description(description).register(registry);
   }
 
   void delivered(int n) {
