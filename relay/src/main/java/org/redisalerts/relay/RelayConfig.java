@@ -9,7 +9,8 @@ import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 
 /**
- * Everything the relay is told, checked once.
+ * Everything the relay is told, checked once. Build one with {@link #builder}, which starts from
+ * the defaults below; the command line's options map onto it one to one.
  *
  * @param redis where Redis is
  * @param bind the address to listen on
@@ -17,21 +18,27 @@ import org.redisalerts.common.RelayKeys;
  * @param keys the watch list and the relay's own keys
  * @param allowKeys globs of keys clients may identify with
  * @param forwardEvents the {@code event} values that are forwarded; others are dead-lettered
- * @param maxFrameBytes the largest frame a client may send
+ * @param maxFrameBytes the largest message a client may send (fragments assembled)
  * @param identifyTimeout how long a client has to identify after connecting
+ * @param handshakeTimeout how long a TCP connection may take to complete its handshakes
  * @param pingInterval how often clients are pinged; one that misses a pong is dropped
- * @param claimBatch the most alerts claimed from one list in one step
- * @param claimBatchBytes the most bytes claimed in one step (one alert is always claimed): the most
- *     the relay holds for one connection at a time
+ * @param claimBatch the most alerts read from one list in one step
+ * @param maxBufferBytes the most bytes of alerts held for one connection at a time (one batch; a
+ *     single larger alert still goes alone)
  * @param watchBatch the most watch entries taken in one step
  * @param shutdownTimeout how long a stop may wait for alerts in flight
+ * @param writeTimeout how long a connection may take to take in what was sent to it before it is
+ *     closed as too slow (so it cannot hold up the other connections of its key)
+ * @param maxConnections the most TCP connections held at once, counted from accept
+ * @param maxConnectionsPerIp the most held from one address; 0 for no such limit
+ * @param backlog connections the kernel may queue before the relay accepts them
+ * @param allowedOrigins {@code Origin}s browsers may connect from ({@code *}: any); empty: any
+ * @param requireOrigin refuse handshakes without an {@code Origin}
+ * @param adminBind the address of the admin HTTP listener
  * @param adminPort port of the admin HTTP listener (/healthz, /metrics); null: none; 0: any free
- * @param maxConnections the most connections open at once; more are refused with 1013
- * @param writeTimeout how long a connection may take to take in one batch before it is closed as
- *     too slow (so it cannot hold up the other connections of its key)
- * @param settleDelay how long a written batch may wait to be settled in Redis together with its
- *     key's next claim before it is settled alone (zero: at once); not a command-line option, the
- *     default suits any rate
+ * @param recheckInterval how often connected keys' lists are looked at without a watch entry
+ * @param settleDelay how long a written batch may wait to be trimmed together with its key's next
+ *     step before it is trimmed alone; not a command-line option, the default suits any rate
  */
 public record RelayConfig(
     RedisEndpoint redis,
@@ -42,27 +49,38 @@ public record RelayConfig(
     Set<String> forwardEvents,
     int maxFrameBytes,
     Duration identifyTimeout,
+    Duration handshakeTimeout,
     Duration pingInterval,
     int claimBatch,
-    long claimBatchBytes,
+    long maxBufferBytes,
     int watchBatch,
     Duration shutdownTimeout,
     Duration writeTimeout,
     int maxConnections,
+    int maxConnectionsPerIp,
+    int backlog,
+    List<String> allowedOrigins,
+    boolean requireOrigin,
+    String adminBind,
     Integer adminPort,
+    Duration recheckInterval,
     Duration settleDelay) {
 
   public static final int DEFAULT_PORT = 3001;
   public static final String DEFAULT_BIND = "0.0.0.0";
   public static final int DEFAULT_MAX_FRAME_BYTES = 4096;
   public static final Duration DEFAULT_IDENTIFY_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(30);
   public static final int DEFAULT_CLAIM_BATCH = 500;
-  public static final long DEFAULT_CLAIM_BATCH_BYTES = 1 << 20;
+  public static final long DEFAULT_MAX_BUFFER_BYTES = 1 << 20;
   public static final int DEFAULT_WATCH_BATCH = 1000;
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  public static final int DEFAULT_BACKLOG = 4096;
+  public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
+  public static final Duration DEFAULT_RECHECK_INTERVAL = Duration.ofSeconds(30);
   public static final Duration DEFAULT_SETTLE_DELAY = Duration.ofMillis(5);
 
   public RelayConfig {
@@ -91,6 +109,7 @@ public record RelayConfig(
           "max frame size out of range (256 B to 1 MiB): " + maxFrameBytes);
     }
     requirePositive("identify timeout", identifyTimeout);
+    requirePositive("handshake timeout", handshakeTimeout);
     requirePositive("ping interval", pingInterval);
     if (pingInterval.toSeconds() < 1) {
       throw new IllegalArgumentException("ping interval must be at least 1s: " + pingInterval);
@@ -98,23 +117,35 @@ public record RelayConfig(
     if (claimBatch < 1 || claimBatch > 4000) {
       throw new IllegalArgumentException("claim batch out of range (1 to 4000): " + claimBatch);
     }
-    if (claimBatchBytes < 1) {
-      throw new IllegalArgumentException("claim batch bytes must be positive: " + claimBatchBytes);
+    if (maxBufferBytes < 1) {
+      throw new IllegalArgumentException("max buffer bytes must be positive: " + maxBufferBytes);
     }
     if (watchBatch < 1 || watchBatch > 100_000) {
       throw new IllegalArgumentException("watch batch out of range (1 to 100000): " + watchBatch);
     }
     requirePositive("shutdown timeout", shutdownTimeout);
     requirePositive("write timeout", writeTimeout);
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("max connections must be at least 1: " + maxConnections);
+    }
+    if (maxConnectionsPerIp < 0) {
+      throw new IllegalArgumentException(
+          "max connections per address must be 0 (off) or more: " + maxConnectionsPerIp);
+    }
+    if (backlog < 1) {
+      throw new IllegalArgumentException("backlog must be at least 1: " + backlog);
+    }
+    allowedOrigins = List.copyOf(allowedOrigins);
+    if (adminBind == null || adminBind.isBlank()) {
+      throw new IllegalArgumentException("admin bind address is empty");
+    }
     if (adminPort != null && (adminPort < 0 || adminPort > 65535)) {
       throw new IllegalArgumentException("admin port out of range: " + adminPort);
     }
     if (adminPort != null && adminPort != 0 && adminPort == port) {
       throw new IllegalArgumentException("admin port is the WebSocket port: " + adminPort);
     }
-    if (maxConnections < 1) {
-      throw new IllegalArgumentException("max connections must be at least 1: " + maxConnections);
-    }
+    requirePositive("recheck interval", recheckInterval);
     if (settleDelay == null || settleDelay.isNegative()) {
       throw new IllegalArgumentException("settle delay must not be negative: " + settleDelay);
     }
@@ -135,14 +166,21 @@ public record RelayConfig(
     private Set<String> forwardEvents = Set.of("alert");
     private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     private Duration identifyTimeout = DEFAULT_IDENTIFY_TIMEOUT;
+    private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
     private Duration pingInterval = DEFAULT_PING_INTERVAL;
     private int claimBatch = DEFAULT_CLAIM_BATCH;
-    private long claimBatchBytes = DEFAULT_CLAIM_BATCH_BYTES;
+    private long maxBufferBytes = DEFAULT_MAX_BUFFER_BYTES;
     private int watchBatch = DEFAULT_WATCH_BATCH;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int maxConnectionsPerIp;
+    private int backlog = DEFAULT_BACKLOG;
+    private List<String> allowedOrigins = List.of();
+    private boolean requireOrigin;
+    private String adminBind = DEFAULT_ADMIN_BIND;
     private Integer adminPort;
+    private Duration recheckInterval = DEFAULT_RECHECK_INTERVAL;
     private Duration settleDelay = DEFAULT_SETTLE_DELAY;
 
     private Builder(RedisEndpoint redis) {
@@ -184,6 +222,11 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder handshakeTimeout(Duration value) {
+      this.handshakeTimeout = value;
+      return this;
+    }
+
     public Builder pingInterval(Duration value) {
       this.pingInterval = value;
       return this;
@@ -194,8 +237,8 @@ public record RelayConfig(
       return this;
     }
 
-    public Builder claimBatchBytes(long value) {
-      this.claimBatchBytes = value;
+    public Builder maxBufferBytes(long value) {
+      this.maxBufferBytes = value;
       return this;
     }
 
@@ -219,8 +262,38 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder maxConnectionsPerIp(int value) {
+      this.maxConnectionsPerIp = value;
+      return this;
+    }
+
+    public Builder backlog(int value) {
+      this.backlog = value;
+      return this;
+    }
+
+    public Builder allowedOrigins(List<String> value) {
+      this.allowedOrigins = value;
+      return this;
+    }
+
+    public Builder requireOrigin(boolean value) {
+      this.requireOrigin = value;
+      return this;
+    }
+
+    public Builder adminBind(String value) {
+      this.adminBind = value;
+      return this;
+    }
+
     public Builder adminPort(Integer value) {
       this.adminPort = value;
+      return this;
+    }
+
+    public Builder recheckInterval(Duration value) {
+      this.recheckInterval = value;
       return this;
     }
 
@@ -239,14 +312,21 @@ public record RelayConfig(
           forwardEvents,
           maxFrameBytes,
           identifyTimeout,
+          handshakeTimeout,
           pingInterval,
           claimBatch,
-          claimBatchBytes,
+          maxBufferBytes,
           watchBatch,
           shutdownTimeout,
           writeTimeout,
           maxConnections,
+          maxConnectionsPerIp,
+          backlog,
+          allowedOrigins,
+          requireOrigin,
+          adminBind,
           adminPort,
+          recheckInterval,
           settleDelay);
     }
   }

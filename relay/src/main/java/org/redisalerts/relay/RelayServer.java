@@ -1,42 +1,69 @@
 package org.redisalerts.relay;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.redisalerts.common.JsonCodec;
+import org.redisalerts.common.LogText;
+import org.redisalerts.relay.admin.AdminServer;
+import org.redisalerts.relay.clients.AccessPolicy;
+import org.redisalerts.relay.clients.ClientProtocol;
+import org.redisalerts.relay.dispatch.DeliveryListener;
+import org.redisalerts.relay.dispatch.Dispatcher;
+import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.redisalerts.relay.redis.DeliverySteps;
+import org.redisalerts.relay.redis.WatchListWatcher;
+import org.redisalerts.relay.websocket.OriginPolicy;
+import org.redisalerts.relay.websocket.SocketServer;
+import org.redisalerts.relay.websocket.SocketSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.RedisClient;
 
 /**
- * The relay, assembled: the WebSocket side, the registry, the Redis side and the dispatcher between
- * them, plus the watcher that feeds it. {@link #start} returns once the port is bound; {@link
- * #close} stops taking work, lets alerts in flight finish or go back to their lists, and closes
- * clients with 1001 (going away).
+ * The relay, assembled from its parts: the WebSocket side ({@code websocket}: sockets, handshakes,
+ * frames; {@code clients}: the identify protocol), the Redis side ({@code redis}: the watch list
+ * and the delivery steps), and the dispatcher between them ({@code dispatch}). {@link #start}
+ * returns once the port is bound; {@link #close} stops taking work, lets alerts in flight finish,
+ * and closes clients with 1001 (going away).
+ *
+ * <p>To embed it: {@code new RelayServer(RelayConfig.builder(endpoint).build(), listener).start()}.
  */
 public final class RelayServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
 
+  /** Threads that decode what clients send. */
+  private static final int DECODERS = 2;
+
+  /** Largest HTTP upgrade request accepted. */
+  private static final int MAX_HANDSHAKE_BYTES = 16 * 1024;
+
+  /** Control messages a client may send: per second sustained, and at once. */
+  private static final double MESSAGES_PER_SECOND = 20;
+
+  private static final int MESSAGE_BURST = 60;
+
   private final RelayConfig config;
-  private final JsonCodec codec;
-  private final RedisClient redis;
+  private final JsonCodec codec = new JsonCodec();
+  private final RelayMetrics metrics = new RelayMetrics();
   private final ScheduledExecutorService timer;
   private final Dispatcher dispatcher;
-  private final ClientSocketServer sockets;
+  private final ClientProtocol protocol;
+  private final SocketServer sockets;
   private final WatchListWatcher watcher;
-  private final ConnectionRegistry registry = new ConnectionRegistry();
-  private final RelayMetrics metrics = new RelayMetrics();
   private AdminServer admin;
   private boolean started;
   private boolean listening;
   private boolean closed;
 
   public RelayServer(RelayConfig config) {
+    this(config, new RelayListener() {});
+  }
+
+  public RelayServer(RelayConfig config, RelayListener listener) {
     this.config = config;
-    this.codec = new JsonCodec();
-    this.redis = config.redis().newClient(5_000, "relay");
     ScheduledThreadPoolExecutor t =
         new ScheduledThreadPoolExecutor(
             1,
@@ -49,37 +76,109 @@ public final class RelayServer implements AutoCloseable {
     this.timer = t;
     this.dispatcher =
         new Dispatcher(
-            registry, new RedisQueues(redis, config.keys()), codec, config, timer, metrics);
-    this.sockets =
-        new ClientSocketServer(
-            config,
-            new AccessPolicy(config.keys(), config.allowKeys()),
+            new Dispatcher.Settings(
+                config.claimBatch(),
+                config.maxBufferBytes(),
+                config.forwardEvents(),
+                config.keys().deadLetters(),
+                config.settleDelay(),
+                config.recheckInterval()),
+            new DeliverySteps(config.redis(), config.keys(), "relay-delivery"),
+            codec,
+            metrics,
+            bridge(listener),
+            timer);
+    this.protocol =
+        new ClientProtocol(
+            new ClientProtocol.Settings(
+                new AccessPolicy(config.keys(), config.allowKeys()),
+                config.identifyTimeout(),
+                config.writeTimeout(),
+                MESSAGES_PER_SECOND,
+                MESSAGE_BURST),
             codec,
             dispatcher,
-            timer,
-            metrics);
-    this.watcher = new WatchListWatcher(config.redis(), config, dispatcher, metrics);
-    metrics.gauges(sockets::openConnections, registry::connectionCount, registry::keyCount);
+            metrics,
+            timer);
+    try {
+      this.sockets =
+          new SocketServer(
+              new SocketSettings(
+                  config.bind(),
+                  config.port(),
+                  config.backlog(),
+                  config.maxConnections(),
+                  config.maxConnectionsPerIp(),
+                  config.handshakeTimeout(),
+                  MAX_HANDSHAKE_BYTES,
+                  config.maxFrameBytes(),
+                  config.pingInterval(),
+                  config.writeTimeout(),
+                  DECODERS,
+                  OriginPolicy.of(config.allowedOrigins(), config.requireOrigin()),
+                  null),
+              protocol,
+              metrics);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open a selector", e);
+    }
+    this.watcher =
+        new WatchListWatcher(
+            config.redis(), config.keys(), config.watchBatch(), dispatcher, metrics);
+    metrics.gauge(
+        "relay.connections.open",
+        "TCP connections held, from accept to close (handshaking, refused and identified ones)",
+        sockets::heldConnections);
+  }
+
+  private static DeliveryListener bridge(RelayListener listener) {
+    return new DeliveryListener() {
+      @Override
+      public void ready(String key, int connections, String client) {
+        listener.connectionReady(key, connections);
+      }
+
+      @Override
+      public void closed(String key, int remaining, String client, int code, String reason) {
+        listener.connectionClosed(key, remaining);
+      }
+
+      @Override
+      public void delivered(String key, int count) {
+        listener.delivered(key, count);
+      }
+
+      @Override
+      public void deadLettered(String key, String reason) {
+        listener.deadLettered(key, reason);
+      }
+
+      @Override
+      public void refused(String key, String reason) {
+        listener.refused(key, reason);
+      }
+    };
   }
 
   /** Binds the port and starts watching; returns when clients can connect. */
-  public synchronized RelayServer start() throws IOException, InterruptedException {
+  public synchronized RelayServer start() throws IOException {
     if (started) {
       throw new IllegalStateException("already started");
     }
     started = true;
-    sockets.startListening(Duration.ofSeconds(10));
+    sockets.start();
     listening = true;
+    dispatcher.start();
     watcher.start();
     if (config.adminPort() != null) {
-      admin = new AdminServer(config.bind(), config.adminPort(), this::health, metrics);
+      admin = new AdminServer(config.adminBind(), config.adminPort(), this::health, metrics);
       admin.start();
     }
     log.info(
-        "relay listening on ws://{}:{}/ watch=\"{}\" allow={} redis={}",
+        "relay listening on ws://{}:{}/ watch={} allow={} redis={}",
         config.bind(),
         port(),
-        config.keys().watch(),
+        LogText.quote(config.keys().watch()),
         config.allowKeys(),
         config.redis());
     return this;
@@ -87,7 +186,7 @@ public final class RelayServer implements AutoCloseable {
 
   /** The port clients connect to (the bound one when configured with 0). */
   public int port() {
-    return sockets.getPort();
+    return sockets.port();
   }
 
   /** The admin listener's port, or -1 when there is none. */
@@ -105,6 +204,21 @@ public final class RelayServer implements AutoCloseable {
     return metrics.deadLetteredCount();
   }
 
+  /** TCP connections held now, handshaking, refused and identified ones alike. */
+  public int openConnections() {
+    return sockets.heldConnections();
+  }
+
+  /** Identified connections now. */
+  public int connections() {
+    return dispatcher.connections();
+  }
+
+  /** Every metric in the Prometheus text format, as /metrics serves it. */
+  public String metricsText() {
+    return metrics.scrape();
+  }
+
   /** What /healthz reports. */
   AdminServer.Health health() {
     boolean watching = watcher.running();
@@ -115,24 +229,9 @@ public final class RelayServer implements AutoCloseable {
             : !redisUp ? "redis unreachable: " + watcher.lastError() : null;
     String json =
         reason == null
-            ? "{\"status\":\"ok\",\"connections\":" + registry.connectionCount() + "}"
+            ? "{\"status\":\"ok\",\"connections\":" + dispatcher.connections() + "}"
             : "{\"status\":\"unavailable\",\"reason\":" + codec.write(reason) + "}";
     return new AdminServer.Health(reason == null, json);
-  }
-
-  /** The WebSocket side, for tests that reach below the protocol. */
-  ClientSocketServer sockets() {
-    return sockets;
-  }
-
-  /** Open connections right now, identified or not (refused ones until they have closed). */
-  public int openConnections() {
-    return sockets.openConnections();
-  }
-
-  /** Identified connections right now. */
-  public int connections() {
-    return registry.connectionCount();
   }
 
   /**
@@ -146,8 +245,9 @@ public final class RelayServer implements AutoCloseable {
     closed = true;
     if (!listening) {
       dispatcher.close();
+      sockets.close();
+      protocol.close();
       timer.shutdownNow();
-      redis.close();
       return;
     }
     if (admin != null) {
@@ -156,25 +256,26 @@ public final class RelayServer implements AutoCloseable {
     log.info(
         "relay stopping: no new work; waiting up to {} ms for alerts in flight",
         config.shutdownTimeout().toMillis());
+    sockets.stopAccepting();
     watcher.close();
     dispatcher.stopTakingWork();
     try {
-      boolean idle = dispatcher.awaitIdle(config.shutdownTimeout());
-      sockets.stop(
-          (int) Math.min(Integer.MAX_VALUE, config.shutdownTimeout().toMillis()),
-          "relay going away");
-      if (!idle) {
-        // Closing the sockets completed the waiting sends; their claims now settle.
-        dispatcher.awaitIdle(Duration.ofSeconds(5));
+      boolean rest = dispatcher.awaitRest(config.shutdownTimeout());
+      sockets.closeAll(1001, "relay going away");
+      sockets.awaitClosed(Duration.ofSeconds(5));
+      if (!rest) {
+        // Closing the sockets ended the sends still out; what they wrote is trimmed now.
+        dispatcher.awaitRest(Duration.ofSeconds(5));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       log.warn(
-          "relay stop interrupted; alerts still claimed go back to their lists at the next start");
+          "relay stop interrupted; alerts not yet trimmed are delivered again after a restart");
     }
     dispatcher.close();
+    sockets.close();
+    protocol.close();
     timer.shutdownNow();
-    redis.close();
     log.info("relay stopped: delivered={} dead-lettered={}", delivered(), deadLettered());
   }
 }

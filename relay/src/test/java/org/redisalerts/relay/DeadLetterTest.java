@@ -94,17 +94,30 @@ class DeadLetterTest {
   }
 
   @Test
-  void aKeyThatIsNotAListNeitherCrashesTheRelayNorStallsOtherKeys() throws Exception {
+  void aKeyThatIsNotAListTellsItsClientsOnceAndFlowsAgainWhenItIsAListAgain() throws Exception {
     redis.client().set("alert/pool-string", "not a list");
     TestPublisher publisher = new TestPublisher(redis);
     try (RelayServer relay = startRelay(redis)) {
       RecordingClient wrong = connect(relay).identifyAndAwaitReply("alert/pool-string");
       RecordingClient right = connect(relay).identifyAndAwaitReply("alert/pool-1");
-      redis.client().rpush("watch", "alert/pool-string");
+      assertThat(wrong.nextText())
+          .contains("\"event\":\"error\"")
+          .contains("does not hold a list")
+          .contains("alert/pool-string");
+      redis.client().rpush("watch", "alert/pool-string", "alert/pool-string");
       publisher.push("alert/pool-1", alert("fine", 1));
       assertThat(right.nextText()).isEqualTo(alert("fine", 1));
       assertThat(redis.client().get("alert/pool-string")).isEqualTo("not a list");
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> RelayTesting.metric(relay, "relay_keys_wrong_type_total") >= 2);
       wrong.assertNoMoreEvents();
+
+      redis.client().del("alert/pool-string");
+      publisher.push("alert/pool-string", alert("a list again", 2));
+      assertThat(wrong.nextText())
+          .as("still connected, and served")
+          .isEqualTo(alert("a list again", 2));
       wrong.closeAndWait();
       right.closeAndWait();
     }

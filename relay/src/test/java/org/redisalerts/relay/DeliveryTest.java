@@ -76,7 +76,7 @@ class DeliveryTest {
         .containsExactly(alert("queued", 1), alert("queued", 2), alert("queued", 3));
     publisher.push("alert/pool-1", alert("live", 4));
     assertThat(client.nextText()).isEqualTo(alert("live", 4));
-    assertThat(redis.client().llen("alert/pool-1")).isZero();
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen("alert/pool-1") == 0);
   }
 
   @Test
@@ -171,10 +171,7 @@ class DeliveryTest {
     publisher.push("alert/pool-1", expected);
     RecordingClient client = client("alert/pool-1");
     assertThat(client.nextTexts(5000)).containsExactlyElementsOf(expected);
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
-    assertThat(redis.client().llen("alert/pool-1")).isZero();
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen("alert/pool-1") == 0);
   }
 
   @Test
@@ -197,9 +194,11 @@ class DeliveryTest {
     }
     publisher.push("alert/pool-new", alert("new", 0));
     assertThat(client.nextText()).as("the first frame after the reply").isEqualTo(alert("new", 0));
+    int received = oldBeforeReply;
+    // Everything the client got is trimmed from the old list, and only that.
     await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> !redis.client().exists("watch:claim:alert/pool-old"));
+        .until(() -> redis.client().llen("alert/pool-old") == 20_000 - received);
     long left = redis.client().llen("alert/pool-old");
     assertThat(oldBeforeReply + left)
         .as("every old alert was either received or is still queued")
@@ -208,17 +207,17 @@ class DeliveryTest {
   }
 
   @Test
-  void aBatchSettledWithTheNextClaimIsNotSentAgain() throws Exception {
-    // With a settle delay longer than the test, a written batch stays claimed until the key's
-    // next step settles it. Alerts go in without watch entries (each client's identify
-    // starts the only step), and the shared relay stops first, so nothing else runs a step.
+  void aBatchTrimmedWithTheKeysNextStepIsNotSentAgain() throws Exception {
+    // With a settle delay longer than the test, a written batch stays at the head of its list
+    // until the key's next step trims it. Alerts go in without watch entries (each client's
+    // identify starts the only step), and the shared relay stops first, so nothing else runs.
     relay.close();
     try (RelayServer patient = startRelay(redis, b -> b.settleDelay(Duration.ofMinutes(10)))) {
       redis.client().rpush("alert/pool-2", alert("once", 1));
       RecordingClient first = connect(patient).identifyAndAwaitReply("alert/pool-2");
       assertThat(first.nextText()).isEqualTo(alert("once", 1));
-      assertThat(redis.client().lrange("watch:claim:alert/pool-2", 0, -1))
-          .as("written, not yet settled")
+      assertThat(redis.client().lrange("alert/pool-2", 0, -1))
+          .as("written, not yet trimmed")
           .containsExactly(alert("once", 1));
       first.closeAndWait();
 
@@ -228,8 +227,8 @@ class DeliveryTest {
           .as("the first alert after coming back")
           .isEqualTo(alert("once", 2));
       await().atMost(Duration.ofSeconds(5)).until(() -> patient.delivered() == 1);
-      assertThat(redis.client().lrange("watch:claim:alert/pool-2", 0, -1))
-          .as("the second, written, not yet settled")
+      assertThat(redis.client().lrange("alert/pool-2", 0, -1))
+          .as("the second, written, not yet trimmed")
           .containsExactly(alert("once", 2));
       next.assertNoMoreEvents();
       next.closeAndWait();
@@ -237,14 +236,11 @@ class DeliveryTest {
   }
 
   @Test
-  void aWrittenBatchIsSettledSoonWhenNothingFollowsIt() {
+  void aWrittenBatchIsTrimmedSoonWhenNothingFollowsIt() {
     RecordingClient client = client("alert/pool-1");
     publisher.push("alert/pool-1", alert("alone", 1));
     assertThat(client.nextText()).isEqualTo(alert("alone", 1));
-    await()
-        .atMost(Duration.ofSeconds(1))
-        .until(() -> !redis.client().exists("watch:claim:alert/pool-1"));
-    assertThat(redis.client().smembers("watch:claims")).isEmpty();
+    await().atMost(Duration.ofSeconds(1)).until(() -> redis.client().llen("alert/pool-1") == 0);
     await().atMost(Duration.ofSeconds(1)).until(() -> relay.delivered() == 1);
   }
 }

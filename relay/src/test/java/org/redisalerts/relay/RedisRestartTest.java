@@ -78,8 +78,6 @@ class RedisRestartTest {
                 + redis.client().llen(KEY)
                 + " watch="
                 + redis.client().llen("watch")
-                + " claim="
-                + redis.client().llen("watch:claim:" + KEY)
                 + " publishing done="
                 + publishing.isDone()
                 + " ";

@@ -21,6 +21,27 @@ final class RelayTesting {
     return startRelay(redis, b -> b);
   }
 
+  /** The value of one metric without labels, from the Prometheus text; -1 when absent. */
+  static double metric(RelayServer relay, String name) {
+    for (String line : relay.metricsText().split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+
+  /** The value of one labelled metric, e.g. {@code relay_refusals_total{reason="origin",}}. */
+  static double metric(RelayServer relay, String name, String label, String value) {
+    String prefix = name + "{" + label + "=\"" + value + "\",}";
+    for (String line : relay.metricsText().split("\n")) {
+      if (line.startsWith(prefix + " ")) {
+        return Double.parseDouble(line.substring(prefix.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+
   static RecordingClient connect(RelayServer relay) {
     return RecordingClient.connect(URI.create("ws://127.0.0.1:" + relay.port() + "/myapp"));
   }

@@ -121,6 +121,15 @@ public final class RelayCommand implements Callable<Integer> {
   String identifyTimeout;
 
   @Option(
+      names = "--handshake-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_HANDSHAKE_TIMEOUT:-10s}",
+      description =
+          "Time a TCP connection has to complete its TLS and WebSocket handshakes before it is "
+              + "closed. Default ${DEFAULT-VALUE}; env RWA_HANDSHAKE_TIMEOUT.")
+  String handshakeTimeout;
+
+  @Option(
       names = "--ping-interval",
       paramLabel = "DURATION",
       defaultValue = "${env:RWA_PING_INTERVAL:-30s}",
@@ -165,11 +174,47 @@ public final class RelayCommand implements Callable<Integer> {
   int maxConnections;
 
   @Option(
+      names = "--max-connections-per-ip",
+      paramLabel = "N",
+      defaultValue = "${env:RWA_MAX_CONNECTIONS_PER_IP:-0}",
+      description =
+          "Most connections open at once from one address; more are refused with 1013. "
+              + "0 (the default) for no such limit; env RWA_MAX_CONNECTIONS_PER_IP.")
+  int maxConnectionsPerIp;
+
+  @Option(
+      names = "--allowed-origins",
+      paramLabel = "ORIGIN",
+      split = ",",
+      defaultValue = "${env:RWA_ALLOWED_ORIGINS:-*}",
+      description =
+          "Origins browser pages may connect from (scheme://host[:port], repeat or "
+              + "comma-separate; * for any); a handshake from another origin gets HTTP 403. "
+              + "Default ${DEFAULT-VALUE}; env RWA_ALLOWED_ORIGINS.")
+  List<String> allowedOrigins;
+
+  @Option(
+      names = "--require-origin",
+      defaultValue = "${env:RWA_REQUIRE_ORIGIN:-false}",
+      description =
+          "Refuse handshakes that carry no Origin header (clients other than browsers). "
+              + "env RWA_REQUIRE_ORIGIN=true.")
+  boolean requireOrigin;
+
+  @Option(
+      names = "--admin-bind",
+      paramLabel = "ADDR",
+      defaultValue = "${env:RWA_ADMIN_BIND:-127.0.0.1}",
+      description =
+          "Address of the admin HTTP listener. Default ${DEFAULT-VALUE}; env RWA_ADMIN_BIND.")
+  String adminBind;
+
+  @Option(
       names = "--admin-port",
       paramLabel = "PORT",
       defaultValue = "${env:RWA_ADMIN_PORT}",
       description =
-          "Serve /healthz and /metrics (Prometheus) over HTTP on this port, on --bind. "
+          "Serve /healthz and /metrics (Prometheus) over HTTP on this port, on --admin-bind. "
               + "Off unless set; env RWA_ADMIN_PORT.")
   Integer adminPort;
 
@@ -219,12 +264,17 @@ public final class RelayCommand implements Callable<Integer> {
         .forwardEvents(new LinkedHashSet<>(forwardEvents))
         .maxFrameBytes(maxFrameBytes)
         .identifyTimeout(duration("--identify-timeout", identifyTimeout))
+        .handshakeTimeout(duration("--handshake-timeout", handshakeTimeout))
         .pingInterval(duration("--ping-interval", pingInterval))
         .claimBatch(claimBatch)
-        .claimBatchBytes(maxBufferBytes)
+        .maxBufferBytes(maxBufferBytes)
         .shutdownTimeout(duration("--shutdown-timeout", shutdownTimeout))
         .writeTimeout(duration("--write-timeout", writeTimeout))
         .maxConnections(maxConnections)
+        .maxConnectionsPerIp(maxConnectionsPerIp)
+        .allowedOrigins(allowedOrigins)
+        .requireOrigin(requireOrigin)
+        .adminBind(adminBind)
         .adminPort(adminPort)
         .build();
   }

@@ -1,0 +1,97 @@
+package org.redisalerts.relay.clients;
+
+import org.redisalerts.relay.websocket.BatchCallback;
+import org.redisalerts.relay.websocket.FrameBatch;
+import org.redisalerts.relay.websocket.SocketConnection;
+
+/**
+ * One client as the relay's protocol sees it: its socket, the key it identified with, and a send
+ * that never lets an alert of a key follow the reply that switched the client to another key.
+ *
+ * <p>The key and the closed flag are written on the connection's decoder thread and read by any.
+ */
+public final class ClientConnection {
+
+  private final SocketConnection socket;
+
+  /** Orders alert batches against a change of key. */
+  private final Object sendLock = new Object();
+
+  private volatile String key;
+  private volatile boolean closed;
+
+  /** Messages the client may still send; decoder thread only. */
+  final MessageBudget budget;
+
+  ClientConnection(SocketConnection socket, MessageBudget budget) {
+    this.socket = socket;
+    this.budget = budget;
+  }
+
+  /** The key it is identified with, or null before it identifies. */
+  public String key() {
+    return key;
+  }
+
+  public long id() {
+    return socket.id();
+  }
+
+  /** Closed (or closing): it takes no more alerts. */
+  public boolean isClosed() {
+    return closed || !socket.isOpen();
+  }
+
+  /**
+   * Queues a batch of alerts of {@code forKey}, unless the client identified with another key
+   * meanwhile or has closed: then {@code callback} is told 0 at once.
+   */
+  public void send(String forKey, FrameBatch batch, BatchCallback callback) {
+    boolean sent = false;
+    synchronized (sendLock) {
+      if (forKey.equals(key) && !closed) {
+        socket.sendBatch(batch, callback);
+        sent = true;
+      }
+    }
+    if (!sent) {
+      callback.done(0);
+    }
+  }
+
+  /** Sends a reply of the relay's own; lost silently once the client has gone. */
+  public void reply(String json) {
+    socket.sendText(json);
+  }
+
+  /** Switches to {@code newKey} and sends the reply, as one step with respect to {@link #send}. */
+  void identifiedAs(String newKey, String replyJson) {
+    synchronized (sendLock) {
+      this.key = newKey;
+      socket.sendText(replyJson);
+    }
+  }
+
+  void refuse(String errorJson, int code, String reason) {
+    socket.refuse(errorJson, code, reason);
+  }
+
+  void close(int code, String reason) {
+    socket.close(code, reason);
+  }
+
+  void markClosed() {
+    synchronized (sendLock) {
+      closed = true;
+    }
+  }
+
+  SocketConnection socket() {
+    return socket;
+  }
+
+  @Override
+  public String toString() {
+    return socket.toString();
+  }
+}

@@ -1,0 +1,277 @@
+package org.redisalerts.relay.clients;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.redisalerts.common.ClientMessage;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.common.LogText;
+import org.redisalerts.common.ProtocolException;
+import org.redisalerts.common.ServerReply;
+import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.redisalerts.relay.monitoring.RelayMetrics.Refusal;
+import org.redisalerts.relay.monitoring.ThrottledLog;
+import org.redisalerts.relay.websocket.Admission;
+import org.redisalerts.relay.websocket.SocketConnection;
+import org.redisalerts.relay.websocket.SocketHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay's protocol over an open WebSocket: the identify deadline, the allow-list, the message
+ * budget, replies and refusals, and telling the dispatcher who is who. It never touches Redis and
+ * never blocks; every call for one connection comes on that connection's decoder thread.
+ */
+public final class ClientProtocol implements SocketHandler, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ClientProtocol.class);
+
+  /** Close codes of the protocol (RFC 6455 section 7.4.1). */
+  static final int POLICY = 1008;
+
+  static final int UNSUPPORTED = 1003;
+  static final int TRY_AGAIN_LATER = 1013;
+
+  private static final long SWEEP_MILLIS = 250;
+
+  /**
+   * What the protocol is told.
+   *
+   * @param policy which keys may be identified with
+   * @param identifyTimeout how long a client has to identify after connecting
+   * @param writeTimeout how long a client may take to read (for the refusal's wording)
+   * @param messagesPerSecond control messages a client may send per second, sustained
+   * @param messageBurst control messages a client may send at once
+   */
+  public record Settings(
+      AccessPolicy policy,
+      Duration identifyTimeout,
+      Duration writeTimeout,
+      double messagesPerSecond,
+      int messageBurst) {}
+
+  private final Settings settings;
+  private final JsonCodec codec;
+  private final ClientEvents events;
+  private final RelayMetrics metrics;
+  private final ThrottledLog refusals = new ThrottledLog(log, Duration.ofMinutes(1));
+
+  /** Connections that have not identified yet, with the time they opened. */
+  private final Set<Waiting> unidentified = ConcurrentHashMap.newKeySet();
+
+  private final ScheduledFuture<?> sweeper;
+
+  private record Waiting(ClientConnection client, long openedAt) {}
+
+  public ClientProtocol(
+      Settings settings,
+      JsonCodec codec,
+      ClientEvents events,
+      RelayMetrics metrics,
+      ScheduledExecutorService timer) {
+    this.settings = settings;
+    this.codec = codec;
+    this.events = events;
+    this.metrics = metrics;
+    this.sweeper =
+        timer.scheduleWithFixedDelay(
+            this::sweepIdentifyDeadlines, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void opened(SocketConnection socket, Admission admission) {
+    long now = System.nanoTime();
+    ClientConnection client =
+        new ClientConnection(
+            socket, new MessageBudget(settings.messagesPerSecond(), settings.messageBurst(), now));
+    socket.attach(client);
+    switch (admission) {
+      case OVER_LIMIT -> {
+        refuse(
+            client,
+            Refusal.TOO_MANY_CONNECTIONS,
+            "too many connections; try again later",
+            TRY_AGAIN_LATER,
+            "too many connections",
+            null);
+        return;
+      }
+      case OVER_ADDRESS_LIMIT -> {
+        refuse(
+            client,
+            Refusal.TOO_MANY_FROM_ADDRESS,
+            "too many connections from your address; try again later",
+            TRY_AGAIN_LATER,
+            "too many connections from this address",
+            null);
+        return;
+      }
+      case ADMITTED -> unidentified.add(new Waiting(client, now));
+    }
+  }
+
+  @Override
+  public void text(SocketConnection socket, String text) {
+    ClientConnection client = socket.attachment();
+    if (client == null || client.isClosed()) {
+      return;
+    }
+    if (!client.budget.take(System.nanoTime())) {
+      refuse(
+          client,
+          Refusal.TOO_MANY_MESSAGES,
+          "too many messages",
+          POLICY,
+          "too many messages",
+          client.key());
+      return;
+    }
+    ClientMessage message;
+    try {
+      message = codec.parseClientMessage(text);
+    } catch (ProtocolException e) {
+      refuse(client, Refusal.MALFORMED, e.getMessage(), POLICY, e.getMessage(), null);
+      return;
+    }
+    if (message.isIdentify()) {
+      identify(client, message);
+    } else if (log.isDebugEnabled()) {
+      log.debug("ignored event {} from client={}", LogText.quote(message.event()), client);
+    }
+  }
+
+  private void identify(ClientConnection client, ClientMessage message) {
+    String key = message.queue();
+    if (key == null) {
+      refuse(
+          client,
+          Refusal.MALFORMED,
+          "identify has no \"queue\"",
+          POLICY,
+          "identify has no queue",
+          null);
+      return;
+    }
+    AccessPolicy.Denial denial = settings.policy().refusal(key);
+    if (denial != null) {
+      refuse(client, denial.reason(), denial.message(), POLICY, denial.message(), key);
+      return;
+    }
+    String previous = client.key();
+    if (key.equals(previous)) {
+      return; // identifying again with the same key changes nothing
+    }
+    client.identifiedAs(key, codec.write(ServerReply.connected(key)));
+    if (previous == null) {
+      unidentified.removeIf(w -> w.client() == client);
+    }
+    events.identified(client, previous, key);
+  }
+
+  @Override
+  public void binary(SocketConnection socket) {
+    ClientConnection client = socket.attachment();
+    if (client != null && !client.isClosed()) {
+      refuse(
+          client,
+          Refusal.BINARY_FRAME,
+          "binary frames are not accepted",
+          UNSUPPORTED,
+          "binary frames are not accepted",
+          client.key());
+    }
+  }
+
+  @Override
+  public void pinged(SocketConnection socket) {
+    ClientConnection client = socket.attachment();
+    if (client != null && !client.isClosed() && !client.budget.take(System.nanoTime())) {
+      refuse(
+          client,
+          Refusal.TOO_MANY_MESSAGES,
+          "too many messages",
+          POLICY,
+          "too many messages",
+          client.key());
+    }
+  }
+
+  @Override
+  public void tooSlow(SocketConnection socket) {
+    ClientConnection client = socket.attachment();
+    if (client == null || client.isClosed()) {
+      return;
+    }
+    metrics.refused(Refusal.TOO_SLOW);
+    long millis = settings.writeTimeout().toMillis();
+    log.info(
+        "client too slow: alerts not read within {} ms, closing client={} key={}",
+        millis,
+        client,
+        client.key() == null ? "-" : LogText.quote(client.key()));
+    client.close(POLICY, "too slow: alerts not read within " + millis + " ms");
+  }
+
+  @Override
+  public void closed(SocketConnection socket, int code, String reason, boolean remote) {
+    ClientConnection client = socket.attachment();
+    if (client == null) {
+      return;
+    }
+    client.markClosed();
+    if (client.key() == null) {
+      unidentified.removeIf(w -> w.client() == client);
+    }
+    events.closed(client, code, reason);
+  }
+
+  private void sweepIdentifyDeadlines() {
+    long now = System.nanoTime();
+    long timeout = settings.identifyTimeout().toNanos();
+    for (Waiting w : unidentified) {
+      if (now - w.openedAt() >= timeout) {
+        unidentified.remove(w);
+        ClientConnection client = w.client();
+        client
+            .socket()
+            .execute(
+                () -> {
+                  if (client.key() == null && !client.isClosed()) {
+                    refuse(
+                        client,
+                        Refusal.IDENTIFY_DEADLINE,
+                        "no identify within " + settings.identifyTimeout().toMillis() + " ms",
+                        POLICY,
+                        "identify deadline passed",
+                        null);
+                  }
+                });
+      }
+    }
+  }
+
+  /** Sends an error frame and closes; counts and logs it (at most once a minute per reason). */
+  private void refuse(
+      ClientConnection client, Refusal why, String message, int code, String reason, String key) {
+    metrics.refused(why);
+    String quotedKey = key == null ? null : LogText.quote(key);
+    refusals.info(
+        why.name(),
+        "client refused: "
+            + reason
+            + (quotedKey == null ? "" : " key=" + quotedKey)
+            + " client="
+            + client);
+    String closeReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
+    client.refuse(codec.write(ServerReply.error(message, key)), code, closeReason);
+    events.refused(client, key, why.name());
+  }
+
+  @Override
+  public void close() {
+    sweeper.cancel(false);
+  }
+}

@@ -1,0 +1,521 @@
+package org.redisalerts.relay.dispatch;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.redisalerts.common.DeadLetter;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.common.LogText;
+import org.redisalerts.common.ServerReply;
+import org.redisalerts.relay.clients.ClientConnection;
+import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.redisalerts.relay.monitoring.ThrottledLog;
+import org.redisalerts.relay.redis.DeliverySteps;
+import org.redisalerts.relay.redis.StepRequest;
+import org.redisalerts.relay.redis.StepResult;
+import org.redisalerts.relay.websocket.FrameBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Runs the keys' pumps: one thread ({@code relay-delivery}) takes the keys that want a step, runs
+ * one step for all of them in one Redis script (a round), then hands each key's batch to its
+ * connections. Rounds batch themselves: the busier the relay, the more keys a round carries, so a
+ * burst over many keys costs one round trip per few hundred keys rather than one per alert.
+ *
+ * <p>The delivery thread is the only one that makes delivery calls to Redis; the selector thread
+ * reports sends; any thread requests keys.
+ */
+final class DeliveryLoop implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
+
+  /** Keys one round carries at most, so one script never holds Redis for long. */
+  static final int MAX_KEYS_PER_ROUND = 512;
+
+  /** Bytes one round reads at most, so a round's reply stays small. */
+  static final long MAX_BYTES_PER_ROUND = 8L << 20;
+
+  private static final long FIRST_RETRY_MS = 100;
+  private static final long MAX_RETRY_MS = 5_000;
+
+  /**
+   * What the loop is told.
+   *
+   * @param claimBatch the most alerts read from one list in one step
+   * @param claimBytes the most bytes read from one list in one step (one alert is always read)
+   * @param forwardEvents the {@code event} values that are forwarded
+   * @param deadLetters the dead-letter list's name, for logs
+   * @param settleDelay how long a written batch may wait to be trimmed with its key's next step
+   */
+  record Settings(
+      int claimBatch,
+      long claimBytes,
+      Set<String> forwardEvents,
+      String deadLetters,
+      Duration settleDelay) {}
+
+  private record Parked(KeyPump pump, long at) {}
+
+  private final Settings settings;
+  private final ConnectionRegistry registry;
+  private final DeliverySteps steps;
+  private final JsonCodec codec;
+  private final RelayMetrics metrics;
+  private final DeliveryListener listener;
+  private final ScheduledExecutorService timer;
+  private final ThrottledLog throttled = new ThrottledLog(log, Duration.ofMinutes(1));
+  private final Thread thread;
+
+  private final Map<String, KeyPump> pumps = new ConcurrentHashMap<>();
+
+  /** Guarded by itself; the delivery thread waits on it. */
+  private final ArrayDeque<KeyPump> queue = new ArrayDeque<>();
+
+  private final Queue<Parked> parked = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean settleScheduled = new AtomicBoolean();
+
+  /** Pumps whose step failed on a Redis error; retried with backoff and when Redis is back. */
+  private final Set<KeyPump> failed = ConcurrentHashMap.newKeySet();
+
+  private final AtomicBoolean retryScheduled = new AtomicBoolean();
+  private volatile long retryDelay = FIRST_RETRY_MS;
+
+  private final Object restMonitor = new Object();
+  private volatile boolean stopping;
+  private volatile boolean closed;
+
+  DeliveryLoop(
+      Settings settings,
+      ConnectionRegistry registry,
+      DeliverySteps steps,
+      JsonCodec codec,
+      RelayMetrics metrics,
+      DeliveryListener listener,
+      ScheduledExecutorService timer) {
+    this.settings = settings;
+    this.registry = registry;
+    this.steps = steps;
+    this.codec = codec;
+    this.metrics = metrics;
+    this.listener = listener;
+    this.timer = timer;
+    this.thread = new Thread(this::run, "relay-delivery");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  // ---- requests, from any thread ----
+
+  /** Makes sure {@code key} gets a step soon. */
+  void request(String key) {
+    while (true) {
+      KeyPump pump = pumps.computeIfAbsent(key, KeyPump::new);
+      synchronized (pump) {
+        if (pump.retired()) {
+          pumps.remove(key, pump);
+          continue;
+        }
+        if (!pump.request()) {
+          return;
+        }
+      }
+      enqueue(pump);
+      return;
+    }
+  }
+
+  /** Redis is back: retries the keys whose steps failed. */
+  void retryFailed() {
+    retryDelay = FIRST_RETRY_MS;
+    List<KeyPump> retry = new ArrayList<>(failed);
+    failed.removeAll(retry);
+    for (KeyPump pump : retry) {
+      request(pump.key);
+    }
+  }
+
+  /** Drops the pump of a key that has no connection left, once it holds nothing. */
+  void forget(String key) {
+    KeyPump pump = pumps.get(key);
+    if (pump != null && !registry.hasConnections(key) && pump.retireIfIdle()) {
+      pumps.remove(key, pump);
+    }
+  }
+
+  private void enqueue(KeyPump pump) {
+    synchronized (queue) {
+      queue.add(pump);
+      if (queue.size() == 1) {
+        queue.notifyAll();
+      }
+    }
+  }
+
+  // ---- the delivery thread ----
+
+  private void run() {
+    List<KeyPump> round = new ArrayList<>(MAX_KEYS_PER_ROUND);
+    try {
+      while (!closed) {
+        synchronized (queue) {
+          while (queue.isEmpty() && !closed) {
+            queue.wait();
+          }
+          while (!queue.isEmpty() && round.size() < MAX_KEYS_PER_ROUND) {
+            round.add(queue.poll());
+          }
+        }
+        try {
+          round(round);
+        } catch (RuntimeException e) {
+          // A bug: the pumps keep what they held (nothing is trimmed unless a step succeeded).
+          log.error("a delivery round failed; its keys are retried", e);
+          for (KeyPump pump : round) {
+            fail(pump);
+          }
+          scheduleRetry();
+        }
+        round.clear();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void round(List<KeyPump> round) {
+    List<KeyPump> stepping = new ArrayList<>(round.size());
+    List<StepRequest> requests = new ArrayList<>(round.size());
+    List<List<ClientConnection>> targets = new ArrayList<>(round.size());
+    for (KeyPump pump : round) {
+      List<ClientConnection> to = stopping ? List.of() : registry.connections(pump.key);
+      StepRequest request =
+          pump.begin(to.isEmpty() ? 0 : settings.claimBatch(), settings.claimBytes());
+      if (request != null) {
+        stepping.add(pump);
+        requests.add(request);
+        targets.add(to);
+      }
+    }
+    if (requests.isEmpty()) {
+      return;
+    }
+    List<StepResult> results;
+    try {
+      results = steps.run(requests, MAX_BYTES_PER_ROUND);
+    } catch (JedisException e) {
+      if (e instanceof JedisConnectionException) {
+        log.debug("redis unreachable for a delivery round: {}", e.getMessage());
+      } else {
+        throttled.warn("round", "redis refused a delivery round: " + e.getMessage());
+      }
+      for (KeyPump pump : stepping) {
+        fail(pump);
+      }
+      scheduleRetry();
+      return;
+    }
+    retryDelay = FIRST_RETRY_MS;
+    for (int i = 0; i < stepping.size(); i++) {
+      apply(stepping.get(i), results.get(i), targets.get(i));
+    }
+  }
+
+  private void fail(KeyPump pump) {
+    pump.failed();
+    failed.add(pump);
+    rested();
+  }
+
+  private void apply(KeyPump pump, StepResult result, List<ClientConnection> to) {
+    String key = pump.key;
+    switch (result.status()) {
+      case DONE -> report(key, pump.trimmed());
+      case HEAD_CHANGED -> {
+        int written = pump.lost();
+        metrics.headChanged();
+        throttled.warn(
+            "head:" + key,
+            "the head of key="
+                + LogText.quote(key)
+                + " changed while its alerts were being written (trimmed, expired or deleted by"
+                + " someone else); up to "
+                + written
+                + " of them may be delivered again");
+      }
+      case REFUSED -> {
+        boolean tell = pump.refused();
+        metrics.wrongType();
+        throttled.warn(
+            "refused:" + key,
+            "redis refused to deliver key=" + LogText.quote(key) + ": " + result.error());
+        if (tell) {
+          String error =
+              codec.write(
+                  ServerReply.error("alerts cannot be read: the key does not hold a list", key));
+          for (ClientConnection c : to) {
+            c.reply(error);
+          }
+        }
+        rested();
+        return;
+      }
+    }
+    Batch batch = result.entries().isEmpty() ? null : inspect(key, result.entries());
+    if (batch != null) {
+      metrics.claimed(batch.size());
+    }
+    KeyPump.Next next = pump.read(batch, result.more(), to.size());
+    switch (next) {
+      case SEND -> {
+        for (ClientConnection c : to) {
+          c.send(key, batch.frames(), written -> sent(pump, batch, written));
+        }
+      }
+      case QUEUE -> enqueue(pump);
+      case PARK -> park(pump);
+      case NOTHING -> {
+        forget(key);
+        rested();
+      }
+    }
+  }
+
+  /** A connection took {@code written} frames of {@code batch} (selector thread, or at once). */
+  private void sent(KeyPump pump, Batch batch, int written) {
+    KeyPump.Next next = pump.sent(written);
+    if (next == KeyPump.Next.NOTHING) {
+      return;
+    }
+    metrics.claimToWrite(System.nanoTime() - batch.readAt());
+    if (next == KeyPump.Next.QUEUE) {
+      enqueue(pump);
+    } else {
+      park(pump);
+    }
+  }
+
+  /** Records in logs, metrics and the listener what a step trimmed. */
+  private void report(String key, KeyPump.Finished f) {
+    if (f.written() > 0) {
+      metrics.delivered(f.written());
+      listener.delivered(key, f.written());
+    }
+    if (!f.dead().isEmpty()) {
+      metrics.deadLettered(f.dead().size());
+      for (Batch.Dead d : f.dead()) {
+        listener.deadLettered(key, d.reason());
+      }
+      Batch.Dead first = f.dead().get(0);
+      throttled.warn(
+          "dead:" + key,
+          "dead-lettered "
+              + f.dead().size()
+              + " entr"
+              + (f.dead().size() == 1 ? "y" : "ies")
+              + " of key="
+              + LogText.quote(key)
+              + " to list="
+              + settings.deadLetters()
+              + ", first reason: "
+              + first.reason());
+    }
+    if (f.notWritten() > 0) {
+      metrics.returned(f.notWritten());
+      log.info(
+          "{} alerts of key={} were not written (its {} connection(s) closed first); they stay at"
+              + " the head of the list",
+          f.notWritten(),
+          LogText.quote(key),
+          f.connections());
+    }
+  }
+
+  private Batch inspect(String key, List<byte[]> entries) {
+    List<byte[]> alerts = new ArrayList<>(entries.size());
+    int[] positions = new int[entries.size()];
+    List<Batch.Dead> dead = List.of();
+    String now = null;
+    for (int i = 0; i < entries.size(); i++) {
+      byte[] entry = entries.get(i);
+      String reason = codec.checkAlert(entry, settings.forwardEvents());
+      if (reason == null) {
+        positions[alerts.size()] = i;
+        alerts.add(entry);
+      } else {
+        if (now == null) {
+          now = Instant.now().toString();
+          dead = new ArrayList<>();
+        }
+        DeadLetter letter =
+            new DeadLetter(key, new String(entry, StandardCharsets.UTF_8), reason, now);
+        dead.add(new Batch.Dead(i, reason, codec.writeBytes(letter)));
+      }
+    }
+    return new Batch(entries, FrameBatch.encode(alerts), positions, dead, System.nanoTime());
+  }
+
+  // ---- parked batches and retries, on the timer ----
+
+  private void park(KeyPump pump) {
+    long at = pump.parkedAt();
+    if (at < 0) {
+      return;
+    }
+    if (stopping) {
+      settleNow(pump);
+      return;
+    }
+    parked.add(new Parked(pump, at));
+    scheduleSettle(settings.settleDelay().toNanos());
+  }
+
+  private void settleNow(KeyPump pump) {
+    if (pump.settleDue(Long.MAX_VALUE / 2, 0)) {
+      enqueue(pump);
+    }
+  }
+
+  private void scheduleSettle(long delayNanos) {
+    if (settleScheduled.compareAndSet(false, true)) {
+      try {
+        timer.schedule(this::settleParked, delayNanos, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        settleScheduled.set(false);
+        settleParkedNow();
+      }
+    }
+  }
+
+  private void settleParked() {
+    settleScheduled.set(false);
+    long now = System.nanoTime();
+    long delay = settings.settleDelay().toNanos();
+    Parked p;
+    while ((p = parked.peek()) != null) {
+      if (p.pump().parkedAt() != p.at()) {
+        parked.poll(); // stepped again since it parked
+      } else if (now - p.at() >= delay) {
+        parked.poll();
+        if (p.pump().settleDue(now, delay)) {
+          enqueue(p.pump());
+        }
+      } else {
+        scheduleSettle(delay - (now - p.at()));
+        return;
+      }
+    }
+  }
+
+  private void settleParkedNow() {
+    Parked p;
+    while ((p = parked.poll()) != null) {
+      settleNow(p.pump());
+    }
+  }
+
+  private void scheduleRetry() {
+    if (closed || !retryScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    long delay = retryDelay;
+    retryDelay = Math.min(delay * 2, MAX_RETRY_MS);
+    try {
+      timer.schedule(
+          () -> {
+            retryScheduled.set(false);
+            List<KeyPump> retry = new ArrayList<>(failed);
+            failed.removeAll(retry);
+            for (KeyPump pump : retry) {
+              request(pump.key);
+            }
+          },
+          delay,
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      retryScheduled.set(false); // stopping: what failed is finished at the next start
+    }
+  }
+
+  // ---- lifecycle ----
+
+  /** Takes no new alerts: batches out are still finished, and parked ones are trimmed now. */
+  void stopTakingWork() {
+    stopping = true;
+    settleParkedNow();
+  }
+
+  /**
+   * Waits until no pump has a step, a send or a parked batch; pumps stalled by Redis errors are at
+   * rest too (their batches are read again after a restart).
+   *
+   * @return whether every pump came to rest in time
+   */
+  boolean awaitRest(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (restMonitor) {
+      while (!atRest()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(restMonitor, Math.min(left, 50_000_000));
+      }
+    }
+    return true;
+  }
+
+  private boolean atRest() {
+    for (KeyPump pump : pumps.values()) {
+      KeyPump.State s = pump.state();
+      if (s != KeyPump.State.IDLE && s != KeyPump.State.STALLED) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void rested() {
+    if (stopping) {
+      synchronized (restMonitor) {
+        restMonitor.notifyAll();
+      }
+    }
+  }
+
+  /** Pumps that exist now, for tests and metrics. */
+  int pumpCount() {
+    return pumps.size();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (queue) {
+      queue.notifyAll();
+    }
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    steps.close();
+  }
+}

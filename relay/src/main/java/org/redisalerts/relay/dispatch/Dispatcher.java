@@ -1,0 +1,199 @@
+package org.redisalerts.relay.dispatch;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.redisalerts.common.JsonCodec;
+import org.redisalerts.common.LogText;
+import org.redisalerts.relay.clients.ClientConnection;
+import org.redisalerts.relay.clients.ClientEvents;
+import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.redisalerts.relay.redis.DeliverySteps;
+import org.redisalerts.relay.redis.WatchEvents;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Joins the WebSocket side and the Redis side: keeps the registry of who is connected under which
+ * key (logging each ready and close with whether it was the key's first or last connection, as the
+ * original's onReady and onClose did), and turns identifies, watch entries and Redis coming back
+ * into steps of the keys' pumps ({@link DeliveryLoop}).
+ */
+public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  /**
+   * What the dispatcher is told.
+   *
+   * @param claimBatch the most alerts read from one list in one step
+   * @param claimBytes the most bytes read from one list in one step
+   * @param forwardEvents the {@code event} values that are forwarded; others are dead-lettered
+   * @param deadLetters the dead-letter list's name, for logs
+   * @param settleDelay how long a written batch may wait to be trimmed with its key's next step
+   * @param recheckInterval how often every connected key's list is looked at without a watch entry,
+   *     so an alert whose watch entry never came is not stranded
+   */
+  public record Settings(
+      int claimBatch,
+      long claimBytes,
+      Set<String> forwardEvents,
+      String deadLetters,
+      Duration settleDelay,
+      Duration recheckInterval) {}
+
+  private final ConnectionRegistry registry = new ConnectionRegistry();
+  private final DeliveryLoop loop;
+  private final DeliveryListener listener;
+  private final ScheduledFuture<?> recheck;
+
+  public Dispatcher(
+      Settings settings,
+      DeliverySteps steps,
+      JsonCodec codec,
+      RelayMetrics metrics,
+      DeliveryListener listener,
+      ScheduledExecutorService timer) {
+    this.listener = listener;
+    this.loop =
+        new DeliveryLoop(
+            new DeliveryLoop.Settings(
+                settings.claimBatch(),
+                settings.claimBytes(),
+                settings.forwardEvents(),
+                settings.deadLetters(),
+                settings.settleDelay()),
+            registry,
+            steps,
+            codec,
+            metrics,
+            listener,
+            timer);
+    long every = settings.recheckInterval().toMillis();
+    this.recheck = timer.scheduleWithFixedDelay(this::recheck, every, every, TimeUnit.MILLISECONDS);
+    metrics.gauge(
+        "relay.connections.identified",
+        "Connections that have identified",
+        registry::connectionCount);
+    metrics.gauge("relay.keys", "Distinct keys with at least one connection", registry::keyCount);
+  }
+
+  public void start() {
+    loop.start();
+  }
+
+  // ---- the WebSocket side ----
+
+  @Override
+  public void identified(ClientConnection connection, String previous, String key) {
+    if (previous != null) {
+      int left = registry.leave(previous, connection);
+      if (left >= 0) {
+        log.info(
+            "client left key={} last={} client={} (identified again)",
+            LogText.quote(previous),
+            left == 0,
+            connection);
+        listener.closed(previous, left, connection.toString(), 0, "identified again");
+        if (left == 0) {
+          loop.forget(previous);
+        }
+      }
+    }
+    int count = registry.join(key, connection);
+    if (count < 0) {
+      return; // closed meanwhile: its close was (or will be) logged without a key
+    }
+    log.info(
+        "client ready key={} first={} connections={} client={}",
+        LogText.quote(key),
+        count == 1,
+        count,
+        connection);
+    listener.ready(key, count, connection.toString());
+    loop.request(key);
+  }
+
+  @Override
+  public void closed(ClientConnection connection, int code, String reason) {
+    String key = connection.key();
+    int left = key == null ? -1 : registry.leave(key, connection);
+    if (left < 0) {
+      log.info(
+          "client closed before identifying code={} reason={} client={}",
+          code,
+          LogText.quote(reason),
+          connection);
+      return;
+    }
+    log.info(
+        "client closed key={} last={} code={} reason={} client={}",
+        LogText.quote(key),
+        left == 0,
+        code,
+        LogText.quote(reason),
+        connection);
+    listener.closed(key, left, connection.toString(), code, reason);
+    if (left == 0) {
+      loop.forget(key);
+    }
+  }
+
+  @Override
+  public void refused(ClientConnection connection, String key, String reason) {
+    listener.refused(key, reason);
+  }
+
+  // ---- the Redis side ----
+
+  @Override
+  public void watched(Collection<String> keys) {
+    for (String key : keys) {
+      if (registry.hasConnections(key)) {
+        loop.request(key);
+      }
+      // No connection: the alerts stay queued in their list until one identifies.
+    }
+  }
+
+  @Override
+  public void redisAvailable() {
+    loop.retryFailed();
+    for (String key : registry.keys()) {
+      loop.request(key);
+    }
+  }
+
+  private void recheck() {
+    for (String key : registry.keys()) {
+      loop.request(key);
+    }
+  }
+
+  // ---- lifecycle ----
+
+  /** Takes no new alerts; batches out still finish, and written ones are trimmed now. */
+  public void stopTakingWork() {
+    recheck.cancel(false);
+    loop.stopTakingWork();
+  }
+
+  /** Waits until no batch is out or unfinished; false if the time ran out first. */
+  public boolean awaitRest(Duration timeout) throws InterruptedException {
+    return loop.awaitRest(timeout);
+  }
+
+  /** Identified connections now. */
+  public int connections() {
+    return registry.connectionCount();
+  }
+
+  @Override
+  public void close() {
+    recheck.cancel(false);
+    loop.close();
+  }
+}

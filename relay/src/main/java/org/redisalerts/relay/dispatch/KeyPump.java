@@ -1,0 +1,287 @@
+package org.redisalerts.relay.dispatch;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.redisalerts.relay.redis.Digest;
+import org.redisalerts.relay.redis.StepRequest;
+
+/**
+ * One key's delivery, as a state machine. Alerts stay in the key's list until they were written: a
+ * step reads a batch from the head, the batch goes to every connection of the key, and the key's
+ * next step trims what was written. One batch per key is out at a time, which keeps order per key.
+ *
+ * <pre>
+ * IDLE      nothing read and unfinished, no step wanted
+ * QUEUED    waiting for the delivery thread's next round
+ * STEPPING  in a round: its script is running
+ * SENDING   a batch is queued on the key's connections, waiting for them to take it
+ * PARKED    the last batch is written but not yet trimmed from the list: the key's next step
+ *           (a watch entry, an identify) trims it, or the settle delay does
+ * STALLED   the last step failed (Redis unreachable, or the key is not a list): what was written
+ *           is kept and trimmed by the next step, once Redis is back or the key is asked again
+ *
+ * request       IDLE, PARKED, STALLED -> QUEUED; STEPPING, SENDING -> (again)
+ * begin         QUEUED -> STEPPING
+ * read          STEPPING -> SENDING (alerts read) | QUEUED (again, more, or bad entries only)
+ *                        | PARKED (bad entries only, nothing more) | IDLE (nothing read or held)
+ * failed        STEPPING -> STALLED
+ * sent          SENDING -> QUEUED (again, more, or not all written) | PARKED
+ * settle due    PARKED -> QUEUED
+ * </pre>
+ *
+ * <p>Thread-safe: every field is guarded by this; the delivery thread steps it, the selector thread
+ * reports sends, any thread requests it.
+ */
+final class KeyPump {
+
+  enum State {
+    IDLE,
+    QUEUED,
+    STEPPING,
+    SENDING,
+    PARKED,
+    STALLED
+  }
+
+  final String key;
+
+  private State state = State.IDLE;
+
+  /** Work arrived while a step or a send was under way: step again after it. */
+  private boolean again;
+
+  /** The list may hold more than the last step read. */
+  private boolean more;
+
+  /** Taken out of the pumps: a request must make a new pump. */
+  private boolean retired;
+
+  /** The last batch read: it is at the head of the list until a step trims it. */
+  private Batch held;
+
+  /** SHA-1 of {@link #held}'s entries; made when the batch is read. */
+  private String heldDigest;
+
+  /** How many of {@link #held}'s entries are finished (written, or bad). */
+  private int finished;
+
+  /** How many alerts of {@link #held} were written to at least one connection. */
+  private int written;
+
+  /** Connections the held batch went to. */
+  private int connections;
+
+  /** Sends of the held batch not yet reported. */
+  private int sendsLeft;
+
+  private long parkedAt;
+
+  /** The key refused a step (not a list) and its connections were told. */
+  private boolean refusalReported;
+
+  KeyPump(String key) {
+    this.key = key;
+  }
+
+  /**
+   * @return true when the caller must queue the pump for a round
+   */
+  synchronized boolean request() {
+    switch (state) {
+      case IDLE, PARKED, STALLED -> {
+        state = State.QUEUED;
+        return true;
+      }
+      case STEPPING, SENDING -> again = true;
+      case QUEUED -> {
+        // Already waiting for a round.
+      }
+    }
+    return false;
+  }
+
+  /** Whether the pump may be dropped (nothing held, nothing wanted); marks it retired if so. */
+  synchronized boolean retireIfIdle() {
+    if (state == State.IDLE && held == null) {
+      retired = true;
+    }
+    return retired;
+  }
+
+  synchronized boolean retired() {
+    return retired;
+  }
+
+  synchronized State state() {
+    return state;
+  }
+
+  /**
+   * Starts a step: finish what is held, read up to {@code claim} more.
+   *
+   * @return the step's request, or null when the pump is not queued (nothing to do)
+   */
+  synchronized StepRequest begin(int claim, long claimBytes) {
+    if (state != State.QUEUED) {
+      return null;
+    }
+    state = State.STEPPING;
+    again = false;
+    List<byte[]> dead = new ArrayList<>();
+    int heldCount = 0;
+    if (held != null) {
+      heldCount = held.size();
+      for (Batch.Dead d : held.deadBefore(finished)) {
+        dead.add(d.record());
+      }
+    }
+    return new StepRequest(
+        key, heldCount, heldDigest, heldCount == 0 ? 0 : finished, 0, dead, claim, claimBytes);
+  }
+
+  /** What a step finished, for logs and metrics. */
+  record Finished(int written, List<Batch.Dead> dead, int connections, int notWritten) {
+    static final Finished NOTHING = new Finished(0, List.of(), 0, 0);
+  }
+
+  /** The step ran and trimmed what the pump held as finished. */
+  synchronized Finished trimmed() {
+    Finished f =
+        held == null
+            ? Finished.NOTHING
+            : new Finished(
+                written, held.deadBefore(finished), connections, held.frames().count() - written);
+    held = null;
+    heldDigest = null;
+    finished = 0;
+    written = 0;
+    refusalReported = false;
+    return f;
+  }
+
+  /**
+   * The step found the list's head changed (or the list is gone): what was held is no longer there
+   * to trim.
+   *
+   * @return how many alerts of the held batch had been written
+   */
+  synchronized int lost() {
+    int w = held == null ? 0 : written;
+    held = null;
+    heldDigest = null;
+    finished = 0;
+    written = 0;
+    return w;
+  }
+
+  /**
+   * The step read {@code batch} (possibly empty) and it goes to {@code targets} connections.
+   *
+   * @return what to do next: send the batch, queue the pump again, or nothing
+   */
+  synchronized Next read(Batch batch, boolean more, int targets) {
+    this.more = more;
+    if (batch == null || batch.size() == 0) {
+      return idleOrAgain();
+    }
+    held = batch;
+    heldDigest = Digest.of(batch.entries());
+    connections = targets;
+    written = 0;
+    if (batch.frames().count() == 0 || targets == 0) {
+      // Bad entries only (or no one to send to: claim was 0, so this cannot happen with entries).
+      finished = batch.finished(0);
+      return afterSend();
+    }
+    finished = 0;
+    sendsLeft = targets;
+    state = State.SENDING;
+    return Next.SEND;
+  }
+
+  /** One connection reported how many frames of the held batch it took. */
+  synchronized Next sent(int frames) {
+    written = Math.max(written, frames);
+    if (--sendsLeft > 0) {
+      return Next.NOTHING;
+    }
+    finished = held.finished(written);
+    return afterSend();
+  }
+
+  /** What to do when the last step failed; keeps what it held for the next step. */
+  synchronized void failed() {
+    state = State.STALLED;
+  }
+
+  /**
+   * The key refused the step (not a list).
+   *
+   * @return whether its connections still have to be told
+   */
+  synchronized boolean refused() {
+    lost();
+    state = State.STALLED;
+    boolean tell = !refusalReported;
+    refusalReported = true;
+    return tell;
+  }
+
+  /** Whether the key is stalled; such pumps are retried when Redis is back. */
+  synchronized boolean stalled() {
+    return state == State.STALLED;
+  }
+
+  /** PARKED for at least {@code delayNanos}: queue it to be trimmed. */
+  synchronized boolean settleDue(long now, long delayNanos) {
+    if (state == State.PARKED && now - parkedAt >= delayNanos) {
+      state = State.QUEUED;
+      return true;
+    }
+    return false;
+  }
+
+  synchronized long parkedAt() {
+    return state == State.PARKED ? parkedAt : -1;
+  }
+
+  /** What the pump wants after a step or a send. */
+  enum Next {
+    NOTHING,
+    SEND,
+    QUEUE,
+    PARK
+  }
+
+  private Next afterSend() {
+    boolean unfinished = finished < held.size();
+    if (again || more || unfinished) {
+      again = false;
+      state = State.QUEUED;
+      return Next.QUEUE;
+    }
+    state = State.PARKED;
+    parkedAt = System.nanoTime();
+    return Next.PARK;
+  }
+
+  private Next idleOrAgain() {
+    if (again || more) {
+      again = false;
+      state = State.QUEUED;
+      return Next.QUEUE;
+    }
+    state = State.IDLE;
+    return Next.NOTHING;
+  }
+
+  /** The batch being sent (for the delivery thread, right after {@link #read}). */
+  synchronized Batch held() {
+    return held;
+  }
+
+  @Override
+  public synchronized String toString() {
+    return key + " " + state;
+  }
+}

@@ -1,0 +1,37 @@
+package org.redisalerts.relay.redis;
+
+import java.util.List;
+
+/**
+ * What one delivery step asks of one recipient list (see deliver.lua).
+ *
+ * @param key the list
+ * @param held entries at the head that were read before and are expected there still
+ * @param digest SHA-1 (hex) of the held entries concatenated ({@link Digest#of}); null when none
+ * @param trim how many of the held entries are finished and leave the list now
+ * @param skip entries after those that are still out and must not be read again
+ * @param deadLetters dead-letter records for the bad entries among the finished ones
+ * @param claim the most entries to read now (0: only finish)
+ * @param claimBytes the most bytes to read now (one entry is always read when claim is positive)
+ */
+public record StepRequest(
+    String key,
+    int held,
+    String digest,
+    int trim,
+    int skip,
+    List<byte[]> deadLetters,
+    int claim,
+    long claimBytes) {
+
+  public StepRequest {
+    if (held < 0 || trim < 0 || skip < 0 || claim < 0 || trim + skip > held) {
+      throw new IllegalArgumentException(
+          "inconsistent step for " + key + ": held=" + held + " trim=" + trim + " skip=" + skip);
+    }
+    if (held > 0 && digest == null) {
+      throw new IllegalArgumentException("held entries need their digest: " + key);
+    }
+    deadLetters = List.copyOf(deadLetters);
+  }
+}

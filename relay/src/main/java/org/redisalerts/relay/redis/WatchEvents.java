@@ -1,0 +1,13 @@
+package org.redisalerts.relay.redis;
+
+import java.util.Collection;
+
+/** What the watch-list watcher tells the dispatcher. Called on the watcher thread. */
+public interface WatchEvents {
+
+  /** Alerts were pushed for these keys (each key once, however many entries named it). */
+  void watched(Collection<String> keys);
+
+  /** Redis is reachable again (or for the first time): work that failed meanwhile may go on. */
+  void redisAvailable();
+}

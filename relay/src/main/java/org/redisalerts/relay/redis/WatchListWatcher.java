@@ -1,0 +1,206 @@
+package org.redisalerts.relay.redis;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.redisalerts.common.LogText;
+import org.redisalerts.common.RedisEndpoint;
+import org.redisalerts.common.RedisScript;
+import org.redisalerts.common.RelayKeys;
+import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Takes entries off the watch list in batches and tells the dispatcher which keys have new alerts,
+ * each key once per batch. Owns its thread ({@code relay-watcher}) and its own Redis connection,
+ * which blocks in BLPOP. Reconnects with capped exponential backoff, logging each change of Redis
+ * state once. The first time Redis is reachable it also puts back what an earlier version of the
+ * relay left in its claim lists.
+ */
+public final class WatchListWatcher implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WatchListWatcher.class);
+  private static final double POLL_SECONDS = 1.0;
+  private static final long FIRST_BACKOFF_MS = 100;
+  private static final long MAX_BACKOFF_MS = 5_000;
+
+  private static final RedisScript LEGACY_CLAIM =
+      RedisScript.load(WatchListWatcher.class, "legacy-claim.lua");
+
+  private final RedisEndpoint endpoint;
+  private final RelayKeys keys;
+  private final String watch;
+  private final int batch;
+  private final WatchEvents events;
+  private final Thread thread;
+  private final RelayMetrics metrics;
+  private volatile boolean stopped;
+
+  /** Written by the watcher thread only; read by health checks. */
+  private volatile boolean reachable;
+
+  private volatile String lastError = "not connected yet";
+
+  /** Only touched by the watcher thread. */
+  private boolean everReachable;
+
+  public WatchListWatcher(
+      RedisEndpoint endpoint, RelayKeys keys, int batch, WatchEvents events, RelayMetrics metrics) {
+    this.metrics = metrics;
+    this.endpoint = endpoint;
+    this.keys = keys;
+    this.watch = keys.watch();
+    this.batch = batch;
+    this.events = events;
+    this.thread = new Thread(this::run, "relay-watcher");
+    this.thread.setDaemon(true);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  private void run() {
+    long backoff = FIRST_BACKOFF_MS;
+    while (!stopped) {
+      try (Jedis jedis = endpoint.newConnection(5_000, "relay-watcher")) {
+        jedis.ping();
+        if (!everReachable) {
+          recoverLegacyClaims(jedis);
+        }
+        if (!reachable) {
+          reachable = true;
+          log.info("redis reachable at {}; watching list \"{}\"", endpoint, watch);
+          if (everReachable) {
+            metrics.redisReconnected();
+          }
+          everReachable = true;
+        }
+        events.redisAvailable();
+        backoff = FIRST_BACKOFF_MS;
+        watch(jedis);
+      } catch (JedisException e) {
+        if (stopped) {
+          break;
+        }
+        lastError = e.getMessage();
+        if (reachable) {
+          reachable = false;
+          log.warn(
+              "redis unreachable at {}: {}; retrying with backoff up to {} ms",
+              endpoint,
+              e.getMessage(),
+              MAX_BACKOFF_MS);
+        } else if (backoff == FIRST_BACKOFF_MS) {
+          log.warn(
+              "redis not reachable at {}: {}; retrying with backoff up to {} ms",
+              endpoint,
+              e.getMessage(),
+              MAX_BACKOFF_MS);
+        }
+        pause(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  /** Whether the watcher is connected to Redis and watching. */
+  public boolean redisReachable() {
+    return reachable;
+  }
+
+  /** Whether the watcher thread is alive (it only ends on close). */
+  public boolean running() {
+    return thread.isAlive() && !stopped;
+  }
+
+  /** The last Redis error, for health reports. */
+  public String lastError() {
+    return lastError;
+  }
+
+  /**
+   * Sends a blocking pop and, behind it on the same connection, a pop of up to a batch. Redis runs
+   * the second only once the first has an entry, so both replies come back together: a lone entry
+   * costs one round trip and one wake-up, and a backlog is drained a batch (plus one) per round
+   * trip.
+   */
+  private void watch(Jedis jedis) {
+    Connection connection = jedis.getConnection();
+    String poll = String.valueOf(POLL_SECONDS);
+    String count = String.valueOf(batch);
+    while (!stopped) {
+      connection.sendCommand(Protocol.Command.BLPOP, watch, poll);
+      connection.sendCommand(Protocol.Command.LPOP, watch, count);
+      List<String> first = connection.getMultiBulkReply();
+      List<String> rest = connection.getMultiBulkReply();
+      Set<String> hinted = new LinkedHashSet<>();
+      if (first != null) {
+        hinted.add(first.get(1)); // [list, entry]; null when the poll timed out
+      }
+      if (rest != null) {
+        hinted.addAll(rest);
+      }
+      if (!hinted.isEmpty()) {
+        events.watched(hinted);
+      }
+    }
+  }
+
+  private void recoverLegacyClaims(Jedis jedis) {
+    String index = keys.watch() + ":claims";
+    for (String key : jedis.smembers(index)) {
+      List<byte[]> names =
+          List.of(
+              key.getBytes(UTF_8),
+              (keys.watch() + ":claim:" + key).getBytes(UTF_8),
+              index.getBytes(UTF_8));
+      long back;
+      try {
+        back = (Long) LEGACY_CLAIM.run(jedis, names, List.of(key.getBytes(UTF_8)));
+      } catch (JedisDataException e) {
+        log.warn(
+            "cannot put back an earlier relay version's claim of key={}: {}",
+            LogText.quote(key),
+            e.getMessage());
+        continue;
+      }
+      if (back > 0) {
+        log.info(
+            "put back {} alerts an earlier relay version left claimed, to the head of key={}",
+            back,
+            LogText.quote(key));
+      }
+    }
+  }
+
+  private void pause(long millis) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stopped = true;
+    }
+  }
+
+  /** Stops watching; returns once the thread has ended (at most about one poll interval). */
+  @Override
+  public void close() {
+    stopped = true;
+    thread.interrupt();
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package org.redisalerts.relay.websocket;
+
+/**
+ * What the socket side tells the protocol above it. For one connection the calls come in order, on
+ * that connection's decoder thread, and never overlap; {@link #closed} comes once, last, and only
+ * for a connection that was {@link #opened}. Implementations must not block.
+ */
+public interface SocketHandler {
+
+  /** The WebSocket handshake completed. */
+  void opened(SocketConnection connection, Admission admission);
+
+  /** A text message arrived (fragments assembled, within the size limit). */
+  void text(SocketConnection connection, String text);
+
+  /** A binary message arrived. */
+  void binary(SocketConnection connection);
+
+  /** The client pinged (it is answered with a pong unless its output is backed up). */
+  void pinged(SocketConnection connection);
+
+  /**
+   * Output has waited longer than the write timeout for a client that does not read. The handler
+   * should close it; if the close frame cannot get through either, the TCP connection is closed a
+   * moment later.
+   */
+  void tooSlow(SocketConnection connection);
+
+  /**
+   * The connection has closed.
+   *
+   * @param code the close code (1006 when the TCP connection ended without a close frame)
+   * @param remote whether the client ended it
+   */
+  void closed(SocketConnection connection, int code, String reason, boolean remote);
+}

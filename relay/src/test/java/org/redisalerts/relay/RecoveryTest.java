@@ -1,0 +1,75 @@
+package org.redisalerts.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.redisalerts.relay.RelayTesting.connect;
+import static org.redisalerts.relay.RelayTesting.startRelay;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/**
+ * SPEC 3, no loss on relay faults: what a stopped relay had read but not finished is read again.
+ * This version never moves an alert out of its list before it is written; an earlier version moved
+ * batches into claim lists ({@code watch:claim:<key>}), and what a crashed relay of that version
+ * left there goes back to the head of its list when this one starts.
+ */
+class RecoveryTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  /** Leaves Redis as a relay of the earlier version killed mid-batch would. */
+  private static void leaveAnOldClaimBehind(String key) {
+    redis.client().rpush("watch:claim:" + key, alert("claimed", 1), alert("claimed", 2));
+    redis.client().sadd("watch:claims", key);
+    redis.client().rpush(key, alert("queued", 3));
+  }
+
+  @Test
+  void claimsLeftByAnEarlierVersionGoBackToTheHeadOfTheirListOnStart() throws Exception {
+    leaveAnOldClaimBehind("alert/pool-away");
+    try (RelayServer relay = startRelay(redis)) {
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !redis.client().exists("watch:claim:alert/pool-away"));
+      assertThat(redis.client().lrange("alert/pool-away", 0, -1))
+          .containsExactly(alert("claimed", 1), alert("claimed", 2), alert("queued", 3));
+      assertThat(redis.client().exists("watch:claims")).isFalse();
+
+      RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-away");
+      assertThat(client.nextTexts(3))
+          .containsExactly(alert("claimed", 1), alert("claimed", 2), alert("queued", 3));
+      new TestPublisher(redis).push("alert/pool-away", alert("live", 4));
+      assertThat(client.nextText()).isEqualTo(alert("live", 4));
+      client.closeAndWait();
+    }
+  }
+
+  @Test
+  void alertsARelayReadButDidNotTrimAreDeliveredByTheNextRelay() throws Exception {
+    // A settle delay longer than the test keeps the written batch at the head of the list, as a
+    // relay killed between writing and trimming would leave it. The alert goes in without a
+    // watch entry: the identify starts the only step.
+    RelayServer first = startRelay(redis, b -> b.settleDelay(Duration.ofMinutes(10)));
+    redis.client().rpush("alert/pool-1", alert("read", 1));
+    RecordingClient client = connect(first).identifyAndAwaitReply("alert/pool-1");
+    assertThat(client.nextText()).isEqualTo(alert("read", 1));
+    assertThat(redis.client().lrange("alert/pool-1", 0, -1)).containsExactly(alert("read", 1));
+    client.closeAndWait();
+    // Not first.close(): that would trim it. The second relay finds it untouched.
+    try (RelayServer second = startRelay(redis)) {
+      RecordingClient again = connect(second).identifyAndAwaitReply("alert/pool-1");
+      assertThat(again.nextText())
+          .as("delivered again: a duplicate, not a loss")
+          .isEqualTo(alert("read", 1));
+      again.closeAndWait();
+    } finally {
+      first.close();
+    }
+  }
+}
