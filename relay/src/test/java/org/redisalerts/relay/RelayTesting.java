@@ -31,12 +31,12 @@ final class RelayTesting {
     return -1;
   }
 
-  /** The value of one labelled metric, e.g. {@code relay_refusals_total{reason="origin",}}. */
+  /** The value of one labelled metric, e.g. {@code relay_refusals_total{reason="origin"}}. */
   static double metric(RelayServer relay, String name, String label, String value) {
-    String prefix = name + "{" + label + "=\"" + value + "\",}";
+    String pair = label + "=\"" + value + "\"";
     for (String line : relay.metricsText().split("\n")) {
-      if (line.startsWith(prefix + " ")) {
-        return Double.parseDouble(line.substring(prefix.length() + 1).trim());
+      if (line.startsWith(name + "{") && line.contains(pair)) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
       }
     }
     return -1;

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * What the code under test logs during each test (slf4j-simple writes to standard error, looked up
- * on every line), kept and still shown. Register with {@code @RegisterExtension final LogCapture log
- * = new LogCapture();}.
+ * on every line), kept and still shown. Register with {@code @RegisterExtension final LogCapture
+ * log = new LogCapture();}.
  */
 public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
 

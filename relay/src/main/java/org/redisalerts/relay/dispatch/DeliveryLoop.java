@@ -50,6 +50,13 @@ final class DeliveryLoop implements AutoCloseable {
   /** Bytes one round reads at most, so a round's reply stays small. */
   static final long MAX_BYTES_PER_ROUND = 8L << 20;
 
+  /**
+   * Bytes of alerts read and not yet written, all keys together (a batch counts once however many
+   * connections share it): past it, keys wait to read more until clients take what they have. It
+   * bounds what clients that read slowly, or not at all, can make the relay hold.
+   */
+  static final long MAX_BYTES_OUT = 64L << 20;
+
   private static final long FIRST_RETRY_MS = 100;
   private static final long MAX_RETRY_MS = 5_000;
 
@@ -94,6 +101,13 @@ final class DeliveryLoop implements AutoCloseable {
 
   private final AtomicBoolean retryScheduled = new AtomicBoolean();
   private volatile long retryDelay = FIRST_RETRY_MS;
+
+  /** Bytes of batches being sent; see {@link #MAX_BYTES_OUT}. */
+  private final java.util.concurrent.atomic.AtomicLong bytesOut =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** Keys that want to read more while {@link #bytesOut} is over its bound. */
+  private final Queue<KeyPump> waitingForRoom = new ConcurrentLinkedQueue<>();
 
   private final Object restMonitor = new Object();
   private volatile boolean stopping;
@@ -217,9 +231,11 @@ final class DeliveryLoop implements AutoCloseable {
     if (requests.isEmpty()) {
       return;
     }
+    long room = Math.min(MAX_BYTES_PER_ROUND, MAX_BYTES_OUT - bytesOut.get());
+    boolean crowded = room <= 0;
     List<StepResult> results;
     try {
-      results = steps.run(requests, MAX_BYTES_PER_ROUND);
+      results = steps.run(requests, Math.max(0, room));
     } catch (JedisException e) {
       if (e instanceof JedisConnectionException) {
         log.debug("redis unreachable for a delivery round: {}", e.getMessage());
@@ -234,7 +250,7 @@ final class DeliveryLoop implements AutoCloseable {
     }
     retryDelay = FIRST_RETRY_MS;
     for (int i = 0; i < stepping.size(); i++) {
-      apply(stepping.get(i), results.get(i), targets.get(i));
+      apply(stepping.get(i), results.get(i), targets.get(i), crowded);
     }
   }
 
@@ -244,7 +260,7 @@ final class DeliveryLoop implements AutoCloseable {
     rested();
   }
 
-  private void apply(KeyPump pump, StepResult result, List<ClientConnection> to) {
+  private void apply(KeyPump pump, StepResult result, List<ClientConnection> to, boolean crowded) {
     String key = pump.key;
     switch (result.status()) {
       case DONE -> report(key, pump.trimmed());
@@ -285,11 +301,21 @@ final class DeliveryLoop implements AutoCloseable {
     KeyPump.Next next = pump.read(batch, result.more(), to.size());
     switch (next) {
       case SEND -> {
+        bytesOut.addAndGet(batch.frames().length());
         for (ClientConnection c : to) {
           c.send(key, batch.frames(), written -> sent(pump, batch, written));
         }
       }
-      case QUEUE -> enqueue(pump);
+      case QUEUE -> {
+        if (crowded) {
+          waitingForRoom.add(pump); // until clients take what they were sent
+          if (bytesOut.get() <= MAX_BYTES_OUT / 2) {
+            makeRoom();
+          }
+        } else {
+          enqueue(pump);
+        }
+      }
       case PARK -> park(pump);
       case NOTHING -> {
         forget(key);
@@ -304,11 +330,22 @@ final class DeliveryLoop implements AutoCloseable {
     if (next == KeyPump.Next.NOTHING) {
       return;
     }
+    if (bytesOut.addAndGet(-batch.frames().length()) <= MAX_BYTES_OUT / 2
+        && !waitingForRoom.isEmpty()) {
+      makeRoom();
+    }
     metrics.claimToWrite(System.nanoTime() - batch.readAt());
     if (next == KeyPump.Next.QUEUE) {
       enqueue(pump);
     } else {
       park(pump);
+    }
+  }
+
+  private void makeRoom() {
+    KeyPump pump;
+    while ((pump = waitingForRoom.poll()) != null) {
+      enqueue(pump);
     }
   }
 

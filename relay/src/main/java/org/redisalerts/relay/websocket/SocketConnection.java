@@ -93,6 +93,9 @@ public final class SocketConnection {
   /** The HTTP upgrade request as it arrives; null once handed to the library. Decoder only. */
   byte[] head = new byte[0];
 
+  /** The upgrade request was checked and handed to the library. Decoder only. */
+  boolean upgraded;
+
   /** The WebSocket handshake is complete and the handler was told. Written by the decoder. */
   volatile boolean opened;
 

@@ -65,7 +65,14 @@ public final class SocketServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SocketServer.class);
 
   /** Bytes read ahead of a connection's decoder before the relay stops reading it. */
-  static final int MAX_PENDING_INPUT = 64 * 1024;
+  static final int MAX_PENDING_INPUT = 32 * 1024;
+
+  /**
+   * Bytes read ahead of the decoders and held in unfinished upgrade requests, all connections
+   * together, before the relay stops reading any: what a crowd of clients sending as fast as they
+   * can may make it hold, whatever their number.
+   */
+  static final long MAX_PENDING_INPUT_TOTAL = 16L << 20;
 
   /** How often deadlines and stalls are checked. */
   private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -111,6 +118,14 @@ public final class SocketServer implements AutoCloseable {
   private final Set<SocketConnection> backlogged = ConcurrentHashMap.newKeySet();
 
   private final AtomicInteger held = new AtomicInteger();
+
+  /** Bytes read and not yet decoded, all connections together (upgrade requests included). */
+  private final java.util.concurrent.atomic.AtomicLong pendingInputTotal =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** Connections not read for now because {@link #pendingInputTotal} is over its cap. */
+  private final Queue<SocketConnection> starved = new ConcurrentLinkedQueue<>();
+
   private final Map<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
 
   /** Selector thread only. */
@@ -462,6 +477,14 @@ public final class SocketServer implements AutoCloseable {
   }
 
   private void read(SocketConnection c) {
+    if (pendingInputTotal.get() > MAX_PENDING_INPUT_TOTAL) {
+      if (!c.readSuspended) {
+        c.readSuspended = true;
+        updateInterest(c, c.hasOutput());
+        starved.add(c);
+      }
+      return;
+    }
     readBuffer.clear();
     int n;
     try {
@@ -483,6 +506,7 @@ public final class SocketServer implements AutoCloseable {
       ByteBuffer copy = ByteBuffer.allocate(n);
       copy.put(readBuffer).flip();
       c.input.add(copy);
+      pendingInputTotal.addAndGet(n);
       if (c.pendingInput.addAndGet(n) > MAX_PENDING_INPUT && !c.readSuspended) {
         c.readSuspended = true;
         updateInterest(c, c.hasOutput());
@@ -670,21 +694,26 @@ public final class SocketServer implements AutoCloseable {
       try {
         if (item instanceof ByteBuffer data) {
           int n = data.remaining();
+          int kept = 0;
           if (!c.closed) {
             if (c.head != null) {
+              int before = c.head.length;
               upgradeRequest(c, data);
-            } else {
+              // Bytes still waiting in an unfinished upgrade request stay counted.
+              kept = (c.head == null ? 0 : c.head.length) - before;
+            } else if (c.upgraded) {
               c.impl.decode(data);
             }
+            // Otherwise the upgrade was refused: whatever follows is dropped.
           }
-          if (c.pendingInput.addAndGet(-n) <= MAX_PENDING_INPUT / 2 && c.readSuspended) {
-            resumeReading(c);
-          }
+          inputDone(c, n, kept);
         } else if (item instanceof SocketConnection.Eof) {
+          releaseHead(c);
           c.impl.eot();
         } else if (item instanceof SocketConnection.Flushed) {
           c.impl.closeConnection();
         } else if (item instanceof SocketConnection.Terminate t) {
+          releaseHead(c);
           c.impl.closeConnection(t.code(), t.reason(), false);
         } else if (item instanceof SocketConnection.Stalled) {
           if (c.opened && !c.closed) {
@@ -698,6 +727,35 @@ public final class SocketServer implements AutoCloseable {
         c.impl.closeConnection(CloseFrame.UNEXPECTED_CONDITION, "internal error", false);
       }
       reportClose(c);
+    }
+  }
+
+  /** {@code n} bytes read were decoded, {@code kept} of them are held in the upgrade request. */
+  private void inputDone(SocketConnection c, int n, int kept) {
+    long total = pendingInputTotal.addAndGet(kept - n);
+    if (c.pendingInput.addAndGet(-n) <= MAX_PENDING_INPUT / 2 && c.readSuspended) {
+      resumeReading(c);
+    }
+    if (total <= MAX_PENDING_INPUT_TOTAL / 2 && !starved.isEmpty()) {
+      runOnSelector(this::resumeStarved);
+    }
+  }
+
+  /** Forgets an unfinished upgrade request (the connection is closing). Decoder thread. */
+  private void releaseHead(SocketConnection c) {
+    if (c.head != null && c.head.length > 0) {
+      pendingInputTotal.addAndGet(-c.head.length);
+      c.head = null;
+    }
+  }
+
+  private void resumeStarved() {
+    SocketConnection c;
+    while (pendingInputTotal.get() <= MAX_PENDING_INPUT_TOTAL / 2 && (c = starved.poll()) != null) {
+      if (c.readSuspended && c.pendingInput.get() <= MAX_PENDING_INPUT / 2) {
+        c.readSuspended = false;
+        updateInterest(c, c.hasOutput());
+      }
     }
   }
 
@@ -751,6 +809,7 @@ public final class SocketServer implements AutoCloseable {
       return;
     }
     c.head = null;
+    c.upgraded = true;
     c.impl.decode(ByteBuffer.wrap(head));
   }
 
@@ -820,6 +879,9 @@ public final class SocketServer implements AutoCloseable {
     @Override
     public void onWebsocketOpen(WebSocket socket, Handshakedata handshake) {
       SocketConnection c = socket.getAttachment();
+      if (socket instanceof WebSocketImpl impl && impl.isFlushAndClose()) {
+        return; // a second upgrade after a refused one: it is closing, never opened
+      }
       c.lastPong = System.nanoTime();
       c.opened = true;
       handler.opened(c, c.admission);

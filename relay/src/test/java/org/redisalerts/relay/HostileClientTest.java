@@ -1,0 +1,271 @@
+package org.redisalerts.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.redisalerts.relay.RelayTesting.connect;
+import static org.redisalerts.relay.RelayTesting.metric;
+import static org.redisalerts.relay.RelayTesting.startRelay;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.java_websocket.framing.CloseFrame;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.redisalerts.testing.LogCapture;
+import org.redisalerts.testing.RawClient;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/**
+ * One hostile client must not hurt anyone else: every bound a client could try to step around,
+ * tried with a client that does exactly what it wants on the wire.
+ */
+class HostileClientTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  @RegisterExtension final LogCapture log = new LogCapture();
+
+  private RelayServer relay;
+
+  @AfterEach
+  void stop() {
+    if (relay != null) {
+      relay.close();
+    }
+  }
+
+  private static byte[] bytes(int n) {
+    byte[] b = new byte[n];
+    java.util.Arrays.fill(b, (byte) 'x');
+    return b;
+  }
+
+  @ParameterizedTest(name = "identified first: {0}")
+  @ValueSource(booleans = {false, true})
+  void fragmentsThatAddUpPastTheLimitCloseTheClientWith1009(boolean identified) throws Exception {
+    relay = startRelay(redis);
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      if (identified) {
+        client.identify("alert/pool-1");
+        assertThat(client.readFrame(Duration.ofSeconds(5)).text())
+            .contains("you are now connected");
+      }
+      // Two fragments of a message that never ends, each within the 4 KiB limit on its own.
+      client.sendFrame(false, RawClient.TEXT, bytes(4000));
+      client.sendFrame(false, RawClient.CONTINUATION, bytes(4000));
+      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
+      assertThat(close).as("a close frame").isNotNull();
+      assertThat(close.closeCode()).isEqualTo(CloseFrame.TOOBIG);
+    }
+    assertThat(metric(relay, "relay_refusals_total", "reason", "frame_too_big")).isEqualTo(1);
+  }
+
+  @Test
+  void silentConnectionsCountFromAcceptAndCloseAtTheHandshakeDeadline() throws Exception {
+    relay = startRelay(redis, b -> b.maxConnections(2).handshakeTimeout(Duration.ofMillis(1500)));
+    try (RawClient silent = RawClient.connectTcp(relay.port());
+        RawClient halfway = RawClient.connectTcp(relay.port())) {
+      halfway.sendRaw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+      await().atMost(Duration.ofSeconds(5)).until(() -> relay.openConnections() == 2);
+
+      RecordingClient third = connect(relay);
+      assertThat(third.nextText()).contains("too many connections");
+      assertThat(third.nextClose().code()).isEqualTo(CloseFrame.TRY_AGAIN_LATER);
+
+      assertThat(silent.awaitEnd(Duration.ofSeconds(5))).as("silent one closed").isTrue();
+      assertThat(halfway.awaitEnd(Duration.ofSeconds(5))).as("half-sent one closed").isTrue();
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> relay.openConnections() == 0);
+    assertThat(metric(relay, "relay_refusals_total", "reason", "handshake_timeout")).isEqualTo(2);
+    RecordingClient welcome = connect(relay).identifyAndAwaitReply("alert/pool-1");
+    welcome.closeAndWait();
+  }
+
+  @Test
+  void anUpgradeRequestOverTheLimitIsRefusedWith431() throws Exception {
+    relay = startRelay(redis);
+    try (RawClient client = RawClient.connectTcp(relay.port())) {
+      StringBuilder request = new StringBuilder("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      while (request.length() < 40_000) {
+        request.append("X-Padding: ").append("y".repeat(100)).append("\r\n");
+      }
+      client.sendRaw(request.toString().getBytes(StandardCharsets.US_ASCII));
+      assertThat(client.readResponseHead()).startsWith("HTTP/1.1 431");
+      assertThat(client.awaitEnd(Duration.ofSeconds(5))).isTrue();
+    }
+    assertThat(metric(relay, "relay_refusals_total", "reason", "handshake_too_large")).isEqualTo(1);
+  }
+
+  @Test
+  void connectionsFromOneAddressBeyondItsLimitAreRefused() throws Exception {
+    relay = startRelay(redis, b -> b.maxConnectionsPerIp(2));
+    RecordingClient one = connect(relay).identifyAndAwaitReply("alert/pool-1");
+    RecordingClient two = connect(relay).identifyAndAwaitReply("alert/pool-2");
+    RecordingClient three = connect(relay);
+    assertThat(three.nextText()).contains("too many connections from your address");
+    assertThat(three.nextClose().code()).isEqualTo(CloseFrame.TRY_AGAIN_LATER);
+    two.closeAndWait();
+    await().atMost(Duration.ofSeconds(5)).until(() -> relay.openConnections() == 1);
+    RecordingClient four = connect(relay).identifyAndAwaitReply("alert/pool-4");
+    four.closeAndWait();
+    one.closeAndWait();
+  }
+
+  @Test
+  void clientsThatIdentifyAndResetAtOnceLeaveNothingBehind() throws Exception {
+    relay = startRelay(redis);
+    int clients = 600;
+    ExecutorService pool = Executors.newFixedThreadPool(24);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        // Half on one key, half on keys of their own.
+        String key = i % 2 == 0 ? "alert/pool-shared" : "alert/pool-" + i;
+        done.add(
+            pool.submit(
+                () -> {
+                  try (RawClient client = RawClient.connect(relay.port(), null)) {
+                    client.identify(key);
+                    client.reset();
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> relay.connections() == 0 && relay.openConnections() == 0);
+    assertThat(metric(relay, "relay_connections_identified")).isZero();
+    assertThat(metric(relay, "relay_keys")).isZero();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> log.count("client ready ") == log.count("client closed key="));
+
+    // An alert for such a key stays queued, and nothing keeps stepping it.
+    long before = scriptCalls();
+    new TestPublisher(redis).push("alert/pool-shared", alert("nobody", 1));
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen("watch") == 0);
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(3))
+        .until(() -> scriptCalls() - before <= 2);
+    assertThat(redis.client().llen("alert/pool-shared")).isEqualTo(1);
+  }
+
+  private static long scriptCalls() {
+    String stats = redis.client().info("commandstats");
+    long calls = 0;
+    for (String line : stats.split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+        String c = line.substring(line.indexOf("calls=") + 6);
+        calls += Long.parseLong(c.substring(0, c.indexOf(',')));
+      }
+    }
+    return calls;
+  }
+
+  @Test
+  void whatClientsSendIsEscapedInTheLog() throws Exception {
+    relay = startRelay(redis);
+    String forged = "alert/x\n2026-01-01T00:00:00Z [INFO] FAKE line\u001b[31m\u0000";
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      client.identify(forged);
+      assertThat(client.awaitClose(Duration.ofSeconds(5)).closeCode())
+          .isEqualTo(CloseFrame.POLICY_VALIDATION);
+    }
+    RecordingClient polite = connect(relay).identifyAndAwaitReply("alert/pool-\u202eevil");
+    polite.close(CloseFrame.NORMAL, "bye\n2026-01-01T00:00:00Z [INFO] FAKE close");
+    await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> log.text().contains("client closed key="));
+
+    String text = log.text();
+    assertThat(log.lines()).noneMatch(line -> line.startsWith("2026-01-01T00:00:00Z [INFO] FAKE"));
+    assertThat(text).doesNotContain("\u001b").doesNotContain("\u0000").doesNotContain("\u202e");
+    assertThat(text).contains("\\u000a2026-01-01T00:00:00Z [INFO] FAKE line\\u001b[31m\\u0000");
+    assertThat(text).contains("key=\"alert/pool-\\u202eevil\"");
+    assertThat(text).contains("reason=\"bye\\u000a2026-01-01T00:00:00Z [INFO] FAKE close\"");
+  }
+
+  @Test
+  void aFloodOfMessagesClosesTheClient() throws Exception {
+    relay = startRelay(redis);
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      for (int i = 0; i < 200; i++) {
+        try {
+          client.sendText("{\"event\":\"hello\",\"n\":" + i + "}");
+        } catch (IOException e) {
+          break; // closed already
+        }
+      }
+      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
+      assertThat(close.closeCode()).isEqualTo(CloseFrame.POLICY_VALIDATION);
+    }
+    assertThat(metric(relay, "relay_refusals_total", "reason", "too_many_messages")).isEqualTo(1);
+  }
+
+  @Test
+  void aFloodOfPingsClosesTheClientToo() throws Exception {
+    relay = startRelay(redis);
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      client.identify("alert/pool-1");
+      for (int i = 0; i < 500; i++) {
+        try {
+          client.sendFrame(true, RawClient.PING, bytes(100));
+        } catch (IOException e) {
+          break;
+        }
+      }
+      assertThat(client.awaitClose(Duration.ofSeconds(5)).closeCode())
+          .isEqualTo(CloseFrame.POLICY_VALIDATION);
+    }
+  }
+
+  @Test
+  void theListeningSocketQueuesAStormOfConnects() throws Exception {
+    relay = startRelay(redis);
+    java.nio.file.Path ss =
+        java.util.stream.Stream.of("/usr/bin/ss", "/bin/ss", "/usr/sbin/ss", "/sbin/ss")
+            .map(java.nio.file.Path::of)
+            .filter(java.nio.file.Files::isExecutable)
+            .findFirst()
+            .orElse(null);
+    org.junit.jupiter.api.Assumptions.assumeTrue(ss != null, "ss (iproute2) is not installed");
+    Process p =
+        new ProcessBuilder(ss.toString(), "-ltnH", "sport = :" + relay.port())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    p.waitFor();
+    // State Recv-Q Send-Q Local:Port Peer: for a listener, Send-Q is its accept backlog (capped by
+    // net.core.somaxconn).
+    String[] fields = out.trim().split("\\s+");
+    int backlog = Integer.parseInt(fields[2]);
+    // Not Files.readString: it reads a /proc file by its reported size (0) and gets it wrong.
+    int somaxconn =
+        Integer.parseInt(
+            java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/net/core/somaxconn"))
+                .get(0)
+                .trim());
+    assertThat(backlog)
+        .as("ss said %s; somaxconn %d", out.trim(), somaxconn)
+        .isEqualTo(Math.min(RelayConfig.DEFAULT_BACKLOG, somaxconn));
+    assertThat(backlog).isGreaterThan(50);
+  }
+}
