@@ -30,7 +30,6 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "publish",
     mixinStandardHelpOptions = true,
-    versionProvider = PublishVersion.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -113,7 +112,7 @@ public final class PublishCommand implements Callable<Integer> {
       defaultValue = "${env:RWA_TTL}",
       description =
           "Then let the list expire after DURATION (e.g. 7d) unless pushed to again. env RWA_TTL.")
-  String ttl;
+  Duration ttl;
 
   @Option(
       names = {"-q", "--quiet"},
@@ -140,9 +139,8 @@ public final class PublishCommand implements Callable<Integer> {
     if (maxLen < 0) {
       throw new IllegalArgumentException("--max-len must be 0 or more: " + maxLen);
     }
-    Duration expiry = ttl == null || ttl.isBlank() ? null : Durations.parse(ttl);
-    if (expiry != null && (expiry.isZero() || expiry.isNegative())) {
-      throw new IllegalArgumentException("--ttl must be positive: " + ttl);
+    if (ttl != null && (ttl.isZero() || ttl.isNegative())) {
+      throw new IllegalArgumentException("--ttl must be positive: " + Durations.format(ttl));
     }
     RedisEndpoint endpoint = RedisEndpoint.parse(redis);
 
@@ -168,7 +166,7 @@ public final class PublishCommand implements Callable<Integer> {
             target,
             batch,
             maxLen,
-            expiry,
+            ttl,
             n -> {
               if (progress != null) {
                 progress.update(n);

@@ -183,7 +183,7 @@ class PublishCommandTest {
         .contains("only one of")
         .contains("NAME=VALUE")
         .contains("set by publish itself")
-        .contains("not a duration")
+        .contains("Invalid value for option '--ttl': not a duration: 'soon'")
         .contains("reserved");
     assertThat(redis.client().dbSize()).isZero();
   }
