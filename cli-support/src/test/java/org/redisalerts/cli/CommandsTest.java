@@ -119,6 +119,15 @@ class CommandsTest {
   }
 
   @Test
+  void completionScriptCompletesEveryOptionAndHidesItsOwnSubcommand() {
+    assertThat(run(Commands.COMPLETION)).isEqualTo(OK);
+    assertThat(out.toString())
+        .contains("complete -F _complete_toy")
+        .contains("--wait", "--buffer", "--fail", "--help", "--version")
+        .doesNotContain(Commands.COMPLETION);
+  }
+
+  @Test
   void versionNamesTheCommand() {
     assertThat(run("--version")).isEqualTo(OK);
     assertThat(out.toString()).isEqualTo("redis-ws-alerts toy development\n");
