@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.redisalerts.cli.RecipientOptions;
 import org.redisalerts.cli.StopSignals;
+import org.redisalerts.cli.Terminals;
 import org.redisalerts.listen.AlertView;
 import org.redisalerts.listen.JsonLinesView;
 import org.redisalerts.listen.ListenOptions;
@@ -85,7 +86,7 @@ public final class ListenCommand implements Callable<Integer> {
     ListenOptions options =
         new ListenOptions(uri(url), recipient.key(), count, timeout, !noReconnect);
     PrintWriter err = spec.commandLine().getErr();
-    boolean terminal = !json && System.console() != null;
+    boolean terminal = !json && Terminals.interactive();
     try (AlertView view =
         terminal ? TerminalView.open() : new JsonLinesView(spec.commandLine().getOut(), err)) {
       ListenSession session = new ListenSession(options, view);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.redisalerts.cli.RecipientOptions;
+import org.redisalerts.cli.Terminals;
 import org.redisalerts.common.AlertEnvelope;
 import org.redisalerts.common.AlertKeys;
 import org.redisalerts.common.Durations;
@@ -158,7 +159,7 @@ public final class PublishCommand implements Callable<Integer> {
     }
 
     ProgressBar progress =
-        !quiet && batch.size() >= PROGRESS_THRESHOLD && ProgressBar.stderrIsTerminal()
+        !quiet && batch.size() >= PROGRESS_THRESHOLD && Terminals.standardErrorIsTerminal()
             ? new ProgressBar(err, batch.size())
             : null;
     new AlertPusher(endpoint, watch)
