@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisalerts.testing.TestRedis;
 import picocli.CommandLine;
+import redis.clients.jedis.Protocol;
 
 /** publish, in-process against a real Redis: what lands in Redis, and every exit status. */
 class PublishCommandTest {
@@ -143,6 +144,15 @@ class PublishCommandTest {
     assertThat(err.toString()).contains("warning").contains("allow-list");
     assertThat(run("--key", "ops/team", "--quiet", "hello")).isZero();
     assertThat(list("ops/team")).hasSize(2);
+  }
+
+  @Test
+  void aRedisThatForgotThePushScriptIsSentItAgain() {
+    assertThat(run("--key", "alert/acme-1", "first")).isZero();
+    redis.client().sendCommand(Protocol.Command.SCRIPT, "FLUSH");
+    assertThat(run("--key", "alert/acme-1", "second")).as(err.toString()).isZero();
+    assertThat(list("alert/acme-1")).hasSize(2);
+    assertThat(list("watch")).hasSize(2);
   }
 
   @Test
