@@ -2,10 +2,12 @@ package org.redisalerts.cli;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.function.Function;
 import org.redisalerts.common.Durations;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.IExitCodeExceptionMapper;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -52,8 +54,8 @@ public final class Commands {
   /** Everything {@link #create} does but the completion subcommand; for {@link CommandLines}. */
   static CommandLine configure(CommandLine cli, IExitCodeExceptionMapper exitCodes) {
     // Set on the root after every subcommand is added: picocli passes them down to those only.
-    cli.registerConverter(Duration.class, Commands::duration);
-    cli.registerConverter(ByteSize.class, Commands::byteSize);
+    cli.registerConverter(Duration.class, converter(Durations::parse));
+    cli.registerConverter(ByteSize.class, converter(ByteSize::parse));
     giveVersions(cli);
     cli.setExitCodeExceptionMapper(exitCodes);
     cli.setExecutionExceptionHandler(
@@ -88,26 +90,21 @@ public final class Commands {
     cli.getSubcommands().values().forEach(Commands::giveVersions);
   }
 
-  private static Duration duration(String text) {
-    if (text.isBlank()) {
-      return null;
-    }
-    try {
-      return Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new TypeConversionException(e.getMessage());
-    }
-  }
-
-  private static ByteSize byteSize(String text) {
-    if (text.isBlank()) {
-      return null;
-    }
-    try {
-      return ByteSize.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new TypeConversionException(e.getMessage());
-    }
+  /**
+   * A converter from a parser that throws IllegalArgumentException with a message for people; a
+   * blank value is null (not given).
+   */
+  private static <T> ITypeConverter<T> converter(Function<String, T> parse) {
+    return text -> {
+      if (text.isBlank()) {
+        return null;
+      }
+      try {
+        return parse.apply(text);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    };
   }
 
   private static String message(Exception e) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.redisalerts.cli.RecipientOptions;
+import org.redisalerts.cli.RedisOptions;
 import org.redisalerts.cli.Terminals;
 import org.redisalerts.common.AlertEnvelope;
 import org.redisalerts.common.AlertKeys;
@@ -57,19 +58,7 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--redis",
-      paramLabel = "URL",
-      defaultValue = "${env:RWA_REDIS:-" + RedisEndpoint.DEFAULT_URL + "}",
-      description = "Redis to push to. Default ${DEFAULT-VALUE}; env RWA_REDIS.")
-  String redis;
-
-  @Option(
-      names = "--watch",
-      paramLabel = "LIST",
-      defaultValue = "${env:RWA_WATCH:-" + RelayKeys.DEFAULT_WATCH + "}",
-      description = "The relay's watch list. Default ${DEFAULT-VALUE}; env RWA_WATCH.")
-  String watch;
+  @Mixin RedisOptions redis;
 
   @Mixin RecipientOptions recipient;
 
@@ -132,8 +121,8 @@ public final class PublishCommand implements Callable<Integer> {
     long started = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     String target = recipient.key();
-    RelayKeys relayKeys = new RelayKeys(watch);
-    if (relayKeys.isReserved(target)) {
+    String watch = redis.watch();
+    if (new RelayKeys(watch).isReserved(target)) {
       throw new IllegalArgumentException(
           "key '" + target + "' is reserved for the relay (watch list " + watch + ")");
     }
@@ -143,7 +132,7 @@ public final class PublishCommand implements Callable<Integer> {
     if (ttl != null && (ttl.isZero() || ttl.isNegative())) {
       throw new IllegalArgumentException("--ttl must be positive: " + Durations.format(ttl));
     }
-    RedisEndpoint endpoint = RedisEndpoint.parse(redis);
+    RedisEndpoint endpoint = redis.endpoint();
 
     AlertBatch batch = batch(new JsonCodec());
     if (!quiet) {
