@@ -4,8 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.IExitCodeExceptionMapper;
 
 /**
- * What the relay's command line still calls: {@link Commands#create} without the completion
- * subcommand. Delete it once {@code relay.cli} uses {@link Commands}.
+ * What the relay's command line still calls: {@link Commands#create} without the completion option.
+ * Delete it once {@code relay.cli} uses {@link Commands}.
  */
 public final class CommandLines {
 

@@ -9,6 +9,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.RunLast;
 import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -25,8 +27,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
  *       by picocli: a bad value is a usage error that names the option, and a blank one (an
  *       environment variable set to nothing) counts as not given;
  *   <li>{@code --version} from {@link ManifestVersion} where the command sets none;
- *   <li>a hidden {@code generate-completion} subcommand that prints the bash/zsh completion script
- *       ({@code source <(publish generate-completion)}).
+ *   <li>a hidden {@code --generate-completion} option that prints the bash/zsh completion script
+ *       ({@code source <(publish --generate-completion)}). An option, not picocli's {@code
+ *       generate-completion} subcommand: that one would take a MESSAGE of that name from publish,
+ *       and building it costs every start some milliseconds.
  * </ul>
  *
  * <p>{@code main} is then one line: {@code System.exit(Commands.create(new XCommand(),
@@ -34,24 +38,35 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 public final class Commands {
 
-  /** The subcommand that prints the completion script; hidden from the help. */
-  public static final String COMPLETION = "generate-completion";
+  /** The option that prints the completion script; hidden from the help and the completion. */
+  public static final String COMPLETION = "--generate-completion";
 
   private Commands() {}
 
   public static CommandLine create(Object command, IExitCodeExceptionMapper exitCodes) {
     CommandLine cli = new CommandLine(command);
-    CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
-    completion.getCommandSpec().usageMessage().hidden(true);
-    cli.addSubcommand(COMPLETION, completion);
-    if (cli.getSubcommands().values().stream()
-        .allMatch(sub -> sub.getCommandSpec().usageMessage().hidden())) {
-      cli.getCommandSpec().usageMessage().synopsisSubcommandLabel(""); // no [COMMAND] to show
-    }
+    cli.getCommandSpec()
+        .addOption(
+            OptionSpec.builder(COMPLETION)
+                .type(boolean.class)
+                .hidden(true)
+                .description("Print the bash/zsh completion script and exit.")
+                .build());
+    cli.setExecutionStrategy(
+        parseResult -> {
+          if (!parseResult.hasMatchedOption(COMPLETION)) {
+            return new RunLast().execute(parseResult);
+          }
+          PrintWriter out = cli.getOut();
+          // print, not println: a script with \r\n line ends fails in bash
+          out.print(AutoComplete.bash(cli.getCommandName(), cli));
+          out.flush();
+          return CommandLine.ExitCode.OK;
+        });
     return configure(cli, exitCodes);
   }
 
-  /** Everything {@link #create} does but the completion subcommand; for {@link CommandLines}. */
+  /** Everything {@link #create} does but the completion option; for {@link CommandLines}. */
   static CommandLine configure(CommandLine cli, IExitCodeExceptionMapper exitCodes) {
     // Set on the root after every subcommand is added: picocli passes them down to those only.
     cli.registerConverter(Duration.class, converter(Durations::parse));

@@ -18,7 +18,7 @@ public final class ManifestVersion implements IVersionProvider {
 
   @Override
   public String[] getVersion() {
-    // The root's class: a subcommand may come from a library (picocli's generate-completion).
+    // The root's class: a subcommand's may come from a library.
     Package jar = spec.root().userObject().getClass().getPackage();
     String version = jar == null ? null : jar.getImplementationVersion();
     return new String[] {

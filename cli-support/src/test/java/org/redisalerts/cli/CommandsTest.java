@@ -113,18 +113,20 @@ class CommandsTest {
   }
 
   @Test
-  void helpShowsNoSubcommandWhenAllAreHidden() {
+  void helpDoesNotShowTheCompletionOption() {
     assertThat(run("--help")).isEqualTo(OK);
-    assertThat(out.toString()).startsWith("Usage: toy [-hV]").doesNotContain("COMMAND");
+    assertThat(out.toString()).startsWith("Usage: toy [-hV]").doesNotContain("completion");
   }
 
   @Test
-  void completionScriptCompletesEveryOptionAndHidesItsOwnSubcommand() {
-    assertThat(run(Commands.COMPLETION)).isEqualTo(OK);
+  void completionScriptCompletesEveryOptionButItsOwn() {
+    assertThat(run("--fail", "bug", Commands.COMPLETION)).isEqualTo(OK);
     assertThat(out.toString())
-        .contains("complete -F _complete_toy")
+        .startsWith("#!/usr/bin/env bash")
+        .endsWith("complete -F _complete_toy -o default toy toy.sh toy.bash\n")
         .contains("--wait", "--buffer", "--fail", "--help", "--version")
         .doesNotContain(Commands.COMPLETION);
+    assertThat(err.toString()).isEmpty();
   }
 
   @Test

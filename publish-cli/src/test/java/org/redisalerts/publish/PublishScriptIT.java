@@ -64,7 +64,7 @@ class PublishScriptIT {
         new ProcessBuilder(
                 "bash",
                 "-c",
-                "source <(\"$0\" generate-completion) && complete -p publish"
+                "source <(\"$0\" --generate-completion) && complete -p publish"
                     + " && COMP_WORDS=(publish --ma) COMP_CWORD=1 && _complete_publish"
                     + " && printf '%s\\n' \"${COMPREPLY[@]}\"",
                 SCRIPT.toString())

@@ -241,17 +241,13 @@ class PublishCommandTest {
 
   @Test
   void completionScriptCompletesEveryOption() {
-    assertThat(run("generate-completion")).isZero();
+    assertThat(run("--generate-completion")).isZero();
     for (var option : PublishMain.commandLine(new PublishCommand()).getCommandSpec().options()) {
-      assertThat(out.toString()).as(option.longestName()).contains(option.longestName());
+      if (!option.hidden()) {
+        assertThat(out.toString()).as(option.longestName()).contains(option.longestName());
+      }
     }
     assertThat(redis.client().dbSize()).isZero();
-  }
-
-  @Test
-  void aMessageSpelledLikeTheCompletionSubcommandIsPushedAfterDoubleDash() {
-    assertThat(run("--key", "alert/acme-1", "--", "generate-completion")).isZero();
-    assertThat(list("alert/acme-1")).singleElement().asString().contains("generate-completion");
   }
 
   @Test
