@@ -56,13 +56,12 @@ public final class AlertPusher {
     int pushed = 0;
     try (Jedis jedis = endpoint.newConnection(10_000, "publish")) {
       if (alerts.size() <= CHUNK) {
-        PUSH.run(jedis, keys, arguments(keep, expiry, alerts));
+        PUSH.runOnce(jedis, keys, arguments(keep, expiry, alerts));
         progress.accept(alerts.size());
         return;
       }
       // Loaded once up front: a pipelined EVALSHA cannot fall back to EVAL on NOSCRIPT.
-      jedis.scriptLoad(PUSH.body());
-      byte[] sha = PUSH.sha();
+      byte[] sha = jedis.scriptLoad(PUSH.body());
       int chunks = 0;
       Pipeline pipeline = jedis.pipelined();
       for (int from = 0; from < alerts.size(); from += CHUNK) {
