@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisalerts.testing.TestRedis;
 import picocli.CommandLine;
-import redis.clients.jedis.Protocol;
 
 /** publish, in-process against a real Redis: what lands in Redis, and every exit status. */
 class PublishCommandTest {
@@ -149,7 +148,7 @@ class PublishCommandTest {
   @Test
   void aRedisThatForgotThePushScriptIsSentItAgain() {
     assertThat(run("--key", "alert/acme-1", "first")).isZero();
-    redis.client().sendCommand(Protocol.Command.SCRIPT, "FLUSH");
+    redis.client().scriptFlush("alert/acme-1");
     assertThat(run("--key", "alert/acme-1", "second")).as(err.toString()).isZero();
     assertThat(list("alert/acme-1")).hasSize(2);
     assertThat(list("watch")).hasSize(2);
