@@ -14,23 +14,18 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * A Lua script shipped as a resource beside the class that uses it, run by its SHA-1 and sent whole
- * only when Redis does not have it yet (after a restart, or the first time). Immutable.
+ * only when Redis does not have it yet (after a restart, or the first time). Immutable; the SHA-1
+ * is computed on first use, so a process that only {@link #runOnce}s never loads a digest.
  */
 public final class RedisScript {
 
   private final String name;
   private final byte[] body;
-  private final byte[] sha;
+  private volatile byte[] sha; // null until first asked; any thread may compute it, all agree
 
   private RedisScript(String name, byte[] body) {
     this.name = name;
     this.body = body;
-    try {
-      String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body));
-      this.sha = hex.getBytes(StandardCharsets.US_ASCII);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JVM has no SHA-1", e);
-    }
   }
 
   /** Loads {@code resource}, relative to {@code owner}'s package. */
@@ -53,13 +48,13 @@ public final class RedisScript {
 
   /** The script's SHA-1 in hex, as EVALSHA takes it. */
   public byte[] sha() {
-    return sha.clone();
+    return sha0().clone();
   }
 
   /** Runs the script on a pooled client. */
   public Object run(UnifiedJedis redis, List<byte[]> keys, List<byte[]> args) {
     try {
-      return redis.evalsha(sha, keys, args);
+      return redis.evalsha(sha0(), keys, args);
     } catch (JedisNoScriptException e) {
       return redis.eval(body, keys, args);
     }
@@ -68,10 +63,33 @@ public final class RedisScript {
   /** Runs the script on one connection. */
   public Object run(Jedis redis, List<byte[]> keys, List<byte[]> args) {
     try {
-      return redis.evalsha(sha, keys, args);
+      return redis.evalsha(sha0(), keys, args);
     } catch (JedisNoScriptException e) {
       return redis.eval(body, keys, args);
     }
+  }
+
+  /**
+   * Runs the script by sending it whole (EVAL): one round trip whether Redis has it or not. For a
+   * process that runs it once, as publish does, where trying EVALSHA first would be a wasted round
+   * trip on a fresh Redis.
+   */
+  public Object runOnce(Jedis redis, List<byte[]> keys, List<byte[]> args) {
+    return redis.eval(body, keys, args);
+  }
+
+  private byte[] sha0() {
+    byte[] known = sha;
+    if (known == null) {
+      try {
+        String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body));
+        known = hex.getBytes(StandardCharsets.US_ASCII);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("this JVM has no SHA-1", e);
+      }
+      sha = known;
+    }
+    return known;
   }
 
   @Override

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -21,27 +22,34 @@ class ListenScriptIT {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
+  private static final Path SCRIPT =
+      Path.of("..", "scripts", "listen").toAbsolutePath().normalize();
+
+  private static RelayServer startRelay() throws Exception {
+    return new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
+        .start();
+  }
+
+  /** scripts/listen on {@code relay}, with {@code args} after its --url. */
+  private static ProcessBuilder listen(RelayServer relay, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(SCRIPT.toString());
+    command.add("--url");
+    command.add("ws://127.0.0.1:" + relay.port() + "/");
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command);
+  }
+
   @Test
   void scriptPrintsEachFrameAsOneLineByteForByteWhateverTheLocale() throws Exception {
     List<String> alerts =
         List.of(
             "{\"event\":\"alert\",\"message\":\"\u00e9t\u00e9 \u6f22\u5b57 \ud83d\ude80\",\"big\":123456789012345678901234567890}",
             "{ \"event\":\"alert\" , \"message\" : \"spaced\" }");
-    try (RelayServer relay =
-        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
-            .start()) {
+    try (RelayServer relay = startRelay()) {
       new TestPublisher(redis).push("alert/pool-1", alerts);
       ProcessBuilder builder =
-          new ProcessBuilder(
-              Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
-              "--url",
-              "ws://127.0.0.1:" + relay.port() + "/",
-              "--key",
-              "alert/pool-1",
-              "--count",
-              "2",
-              "--timeout",
-              "30s");
+          listen(relay, "--key", "alert/pool-1", "--count", "2", "--timeout", "30s");
       builder.environment().put("LC_ALL", "C");
       builder.environment().put("LANG", "C");
       Process listen = builder.start();
@@ -61,18 +69,11 @@ class ListenScriptIT {
    */
   @Test
   void stopSignalClosesCleanlyAndExitsZero() throws Exception {
-    try (RelayServer relay =
-        new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
-            .start()) {
+    try (RelayServer relay = startRelay()) {
       // Output to a file: destroy() closes the pipes of the process.
       Path log = Files.createTempFile("listen-", ".log");
       Process listen =
-          new ProcessBuilder(
-                  Path.of("..", "scripts", "listen").toAbsolutePath().normalize().toString(),
-                  "--url",
-                  "ws://127.0.0.1:" + relay.port() + "/",
-                  "--key",
-                  "alert/pool-2")
+          listen(relay, "--key", "alert/pool-2")
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();

@@ -2,14 +2,12 @@ package org.redisalerts.publish;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 import org.redisalerts.common.RedisEndpoint;
+import org.redisalerts.common.RedisScript;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -29,7 +27,7 @@ public final class AlertPusher {
   /** Script calls in flight before waiting for their replies. */
   private static final int CHUNKS_PER_SYNC = 10;
 
-  private static final byte[] SCRIPT = loadScript();
+  private static final RedisScript PUSH = RedisScript.load(AlertPusher.class, "push.lua");
 
   private final RedisEndpoint endpoint;
   private final String watch;
@@ -58,11 +56,12 @@ public final class AlertPusher {
     int pushed = 0;
     try (Jedis jedis = endpoint.newConnection(10_000, "publish")) {
       if (alerts.size() <= CHUNK) {
-        jedis.eval(SCRIPT, keys, arguments(keep, expiry, alerts));
+        PUSH.runOnce(jedis, keys, arguments(keep, expiry, alerts));
         progress.accept(alerts.size());
         return;
       }
-      byte[] sha = jedis.scriptLoad(SCRIPT);
+      // Loaded once up front: a pipelined EVALSHA cannot fall back to EVAL on NOSCRIPT.
+      byte[] sha = jedis.scriptLoad(PUSH.body());
       int chunks = 0;
       Pipeline pipeline = jedis.pipelined();
       for (int from = 0; from < alerts.size(); from += CHUNK) {
@@ -107,16 +106,5 @@ public final class AlertPusher {
       root = root.getCause();
     }
     return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-  }
-
-  private static byte[] loadScript() {
-    try (InputStream in = AlertPusher.class.getResourceAsStream("push.lua")) {
-      if (in == null) {
-        throw new IllegalStateException("missing push.lua");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -57,6 +57,24 @@ class PublishScriptIT {
     assertThat(redis.client().exists("alert/acme-7")).isFalse();
   }
 
+  /** The README's one-liner, in a real bash: the sourced script completes publish's options. */
+  @Test
+  void completionInstalledWithTheReadmeOneLinerCompletesOptions() throws Exception {
+    Process bash =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "source <(\"$0\" --generate-completion) && complete -p publish"
+                    + " && COMP_WORDS=(publish --ma) COMP_CWORD=1 && _complete_publish"
+                    + " && printf '%s\\n' \"${COMPREPLY[@]}\"",
+                SCRIPT.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    String out = new String(bash.getInputStream().readAllBytes(), UTF_8);
+    assertThat(finish(bash)).as(out).isZero();
+    assertThat(out).contains("-F _complete_publish").endsWith("\n--max-len\n");
+  }
+
   @Test
   void scriptExits3WhenRedisIsUnreachable() throws Exception {
     Process publish =

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -23,6 +24,13 @@ public final class RecordingClient extends WebSocketClient {
 
   /** How long an assertion waits for the next event by default. */
   public static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  /**
+   * How long {@link #assertNoMoreEvents()} listens for an event that should not come: a frame the
+   * server had already queued or written reaches a loopback client in well under 10 ms; 200 ms is
+   * short enough to check after every test.
+   */
+  public static final Duration QUIET = Duration.ofMillis(200);
 
   /** Something that happened on the socket. */
   public sealed interface Event permits Text, Binary, Closed, Failed {}
@@ -134,11 +142,32 @@ public final class RecordingClient extends WebSocketClient {
     return closed;
   }
 
-  /** Fails if any event is waiting in the queue. */
+  /** Fails if any event is waiting or arrives within {@link #QUIET}: a late duplicate, say. */
   public void assertNoMoreEvents() {
-    Event event = events.poll();
-    if (event != null) {
-      throw new AssertionError("unexpected event: " + event);
+    assertNoMoreEvents(QUIET);
+  }
+
+  /** Fails if any event is waiting or arrives within {@code quiet}. */
+  public void assertNoMoreEvents(Duration quiet) {
+    assertNoMoreEvents(quiet, List.of(this));
+  }
+
+  /**
+   * Fails if any of {@code clients} has an event waiting or gets one within {@code quiet}; they are
+   * listened to for the same period, not one period each.
+   */
+  public static void assertNoMoreEvents(Duration quiet, Collection<RecordingClient> clients) {
+    long end = System.nanoTime() + quiet.toNanos();
+    for (RecordingClient client : clients) {
+      try {
+        Event event = client.events.poll(end - System.nanoTime(), TimeUnit.NANOSECONDS);
+        if (event != null) {
+          throw new AssertionError("unexpected event within " + quiet.toMillis() + " ms: " + event);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 package org.redisalerts.listen.cli;
 
+import org.redisalerts.cli.ExitCodeMapper;
 import org.redisalerts.listen.Outcome;
-import picocli.CommandLine;
 
 /** The exit statuses of {@code listen}, and which outcome maps to which. */
 final class ExitCodes {
@@ -21,6 +21,9 @@ final class ExitCodes {
   /** The connection dropped or could not be made, with {@code --no-reconnect}. */
   static final int DISCONNECTED = 4;
 
+  /** Which failure exits with which status: anything but a usage error is a lost connection. */
+  static final ExitCodeMapper MAPPER = ExitCodeMapper.of(USAGE, DISCONNECTED);
+
   private ExitCodes() {}
 
   static int of(Outcome outcome) {
@@ -30,11 +33,5 @@ final class ExitCodes {
       case REFUSED -> REFUSED;
       case DISCONNECTED -> DISCONNECTED;
     };
-  }
-
-  static int of(Throwable e) {
-    return e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException
-        ? USAGE
-        : DISCONNECTED;
   }
 }

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.redisalerts.cli.RecipientOptions;
 import org.redisalerts.cli.StopSignals;
-import org.redisalerts.common.Durations;
+import org.redisalerts.cli.Terminals;
 import org.redisalerts.listen.AlertView;
 import org.redisalerts.listen.JsonLinesView;
 import org.redisalerts.listen.ListenOptions;
@@ -24,7 +24,6 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "listen",
     mixinStandardHelpOptions = true,
-    versionProvider = ListenVersion.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -72,7 +71,7 @@ public final class ListenCommand implements Callable<Integer> {
       defaultValue = "${env:RWA_TIMEOUT}",
       description =
           "Exit 1 if --count alerts have not arrived by then (e.g. 30s). env RWA_TIMEOUT.")
-  String timeout;
+  Duration timeout;
 
   @Option(
       names = "--no-reconnect",
@@ -85,9 +84,9 @@ public final class ListenCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ListenOptions options =
-        new ListenOptions(uri(url), recipient.key(), count, duration(), !noReconnect);
+        new ListenOptions(uri(url), recipient.key(), count, timeout, !noReconnect);
     PrintWriter err = spec.commandLine().getErr();
-    boolean terminal = !json && System.console() != null;
+    boolean terminal = !json && Terminals.interactive();
     try (AlertView view =
         terminal ? TerminalView.open() : new JsonLinesView(spec.commandLine().getOut(), err)) {
       ListenSession session = new ListenSession(options, view);
@@ -98,17 +97,6 @@ public final class ListenCommand implements Callable<Integer> {
         err.flush();
       }
       return ExitCodes.of(outcome);
-    }
-  }
-
-  private Duration duration() {
-    if (timeout == null || timeout.isBlank()) {
-      return null;
-    }
-    try {
-      return Durations.parse(timeout);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--timeout: " + e.getMessage());
     }
   }
 

@@ -6,7 +6,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import org.redisalerts.cli.CommandLines;
+import org.redisalerts.cli.Commands;
 import picocli.CommandLine;
 
 /** Entry point of {@code scripts/listen}; the only place that exits. */
@@ -28,6 +28,6 @@ public final class ListenMain {
 
   /** The command line with its exit-code mapping (messages, not stack traces). */
   static CommandLine commandLine(ListenCommand command) {
-    return CommandLines.create("listen", command, ExitCodes::of);
+    return Commands.create(command, ExitCodes.MAPPER);
   }
 }

@@ -174,6 +174,16 @@ class ListenCommandTest {
   }
 
   @Test
+  void completionScriptCompletesEveryOption() {
+    assertThat(run("--generate-completion")).isZero();
+    for (var option : ListenMain.commandLine(new ListenCommand()).getCommandSpec().options()) {
+      if (!option.hidden()) {
+        assertThat(out.toString()).as(option.longestName()).contains(option.longestName());
+      }
+    }
+  }
+
+  @Test
   void helpDocumentsTheExitCodesAndEnvironment() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString())

@@ -1,7 +1,7 @@
 package org.redisalerts.publish.cli;
 
+import org.redisalerts.cli.ExitCodeMapper;
 import org.redisalerts.publish.RedisUnavailableException;
-import picocli.CommandLine;
 
 /** The exit statuses of {@code publish}, and which failure maps to which. */
 final class ExitCodes {
@@ -20,17 +20,13 @@ final class ExitCodes {
   /** Redis could not be reached (or was lost part-way: the message says how much was pushed). */
   static final int REDIS_UNREACHABLE = 3;
 
-  private ExitCodes() {}
+  /**
+   * Which failure exits with which status. BadInputException, a Redis refusal (JedisDataException)
+   * and anything unforeseen exit {@link #BAD_INPUT}: nothing was pushed that the message does not
+   * mention.
+   */
+  static final ExitCodeMapper MAPPER =
+      ExitCodeMapper.of(USAGE, BAD_INPUT).on(RedisUnavailableException.class, REDIS_UNREACHABLE);
 
-  static int of(Throwable e) {
-    if (e instanceof RedisUnavailableException) {
-      return REDIS_UNREACHABLE;
-    }
-    if (e instanceof IllegalArgumentException || e instanceof CommandLine.ParameterException) {
-      return USAGE;
-    }
-    // BadInputException, a Redis refusal (JedisDataException) and anything unforeseen:
-    // nothing was pushed that the message does not mention.
-    return BAD_INPUT;
-  }
+  private ExitCodes() {}
 }

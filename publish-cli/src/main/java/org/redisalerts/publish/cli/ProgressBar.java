@@ -1,8 +1,6 @@
 package org.redisalerts.publish.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.ProcessBuilder.Redirect;
 
 /** A one-line progress bar on standard error, redrawn at most ten times a second. */
 final class ProgressBar {
@@ -34,25 +32,5 @@ final class ProgressBar {
   void finish() {
     err.print("\r" + " ".repeat(WIDTH + 40) + "\r");
     err.flush();
-  }
-
-  /**
-   * Whether this process's standard error is a terminal. Java cannot ask directly, so a child that
-   * inherits it does ({@code test -t 2}); only asked for long batches.
-   */
-  static boolean stderrIsTerminal() {
-    try {
-      Process test =
-          new ProcessBuilder("test", "-t", "2")
-              .redirectOutput(Redirect.DISCARD)
-              .redirectError(Redirect.INHERIT)
-              .start();
-      return test.waitFor() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 }

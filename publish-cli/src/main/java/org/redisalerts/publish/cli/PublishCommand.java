@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.redisalerts.cli.RecipientOptions;
+import org.redisalerts.cli.RedisOptions;
+import org.redisalerts.cli.Terminals;
 import org.redisalerts.common.AlertEnvelope;
 import org.redisalerts.common.AlertKeys;
 import org.redisalerts.common.Durations;
@@ -30,7 +32,6 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "publish",
     mixinStandardHelpOptions = true,
-    versionProvider = PublishVersion.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -57,19 +58,7 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--redis",
-      paramLabel = "URL",
-      defaultValue = "${env:RWA_REDIS:-" + RedisEndpoint.DEFAULT_URL + "}",
-      description = "Redis to push to. Default ${DEFAULT-VALUE}; env RWA_REDIS.")
-  String redis;
-
-  @Option(
-      names = "--watch",
-      paramLabel = "LIST",
-      defaultValue = "${env:RWA_WATCH:-" + RelayKeys.DEFAULT_WATCH + "}",
-      description = "The relay's watch list. Default ${DEFAULT-VALUE}; env RWA_WATCH.")
-  String watch;
+  @Mixin RedisOptions redis;
 
   @Mixin RecipientOptions recipient;
 
@@ -113,7 +102,7 @@ public final class PublishCommand implements Callable<Integer> {
       defaultValue = "${env:RWA_TTL}",
       description =
           "Then let the list expire after DURATION (e.g. 7d) unless pushed to again. env RWA_TTL.")
-  String ttl;
+  Duration ttl;
 
   @Option(
       names = {"-q", "--quiet"},
@@ -132,19 +121,18 @@ public final class PublishCommand implements Callable<Integer> {
     long started = System.nanoTime();
     PrintWriter err = spec.commandLine().getErr();
     String target = recipient.key();
-    RelayKeys relayKeys = new RelayKeys(watch);
-    if (relayKeys.isReserved(target)) {
+    String watch = redis.watch();
+    if (new RelayKeys(watch).isReserved(target)) {
       throw new IllegalArgumentException(
           "key '" + target + "' is reserved for the relay (watch list " + watch + ")");
     }
     if (maxLen < 0) {
       throw new IllegalArgumentException("--max-len must be 0 or more: " + maxLen);
     }
-    Duration expiry = ttl == null || ttl.isBlank() ? null : Durations.parse(ttl);
-    if (expiry != null && (expiry.isZero() || expiry.isNegative())) {
-      throw new IllegalArgumentException("--ttl must be positive: " + ttl);
+    if (ttl != null && (ttl.isZero() || ttl.isNegative())) {
+      throw new IllegalArgumentException("--ttl must be positive: " + Durations.format(ttl));
     }
-    RedisEndpoint endpoint = RedisEndpoint.parse(redis);
+    RedisEndpoint endpoint = redis.endpoint();
 
     AlertBatch batch = batch(new JsonCodec());
     if (!quiet) {
@@ -160,7 +148,7 @@ public final class PublishCommand implements Callable<Integer> {
     }
 
     ProgressBar progress =
-        !quiet && batch.size() >= PROGRESS_THRESHOLD && ProgressBar.stderrIsTerminal()
+        !quiet && batch.size() >= PROGRESS_THRESHOLD && Terminals.standardErrorIsTerminal()
             ? new ProgressBar(err, batch.size())
             : null;
     new AlertPusher(endpoint, watch)
@@ -168,7 +156,7 @@ public final class PublishCommand implements Callable<Integer> {
             target,
             batch,
             maxLen,
-            expiry,
+            ttl,
             n -> {
               if (progress != null) {
                 progress.update(n);

@@ -1,6 +1,6 @@
 package org.redisalerts.publish.cli;
 
-import org.redisalerts.cli.CommandLines;
+import org.redisalerts.cli.Commands;
 import picocli.CommandLine;
 
 /** Entry point of {@code scripts/publish}; the only place that exits. */
@@ -14,6 +14,6 @@ public final class PublishMain {
 
   /** The command line with its exit-code mapping (messages, not stack traces). */
   static CommandLine commandLine(PublishCommand command) {
-    return CommandLines.create("publish", command, ExitCodes::of);
+    return Commands.create(command, ExitCodes.MAPPER);
   }
 }

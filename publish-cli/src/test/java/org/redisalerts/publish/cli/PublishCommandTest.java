@@ -146,6 +146,15 @@ class PublishCommandTest {
   }
 
   @Test
+  void aRedisThatForgotThePushScriptIsSentItAgain() {
+    assertThat(run("--key", "alert/acme-1", "first")).isZero();
+    redis.client().scriptFlush("alert/acme-1");
+    assertThat(run("--key", "alert/acme-1", "second")).as(err.toString()).isZero();
+    assertThat(list("alert/acme-1")).hasSize(2);
+    assertThat(list("watch")).hasSize(2);
+  }
+
+  @Test
   void maxLenKeepsTheNewestAlerts() {
     for (int i = 1; i <= 5; i++) {
       assertThat(run("--key", "alert/acme-1", "--max-len", "3", "m" + i)).isZero();
@@ -183,7 +192,7 @@ class PublishCommandTest {
         .contains("only one of")
         .contains("NAME=VALUE")
         .contains("set by publish itself")
-        .contains("not a duration")
+        .contains("Invalid value for option '--ttl': not a duration: 'soon'")
         .contains("reserved");
     assertThat(redis.client().dbSize()).isZero();
   }
@@ -227,6 +236,17 @@ class PublishCommandTest {
     assertThat(redis.client().lindex("alert/bulk-1", -1))
         .isEqualTo("{\"event\":\"alert\",\"seq\":99999}");
     System.out.printf("publish --stdin: 100000 alerts in %d ms%n", ms);
+  }
+
+  @Test
+  void completionScriptCompletesEveryOption() {
+    assertThat(run("--generate-completion")).isZero();
+    for (var option : PublishMain.commandLine(new PublishCommand()).getCommandSpec().options()) {
+      if (!option.hidden()) {
+        assertThat(out.toString()).as(option.longestName()).contains(option.longestName());
+      }
+    }
+    assertThat(redis.client().dbSize()).isZero();
   }
 
   @Test
