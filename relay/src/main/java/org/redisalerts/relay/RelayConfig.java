@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.redisalerts.common.AlertKeys;
+import org.redisalerts.common.Durations;
 import org.redisalerts.common.KeyGlob;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
@@ -66,21 +67,41 @@ public record RelayConfig(
     Duration recheckInterval,
     Duration settleDelay) {
 
+  /**
+   * Defaults written as operators write them, so the command line can show them (annotation values
+   * must be constants); the typed defaults below are read from these.
+   */
+  public static final class Defaults {
+    public static final String IDENTIFY_TIMEOUT = "10s";
+    public static final String HANDSHAKE_TIMEOUT = "10s";
+    public static final String PING_INTERVAL = "30s";
+    public static final String SHUTDOWN_TIMEOUT = "10s";
+    public static final String WRITE_TIMEOUT = "30s";
+    public static final String RECHECK_INTERVAL = "30s";
+    public static final String MAX_BUFFER_BYTES = "1MiB";
+
+    private Defaults() {}
+  }
+
   public static final int DEFAULT_PORT = 3001;
   public static final String DEFAULT_BIND = "0.0.0.0";
   public static final int DEFAULT_MAX_FRAME_BYTES = 4096;
-  public static final Duration DEFAULT_IDENTIFY_TIMEOUT = Duration.ofSeconds(10);
-  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
-  public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_IDENTIFY_TIMEOUT =
+      Durations.parse(Defaults.IDENTIFY_TIMEOUT);
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT =
+      Durations.parse(Defaults.HANDSHAKE_TIMEOUT);
+  public static final Duration DEFAULT_PING_INTERVAL = Durations.parse(Defaults.PING_INTERVAL);
   public static final int DEFAULT_CLAIM_BATCH = 500;
   public static final long DEFAULT_MAX_BUFFER_BYTES = 1 << 20;
   public static final int DEFAULT_WATCH_BATCH = 1000;
-  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
-  public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT =
+      Durations.parse(Defaults.SHUTDOWN_TIMEOUT);
+  public static final Duration DEFAULT_WRITE_TIMEOUT = Durations.parse(Defaults.WRITE_TIMEOUT);
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final int DEFAULT_BACKLOG = 4096;
   public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
-  public static final Duration DEFAULT_RECHECK_INTERVAL = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_RECHECK_INTERVAL =
+      Durations.parse(Defaults.RECHECK_INTERVAL);
   public static final Duration DEFAULT_SETTLE_DELAY = Duration.ofMillis(5);
 
   public RelayConfig {

@@ -7,16 +7,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.redisalerts.cli.ByteSize;
+import org.redisalerts.cli.RedisOptions;
 import org.redisalerts.cli.StopSignals;
 import org.redisalerts.common.AlertKeys;
-import org.redisalerts.common.Durations;
 import org.redisalerts.common.KeyGlob;
-import org.redisalerts.common.RedisEndpoint;
-import org.redisalerts.common.RelayKeys;
 import org.redisalerts.relay.EmbeddedRedis;
 import org.redisalerts.relay.RelayConfig;
+import org.redisalerts.relay.RelayConfig.Defaults;
 import org.redisalerts.relay.RelayServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,7 +26,6 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "relay",
     mixinStandardHelpOptions = true,
-    versionProvider = VersionProvider.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -37,42 +37,29 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Every option can also be set with the environment variable shown in its description.",
-      "Exit status: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 bad command line."
+      "Durations: 500ms, 10s, 2m, 1h or PT10S. Sizes: 4096, 64KiB, 1MiB.",
+      "Exit status: 0 stopped by SIGTERM/SIGINT, 1 could not start, 2 bad command line.",
+      "Shell completion: source <(scripts/relay --generate-completion)"
     })
 public final class RelayCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--redis",
-      paramLabel = "URL",
-      defaultValue = "${env:RWA_REDIS:-" + RedisEndpoint.DEFAULT_URL + "}",
-      description =
-          "Redis to watch (redis://[user:password@]host[:port][/db]). Default ${DEFAULT-VALUE}; env RWA_REDIS.")
-  String redis;
+  @Mixin RedisOptions redis;
 
   @Option(
       names = "--port",
       paramLabel = "PORT",
-      defaultValue = "${env:RWA_PORT:-3001}",
-      description = "WebSocket port. Default ${DEFAULT-VALUE}; env RWA_PORT.")
+      defaultValue = "${env:RWA_PORT:-" + RelayConfig.DEFAULT_PORT + "}",
+      description = "WebSocket port (0 picks a free one). Default ${DEFAULT-VALUE}; env RWA_PORT.")
   int port;
 
   @Option(
       names = "--bind",
       paramLabel = "ADDR",
-      defaultValue = "${env:RWA_BIND:-0.0.0.0}",
+      defaultValue = "${env:RWA_BIND:-" + RelayConfig.DEFAULT_BIND + "}",
       description = "Address to listen on. Default ${DEFAULT-VALUE}; env RWA_BIND.")
   String bind;
-
-  @Option(
-      names = "--watch",
-      paramLabel = "LIST",
-      defaultValue = "${env:RWA_WATCH:-" + RelayKeys.DEFAULT_WATCH + "}",
-      description =
-          "The watch list publishers append keys to. Default ${DEFAULT-VALUE}; env RWA_WATCH. "
-              + "Bad entries go to LIST:dead.")
-  String watch;
 
   @Option(
       names = "--allow-keys",
@@ -105,72 +92,84 @@ public final class RelayCommand implements Callable<Integer> {
   @Option(
       names = "--max-frame-bytes",
       paramLabel = "BYTES",
-      defaultValue = "${env:RWA_MAX_FRAME_BYTES:-4096}",
+      defaultValue = "${env:RWA_MAX_FRAME_BYTES:-" + RelayConfig.DEFAULT_MAX_FRAME_BYTES + "}",
       description =
-          "Largest frame a client may send; larger ones close it (1009). "
+          "Largest message a client may send, fragments added up; larger ones close it (1009). "
               + "Default ${DEFAULT-VALUE}; env RWA_MAX_FRAME_BYTES.")
-  int maxFrameBytes;
+  ByteSize maxFrameBytes;
 
   @Option(
       names = "--identify-timeout",
       paramLabel = "DURATION",
-      defaultValue = "${env:RWA_IDENTIFY_TIMEOUT:-10s}",
+      defaultValue = "${env:RWA_IDENTIFY_TIMEOUT:-" + Defaults.IDENTIFY_TIMEOUT + "}",
       description =
           "Time a client has to identify before it is closed (1008). "
               + "Default ${DEFAULT-VALUE}; env RWA_IDENTIFY_TIMEOUT.")
-  String identifyTimeout;
+  Duration identifyTimeout;
 
   @Option(
       names = "--handshake-timeout",
       paramLabel = "DURATION",
-      defaultValue = "${env:RWA_HANDSHAKE_TIMEOUT:-10s}",
+      defaultValue = "${env:RWA_HANDSHAKE_TIMEOUT:-" + Defaults.HANDSHAKE_TIMEOUT + "}",
       description =
           "Time a TCP connection has to complete its TLS and WebSocket handshakes before it is "
               + "closed. Default ${DEFAULT-VALUE}; env RWA_HANDSHAKE_TIMEOUT.")
-  String handshakeTimeout;
+  Duration handshakeTimeout;
 
   @Option(
       names = "--ping-interval",
       paramLabel = "DURATION",
-      defaultValue = "${env:RWA_PING_INTERVAL:-30s}",
+      defaultValue = "${env:RWA_PING_INTERVAL:-" + Defaults.PING_INTERVAL + "}",
       description =
           "How often clients are pinged; one that does not answer is dropped. "
               + "Default ${DEFAULT-VALUE}; env RWA_PING_INTERVAL.")
-  String pingInterval;
+  Duration pingInterval;
 
   @Option(
       names = "--claim-batch",
       paramLabel = "N",
-      defaultValue = "${env:RWA_CLAIM_BATCH:-500}",
+      defaultValue = "${env:RWA_CLAIM_BATCH:-" + RelayConfig.DEFAULT_CLAIM_BATCH + "}",
       description =
-          "Most alerts taken from one list in one step. Default ${DEFAULT-VALUE}; env RWA_CLAIM_BATCH.")
+          "Most alerts read from one list in one step. Default ${DEFAULT-VALUE}; env RWA_CLAIM_BATCH.")
   int claimBatch;
+
+  @Option(
+      names = "--max-buffer-bytes",
+      paramLabel = "BYTES",
+      defaultValue = "${env:RWA_MAX_BUFFER_BYTES:-" + Defaults.MAX_BUFFER_BYTES + "}",
+      description =
+          "Most bytes of alerts the relay holds for one key at a time (one batch; a single "
+              + "larger alert still goes alone). Default ${DEFAULT-VALUE}; env RWA_MAX_BUFFER_BYTES.")
+  ByteSize maxBufferBytes;
 
   @Option(
       names = "--shutdown-timeout",
       paramLabel = "DURATION",
-      defaultValue = "${env:RWA_SHUTDOWN_TIMEOUT:-10s}",
+      defaultValue = "${env:RWA_SHUTDOWN_TIMEOUT:-" + Defaults.SHUTDOWN_TIMEOUT + "}",
       description =
-          "On SIGTERM, how long to wait for alerts in flight before returning them to "
-              + "their lists. Default ${DEFAULT-VALUE}; env RWA_SHUTDOWN_TIMEOUT.")
-  String shutdownTimeout;
+          "On SIGTERM, how long alerts in flight may take to be written before the relay stops; "
+              + "what was not written stays in its list. Default ${DEFAULT-VALUE}; "
+              + "env RWA_SHUTDOWN_TIMEOUT.")
+  Duration shutdownTimeout;
 
   @Option(
       names = "--write-timeout",
       paramLabel = "DURATION",
-      defaultValue = "${env:RWA_WRITE_TIMEOUT:-30s}",
+      defaultValue = "${env:RWA_WRITE_TIMEOUT:-" + Defaults.WRITE_TIMEOUT + "}",
       description =
-          "A client that takes longer than this to read one batch of alerts is closed as too "
-              + "slow (1008); what it did not get stays queued. Default ${DEFAULT-VALUE}; env RWA_WRITE_TIMEOUT.")
-  String writeTimeout;
+          "A client that takes longer than this to read what was sent to it is closed as too "
+              + "slow (1008); what it did not get stays queued. Default ${DEFAULT-VALUE}; "
+              + "env RWA_WRITE_TIMEOUT.")
+  Duration writeTimeout;
 
   @Option(
       names = "--max-connections",
       paramLabel = "N",
-      defaultValue = "${env:RWA_MAX_CONNECTIONS:-10000}",
+      defaultValue = "${env:RWA_MAX_CONNECTIONS:-" + RelayConfig.DEFAULT_MAX_CONNECTIONS + "}",
       description =
-          "Most connections open at once; more are refused with 1013 (try again later). "
-              + "Default ${DEFAULT-VALUE}; env RWA_MAX_CONNECTIONS.")
+          "Most TCP connections held at once, counted from accept (handshaking ones too); more "
+              + "are refused with 1013 (try again later). Default ${DEFAULT-VALUE}; "
+              + "env RWA_MAX_CONNECTIONS.")
   int maxConnections;
 
   @Option(
@@ -178,7 +177,7 @@ public final class RelayCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "${env:RWA_MAX_CONNECTIONS_PER_IP:-0}",
       description =
-          "Most connections open at once from one address; more are refused with 1013. "
+          "Most connections held at once from one address; more are refused with 1013. "
               + "0 (the default) for no such limit; env RWA_MAX_CONNECTIONS_PER_IP.")
   int maxConnectionsPerIp;
 
@@ -204,9 +203,10 @@ public final class RelayCommand implements Callable<Integer> {
   @Option(
       names = "--admin-bind",
       paramLabel = "ADDR",
-      defaultValue = "${env:RWA_ADMIN_BIND:-127.0.0.1}",
+      defaultValue = "${env:RWA_ADMIN_BIND:-" + RelayConfig.DEFAULT_ADMIN_BIND + "}",
       description =
-          "Address of the admin HTTP listener. Default ${DEFAULT-VALUE}; env RWA_ADMIN_BIND.")
+          "Address of the admin HTTP listener (never --bind's). Default ${DEFAULT-VALUE}; "
+              + "env RWA_ADMIN_BIND.")
   String adminBind;
 
   @Option(
@@ -219,13 +219,14 @@ public final class RelayCommand implements Callable<Integer> {
   Integer adminPort;
 
   @Option(
-      names = "--max-buffer-bytes",
-      paramLabel = "BYTES",
-      defaultValue = "${env:RWA_MAX_BUFFER_BYTES:-1048576}",
+      names = "--recheck-interval",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_RECHECK_INTERVAL:-" + Defaults.RECHECK_INTERVAL + "}",
       description =
-          "Most bytes of alerts the relay holds for one connection at a time (one batch; a single "
-              + "larger alert still goes alone). Default ${DEFAULT-VALUE}; env RWA_MAX_BUFFER_BYTES.")
-  long maxBufferBytes;
+          "How often the lists of connected keys are looked at without a watch entry, so an "
+              + "alert whose watch entry never came is still delivered. Default ${DEFAULT-VALUE}; "
+              + "env RWA_RECHECK_INTERVAL.")
+  Duration recheckInterval;
 
   /** Counted down by SIGTERM/SIGINT; tests count it down themselves. */
   final CountDownLatch stop = new CountDownLatch(1);
@@ -246,7 +247,7 @@ public final class RelayCommand implements Callable<Integer> {
         embedded.close();
       }
     }
-    return 0;
+    return ExitCodes.OK;
   }
 
   RelayConfig config() {
@@ -256,34 +257,27 @@ public final class RelayCommand implements Callable<Integer> {
         globs.add(new KeyGlob(glob.trim()));
       }
     }
-    return RelayConfig.builder(RedisEndpoint.parse(redis))
+    return RelayConfig.builder(redis.endpoint())
         .port(port)
         .bind(bind)
-        .watch(watch)
+        .watch(redis.watch())
         .allowKeys(globs)
         .forwardEvents(new LinkedHashSet<>(forwardEvents))
-        .maxFrameBytes(maxFrameBytes)
-        .identifyTimeout(duration("--identify-timeout", identifyTimeout))
-        .handshakeTimeout(duration("--handshake-timeout", handshakeTimeout))
-        .pingInterval(duration("--ping-interval", pingInterval))
+        .maxFrameBytes(Math.toIntExact(Math.min(Integer.MAX_VALUE, maxFrameBytes.bytes())))
+        .identifyTimeout(identifyTimeout)
+        .handshakeTimeout(handshakeTimeout)
+        .pingInterval(pingInterval)
         .claimBatch(claimBatch)
-        .maxBufferBytes(maxBufferBytes)
-        .shutdownTimeout(duration("--shutdown-timeout", shutdownTimeout))
-        .writeTimeout(duration("--write-timeout", writeTimeout))
+        .maxBufferBytes(maxBufferBytes.bytes())
+        .shutdownTimeout(shutdownTimeout)
+        .writeTimeout(writeTimeout)
         .maxConnections(maxConnections)
         .maxConnectionsPerIp(maxConnectionsPerIp)
         .allowedOrigins(allowedOrigins)
         .requireOrigin(requireOrigin)
         .adminBind(adminBind)
         .adminPort(adminPort)
+        .recheckInterval(recheckInterval)
         .build();
-  }
-
-  private static Duration duration(String option, String text) {
-    try {
-      return Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(option + ": " + e.getMessage());
-    }
   }
 }

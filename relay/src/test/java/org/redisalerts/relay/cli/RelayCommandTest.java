@@ -14,7 +14,7 @@ class RelayCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    CommandLine cli = CommandLines.relay();
+    CommandLine cli = RelayMain.commandLine(new RelayCommand());
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     return cli.execute(args);
@@ -41,7 +41,13 @@ class RelayCommandTest {
           "--write-timeout",
           "--max-connections",
           "--admin-port",
-          "--max-buffer-bytes"
+          "--max-buffer-bytes",
+          "--handshake-timeout",
+          "--max-connections-per-ip",
+          "--allowed-origins",
+          "--require-origin",
+          "--admin-bind",
+          "--recheck-interval"
         }) {
       assertThat(help).contains(option);
     }
@@ -62,7 +68,13 @@ class RelayCommandTest {
           "RWA_WRITE_TIMEOUT",
           "RWA_MAX_CONNECTIONS",
           "RWA_ADMIN_PORT",
-          "RWA_MAX_BUFFER_BYTES"
+          "RWA_MAX_BUFFER_BYTES",
+          "RWA_HANDSHAKE_TIMEOUT",
+          "RWA_MAX_CONNECTIONS_PER_IP",
+          "RWA_ALLOWED_ORIGINS",
+          "RWA_REQUIRE_ORIGIN",
+          "RWA_ADMIN_BIND",
+          "RWA_RECHECK_INTERVAL"
         }) {
       assertThat(help).contains(env);
     }
@@ -77,31 +89,63 @@ class RelayCommandTest {
 
   @Test
   void portOutOfRangeExits2WithTheValue() {
-    assertThat(run("--port", "70000")).isEqualTo(CommandLines.USAGE);
+    assertThat(run("--port", "70000")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("port out of range: 70000");
   }
 
   @Test
   void redisUrlWithTheWrongSchemeExits2() {
-    assertThat(run("--redis", "http://127.0.0.1:6379")).isEqualTo(CommandLines.USAGE);
+    assertThat(run("--redis", "http://127.0.0.1:6379")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("redis://");
   }
 
   @Test
   void badDurationExits2NamingTheOption() {
-    assertThat(run("--identify-timeout", "soon")).isEqualTo(CommandLines.USAGE);
+    assertThat(run("--identify-timeout", "soon")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("--identify-timeout").contains("soon");
   }
 
   @Test
+  void badSizeExits2NamingTheOption() {
+    assertThat(run("--max-buffer-bytes", "lots")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--max-buffer-bytes").contains("lots");
+  }
+
+  @Test
+  void badOriginExits2NamingIt() {
+    assertThat(run("--allowed-origins", "https://ok.example,not an origin"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("not an origin");
+  }
+
+  @Test
+  void defaultsAreTheConfigurationsDefaults() {
+    RelayCommand command = new RelayCommand();
+    RelayMain.commandLine(command).parseArgs();
+    assertThat(command.config())
+        .isEqualTo(
+            org.redisalerts.relay.RelayConfig.builder(
+                    org.redisalerts.common.RedisEndpoint.parse(
+                        org.redisalerts.common.RedisEndpoint.DEFAULT_URL))
+                .allowedOrigins(java.util.List.of("*"))
+                .build());
+  }
+
+  @Test
+  void completionScriptNamesTheOptions() {
+    assertThat(run("--generate-completion")).isZero();
+    assertThat(out.toString()).contains("--max-connections-per-ip").contains("--allowed-origins");
+  }
+
+  @Test
   void badGlobExits2() {
-    assertThat(run("--allow-keys", "alert/[x")).isEqualTo(CommandLines.USAGE);
+    assertThat(run("--allow-keys", "alert/[x")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("unclosed");
   }
 
   @Test
   void unknownOptionExits2() {
-    assertThat(run("--no-such-option")).isEqualTo(CommandLines.USAGE);
+    assertThat(run("--no-such-option")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("--no-such-option");
   }
 
@@ -117,7 +161,7 @@ class RelayCommandTest {
               Integer.toString(taken.getLocalPort()),
               "--redis",
               "redis://127.0.0.1:1");
-      assertThat(code).isEqualTo(CommandLines.FAILED);
+      assertThat(code).isEqualTo(ExitCodes.FAILED);
       assertThat(err.toString())
           .contains("cannot listen on")
           .contains(Integer.toString(taken.getLocalPort()));
