@@ -3,10 +3,10 @@ package org.redisalerts.relay;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import org.redisalerts.bundled.BundledRedis;
 import org.redisalerts.common.RedisEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.embedded.RedisServer;
 
 /**
  * The Redis server bundled as a dependency (embedded-redis), for running the relay on a machine
@@ -16,10 +16,10 @@ public final class EmbeddedRedis implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedRedis.class);
 
-  private final RedisServer server;
+  private final BundledRedis server;
   private final RedisEndpoint endpoint;
 
-  private EmbeddedRedis(RedisServer server, RedisEndpoint endpoint) {
+  private EmbeddedRedis(BundledRedis server, RedisEndpoint endpoint) {
     this.server = server;
     this.endpoint = endpoint;
   }
@@ -31,17 +31,10 @@ public final class EmbeddedRedis implements AutoCloseable {
           "--embedded-redis runs Redis on this machine's loopback only; --redis points at "
               + endpoint);
     }
-    RedisServer server =
-        RedisServer.newRedisServer()
-            .bind("127.0.0.1")
-            .port(endpoint.port())
-            .setting("save \"\"")
-            .setting("appendonly no")
-            .soutListener(line -> log.debug("redis: {}", line))
-            .serrListener(line -> log.debug("redis: {}", line))
-            .build();
+    BundledRedis server;
     try {
-      server.start();
+      server =
+          BundledRedis.onPort(endpoint.port()).output(line -> log.debug("redis: {}", line)).start();
     } catch (IOException e) {
       throw new IOException(
           "cannot start the bundled Redis on port "
@@ -59,7 +52,7 @@ public final class EmbeddedRedis implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    server.stop();
+    server.close();
     log.info("bundled Redis stopped");
   }
 

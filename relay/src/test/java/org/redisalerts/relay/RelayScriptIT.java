@@ -61,6 +61,14 @@ class RelayScriptIT {
     assertThat(m.find()).isTrue();
     int port = Integer.parseInt(m.group(1));
 
+    // The script exec'ed the JVM: the process is java, started so that running out of memory
+    // ends it, with a heap limit fitted to the default 10,000 connections.
+    String command;
+    try (var in = Files.newInputStream(Path.of("/proc/" + relay.pid() + "/cmdline"))) {
+      command = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace('\0', ' ');
+    }
+    assertThat(command).contains("-XX:+ExitOnOutOfMemoryError").contains("-Xmx405m");
+
     RecordingClient client =
         RecordingClient.connect(URI.create("ws://127.0.0.1:" + port + "/myapp"))
             .identifyAndAwaitReply("alert/demo-1");

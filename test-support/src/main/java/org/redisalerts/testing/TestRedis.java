@@ -10,9 +10,9 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.redisalerts.bundled.BundledRedis;
 import org.redisalerts.common.RedisEndpoint;
 import redis.clients.jedis.RedisClient;
-import redis.embedded.RedisServer;
 
 /**
  * A real Redis server for one test class, on 127.0.0.1 and a port of its own; emptied before each
@@ -27,7 +27,7 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
   private static final int ATTEMPTS = 20;
 
   private final Path dataDir;
-  private RedisServer server;
+  private BundledRedis server;
   private int port;
   private RedisClient client;
 
@@ -80,10 +80,8 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
     IOException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       int candidate = port != 0 ? port : ThreadLocalRandom.current().nextInt(20_000, 60_000);
-      RedisServer candidateServer = build(candidate, dataDir);
       try {
-        candidateServer.start();
-        server = candidateServer;
+        server = settings(candidate).start();
         port = candidate;
         // A fresh pool: connections to a stopped server are dead.
         if (client != null) {
@@ -104,7 +102,7 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
   /** Stops the server (SIGTERM, then waits); clients see the connection refused. */
   public void stop() throws IOException {
     if (server != null) {
-      server.stop();
+      server.close();
       server = null;
     }
   }
@@ -129,26 +127,15 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
     return client;
   }
 
-  private static RedisServer build(int port, Path dataDir) {
-    try {
-      var builder =
-          RedisServer.newRedisServer()
-              .bind("127.0.0.1")
-              .port(port)
-              .setting("save \"\"")
-              .setting(dataDir == null ? "appendonly no" : "appendonly yes")
-              .settingIf(dataDir != null, "appendfsync always")
-              .settingIf(dataDir != null, "dir " + dataDir)
-              .soutListener(line -> {})
-              .serrListener(line -> {});
-      String binary = System.getProperty("REDIS_SERVER", System.getenv("REDIS_SERVER"));
-      if (binary != null && !binary.isBlank()) {
-        File file = new File(binary);
-        builder.executableProvider(() -> file);
-      }
-      return builder.build();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  private BundledRedis.Builder settings(int port) {
+    BundledRedis.Builder builder = BundledRedis.onPort(port);
+    if (dataDir != null) {
+      builder.persistent(dataDir);
     }
+    String binary = System.getProperty("REDIS_SERVER", System.getenv("REDIS_SERVER"));
+    if (binary != null && !binary.isBlank()) {
+      builder.binary(new File(binary));
+    }
+    return builder;
   }
 }

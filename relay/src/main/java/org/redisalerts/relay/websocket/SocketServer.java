@@ -923,10 +923,6 @@ public final class SocketServer implements AutoCloseable {
       c.closeReason = reason == null ? "" : reason;
       c.closeRemote = remote;
       c.closed = true;
-      if (code == CloseFrame.TOOBIG && !remote) {
-        metrics.refused(Refusal.FRAME_TOO_BIG);
-        log.info("client refused: message over {} bytes client={}", settings.maxMessageBytes(), c);
-      }
     }
 
     @Override
@@ -936,7 +932,16 @@ public final class SocketServer implements AutoCloseable {
 
     @Override
     public void onWebsocketCloseInitiated(WebSocket socket, int code, String reason) {
-      // As above.
+      // Called as the relay starts closing, before its close frame is queued.
+      if (code == CloseFrame.TOOBIG) {
+        metrics.refused(Refusal.FRAME_TOO_BIG);
+        throttled.info(
+            "too-big",
+            "client refused: message over "
+                + settings.maxMessageBytes()
+                + " bytes client="
+                + socket.getAttachment());
+      }
     }
 
     @Override
