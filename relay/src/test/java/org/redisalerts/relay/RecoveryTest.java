@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
+import redis.clients.jedis.Protocol;
 
 /**
  * SPEC 3, no loss on relay faults: what a stopped relay had read but not finished is read again.
@@ -70,6 +71,34 @@ class RecoveryTest {
       again.closeAndWait();
     } finally {
       first.close();
+    }
+  }
+
+  @Test
+  void aStepThatFailsKeepsWhatItHeldAndTrimsItOnceRedisAnswersAgain() throws Exception {
+    // The written batch stays held (a long settle delay); then the delivery connection is
+    // killed, so the key's next step fails. It must neither drop what it held (a duplicate
+    // later) nor trim what it did not write.
+    try (RelayServer relay = startRelay(redis, b -> b.settleDelay(Duration.ofMinutes(10)))) {
+      redis.client().rpush("alert/pool-1", alert("first", 1));
+      RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-1");
+      assertThat(client.nextText()).isEqualTo(alert("first", 1));
+      assertThat(redis.client().lrange("alert/pool-1", 0, -1)).containsExactly(alert("first", 1));
+
+      redis
+          .client()
+          .sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "normal", "SKIPME", "yes");
+      new TestPublisher(redis).push("alert/pool-1", alert("second", 2));
+
+      assertThat(client.nextText()).as("the next alert, once").isEqualTo(alert("second", 2));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !redis.client().lrange("alert/pool-1", 0, -1).contains(alert("first", 1)));
+      assertThat(redis.client().lrange("alert/pool-1", 0, -1))
+          .as("nothing but what was written may have been trimmed")
+          .isSubsetOf(alert("second", 2));
+      client.assertNoMoreEvents();
+      client.closeAndWait();
     }
   }
 }
