@@ -58,11 +58,29 @@ public final class JsonCodec {
     if (event == null || !event.isTextual()) {
       throw new ProtocolException("message has no \"event\" string");
     }
-    JsonNode queue = node.get("queue");
-    if (queue != null && !queue.isTextual()) {
-      throw new ProtocolException("\"queue\" is not a string");
+    String queue = text(node, "queue");
+    String token = text(node, "token");
+    JsonNode ack = node.get("ack");
+    if (ack != null && !ack.isBoolean()) {
+      throw new ProtocolException("\"ack\" is not true or false");
     }
-    return new ClientMessage(event.asText(), queue == null ? null : queue.asText());
+    JsonNode count = node.get("count");
+    Long n = null;
+    if (count != null) {
+      if (!count.isIntegralNumber() || !count.canConvertToLong()) {
+        throw new ProtocolException("\"count\" is not a whole number");
+      }
+      n = count.asLong();
+    }
+    return new ClientMessage(event.asText(), queue, token, ack == null ? null : ack.asBoolean(), n);
+  }
+
+  private static String text(JsonNode node, String field) throws ProtocolException {
+    JsonNode value = node.get(field);
+    if (value != null && !value.isTextual()) {
+      throw new ProtocolException("\"" + field + "\" is not a string");
+    }
+    return value == null ? null : value.asText();
   }
 
   /**

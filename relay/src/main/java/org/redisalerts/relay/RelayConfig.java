@@ -1,5 +1,6 @@
 package org.redisalerts.relay;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +39,12 @@ import org.redisalerts.common.RelayKeys;
  * @param adminBind the address of the admin HTTP listener
  * @param adminPort port of the admin HTTP listener (/healthz, /metrics); null: none; 0: any free
  * @param recheckInterval how often connected keys' lists are looked at without a watch entry
+ * @param tokenSecretFile an HMAC secret that verifies identify tokens (SPEC 7); null: none
+ * @param tokenPublicKey a PEM public key that verifies identify tokens; null: none
+ * @param tokenJwks a JWKS file of keys that verify identify tokens; null: none (at most one of the
+ *     three; with one, every identify needs a token)
+ * @param tokenIssuer the {@code iss} tokens must carry; null: any
+ * @param tokenAudience the {@code aud} tokens must name; null: any
  * @param settleDelay how long a written batch may wait to be trimmed together with its key's next
  *     step before it is trimmed alone; not a command-line option, the default suits any rate
  */
@@ -65,6 +72,11 @@ public record RelayConfig(
     String adminBind,
     Integer adminPort,
     Duration recheckInterval,
+    Path tokenSecretFile,
+    Path tokenPublicKey,
+    Path tokenJwks,
+    String tokenIssuer,
+    String tokenAudience,
     Duration settleDelay) {
 
   /**
@@ -167,9 +179,26 @@ public record RelayConfig(
       throw new IllegalArgumentException("admin port is the WebSocket port: " + adminPort);
     }
     requirePositive("recheck interval", recheckInterval);
+    int sources =
+        (tokenSecretFile == null ? 0 : 1)
+            + (tokenPublicKey == null ? 0 : 1)
+            + (tokenJwks == null ? 0 : 1);
+    if (sources > 1) {
+      throw new IllegalArgumentException(
+          "give one token key: a secret file, a public key or a JWKS, not several");
+    }
+    if (sources == 0 && (tokenIssuer != null || tokenAudience != null)) {
+      throw new IllegalArgumentException(
+          "a token issuer or audience needs a token key (secret file, public key or JWKS)");
+    }
     if (settleDelay == null || settleDelay.isNegative()) {
       throw new IllegalArgumentException("settle delay must not be negative: " + settleDelay);
     }
+  }
+
+  /** Whether identifies need a signed token (a verification key was given). */
+  public boolean tokensRequired() {
+    return tokenSecretFile != null || tokenPublicKey != null || tokenJwks != null;
   }
 
   /** A builder that starts from the defaults, for everything but where Redis is. */
@@ -202,6 +231,11 @@ public record RelayConfig(
     private String adminBind = DEFAULT_ADMIN_BIND;
     private Integer adminPort;
     private Duration recheckInterval = DEFAULT_RECHECK_INTERVAL;
+    private Path tokenSecretFile;
+    private Path tokenPublicKey;
+    private Path tokenJwks;
+    private String tokenIssuer;
+    private String tokenAudience;
     private Duration settleDelay = DEFAULT_SETTLE_DELAY;
 
     private Builder(RedisEndpoint redis) {
@@ -318,6 +352,31 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder tokenSecretFile(Path value) {
+      this.tokenSecretFile = value;
+      return this;
+    }
+
+    public Builder tokenPublicKey(Path value) {
+      this.tokenPublicKey = value;
+      return this;
+    }
+
+    public Builder tokenJwks(Path value) {
+      this.tokenJwks = value;
+      return this;
+    }
+
+    public Builder tokenIssuer(String value) {
+      this.tokenIssuer = value;
+      return this;
+    }
+
+    public Builder tokenAudience(String value) {
+      this.tokenAudience = value;
+      return this;
+    }
+
     public Builder settleDelay(Duration value) {
       this.settleDelay = value;
       return this;
@@ -348,6 +407,11 @@ public record RelayConfig(
           adminBind,
           adminPort,
           recheckInterval,
+          tokenSecretFile,
+          tokenPublicKey,
+          tokenJwks,
+          tokenIssuer,
+          tokenAudience,
           settleDelay);
     }
   }

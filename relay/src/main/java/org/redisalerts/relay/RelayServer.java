@@ -8,12 +8,16 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.LogText;
 import org.redisalerts.relay.admin.AdminServer;
+import org.redisalerts.relay.auth.RevocationList;
+import org.redisalerts.relay.auth.TokenVerifier;
 import org.redisalerts.relay.clients.AccessPolicy;
 import org.redisalerts.relay.clients.ClientProtocol;
 import org.redisalerts.relay.dispatch.DeliveryListener;
 import org.redisalerts.relay.dispatch.Dispatcher;
 import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.redisalerts.relay.redis.DeliverySteps;
+import org.redisalerts.relay.redis.RevocationFeed;
+import org.redisalerts.relay.redis.Revocations;
 import org.redisalerts.relay.redis.WatchListWatcher;
 import org.redisalerts.relay.websocket.OriginPolicy;
 import org.redisalerts.relay.websocket.SocketServer;
@@ -53,6 +57,11 @@ public final class RelayServer implements AutoCloseable {
   private final ClientProtocol protocol;
   private final SocketServer sockets;
   private final WatchListWatcher watcher;
+
+  /** Present when identify tokens are on. */
+  private final TokenVerifier tokens;
+
+  private final RevocationFeed revocationFeed;
   private AdminServer admin;
   private boolean started;
   private boolean listening;
@@ -88,6 +97,8 @@ public final class RelayServer implements AutoCloseable {
             metrics,
             bridge(listener),
             timer);
+    this.tokens = Tokens.verifier(config);
+    RevocationList revoked = new RevocationList();
     this.protocol =
         new ClientProtocol(
             new ClientProtocol.Settings(
@@ -95,11 +106,32 @@ public final class RelayServer implements AutoCloseable {
                 config.identifyTimeout(),
                 config.writeTimeout(),
                 MESSAGES_PER_SECOND,
-                MESSAGE_BURST),
+                MESSAGE_BURST,
+                tokens,
+                revoked),
             codec,
             dispatcher,
             metrics,
             timer);
+    this.revocationFeed =
+        tokens == null
+            ? null
+            : new RevocationFeed(
+                config.redis(),
+                new Revocations(config.keys()),
+                new RevocationFeed.Listener() {
+                  @Override
+                  public void replaced(java.util.List<RevocationList.Revocation> all) {
+                    revoked.replace(all);
+                    protocol.revocationsChanged();
+                  }
+
+                  @Override
+                  public void added(RevocationList.Revocation revocation) {
+                    revoked.add(revocation);
+                    protocol.revocationsChanged();
+                  }
+                });
     try {
       this.sockets =
           new SocketServer(
@@ -170,18 +202,37 @@ public final class RelayServer implements AutoCloseable {
     listening = true;
     dispatcher.start();
     watcher.start();
+    if (revocationFeed != null) {
+      revocationFeed.start();
+    }
     if (config.adminPort() != null) {
       admin = new AdminServer(config.adminBind(), config.adminPort(), this::health, metrics);
       admin.start();
     }
     log.info(
-        "relay listening on ws://{}:{}/ watch={} allow={} redis={}",
+        "relay listening on ws://{}:{}/ watch={} allow={} redis={} tokens={}",
         config.bind(),
         port(),
         LogText.quote(config.keys().watch()),
         config.allowKeys(),
-        config.redis());
+        config.redis(),
+        tokens == null ? "off" : tokens.settings().keys().describe());
+    if (tokens == null && !loopback(config.bind())) {
+      log.warn(
+          "identify tokens are off and the relay listens on {}: any client that knows (or"
+              + " guesses) a key the allow-list admits can read its alerts; see --token-secret-file,"
+              + " --token-public-key, --token-jwks",
+          config.bind());
+    }
     return this;
+  }
+
+  private static boolean loopback(String address) {
+    try {
+      return java.net.InetAddress.getByName(address).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 
   /** The port clients connect to (the bound one when configured with 0). */
@@ -244,6 +295,9 @@ public final class RelayServer implements AutoCloseable {
     }
     closed = true;
     if (!listening) {
+      if (revocationFeed != null) {
+        revocationFeed.close();
+      }
       dispatcher.close();
       sockets.close();
       protocol.close();
@@ -258,6 +312,9 @@ public final class RelayServer implements AutoCloseable {
         config.shutdownTimeout().toMillis());
     sockets.stopAccepting();
     watcher.close();
+    if (revocationFeed != null) {
+      revocationFeed.close();
+    }
     dispatcher.stopTakingWork();
     try {
       boolean rest = dispatcher.awaitRest(config.shutdownTimeout());

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * cli (picocli)  ->  org.redisalerts.relay (the API: RelayServer, RelayConfig, RelayListener)
  *                      -> dispatch -> clients -> websocket (the only code that imports Java-WebSocket)
  *                      -> dispatch -> redis
+ *                      clients, redis -> auth (tokens: verification, revocations)
  *                      -> admin
  *                    every part -> monitoring (metrics, throttled logs) -> common
  * </pre>

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "relay",
     mixinStandardHelpOptions = true,
+    subcommands = {TokenCommand.class, CheckTokenCommand.class, RevokeCommand.class},
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -46,6 +47,8 @@ public final class RelayCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin RedisOptions redis;
+
+  @Mixin TokenOptions tokens;
 
   @Option(
       names = "--port",
@@ -257,7 +260,8 @@ public final class RelayCommand implements Callable<Integer> {
         globs.add(new KeyGlob(glob.trim()));
       }
     }
-    return RelayConfig.builder(redis.endpoint())
+    return tokens
+        .applyTo(RelayConfig.builder(redis.endpoint()))
         .port(port)
         .bind(bind)
         .watch(redis.watch())

@@ -1,5 +1,6 @@
 package org.redisalerts.relay.clients;
 
+import org.redisalerts.relay.auth.Token;
 import org.redisalerts.relay.websocket.BatchCallback;
 import org.redisalerts.relay.websocket.FrameBatch;
 import org.redisalerts.relay.websocket.SocketConnection;
@@ -19,6 +20,9 @@ public final class ClientConnection {
 
   private volatile String key;
   private volatile boolean closed;
+
+  /** The token it identified (or last refreshed) with; null when tokens are off. */
+  private volatile Token token;
 
   /** Messages the client may still send; decoder thread only. */
   final MessageBudget budget;
@@ -65,11 +69,23 @@ public final class ClientConnection {
   }
 
   /** Switches to {@code newKey} and sends the reply, as one step with respect to {@link #send}. */
-  void identifiedAs(String newKey, String replyJson) {
+  void identifiedAs(String newKey, Token newToken, String replyJson) {
     synchronized (sendLock) {
       this.key = newKey;
+      useToken(newToken);
       socket.sendText(replyJson);
     }
+  }
+
+  /** The token in use, or null. */
+  public Token token() {
+    return token;
+  }
+
+  /** Uses {@code newToken} from now on: no alert is written after its expiry. */
+  void useToken(Token newToken) {
+    this.token = newToken;
+    socket.alertsUntil(newToken == null ? 0 : newToken.expiresAt().toEpochMilli());
   }
 
   void refuse(String errorJson, int code, String reason) {
@@ -92,6 +108,7 @@ public final class ClientConnection {
 
   @Override
   public String toString() {
-    return socket.toString();
+    Token t = token;
+    return t == null ? socket.toString() : socket + " " + t.describe();
   }
 }

@@ -1,6 +1,7 @@
 package org.redisalerts.relay.clients;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,6 +12,10 @@ import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.LogText;
 import org.redisalerts.common.ProtocolException;
 import org.redisalerts.common.ServerReply;
+import org.redisalerts.relay.auth.RevocationList;
+import org.redisalerts.relay.auth.Token;
+import org.redisalerts.relay.auth.TokenRefusal;
+import org.redisalerts.relay.auth.TokenVerifier;
 import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.redisalerts.relay.monitoring.RelayMetrics.Refusal;
 import org.redisalerts.relay.monitoring.ThrottledLog;
@@ -45,13 +50,17 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
    * @param writeTimeout how long a client may take to read (for the refusal's wording)
    * @param messagesPerSecond control messages a client may send per second, sustained
    * @param messageBurst control messages a client may send at once
+   * @param tokens verifies identify tokens; null when tokens are off (the allow-list alone)
+   * @param revocations the revoked tokens, when tokens are on
    */
   public record Settings(
       AccessPolicy policy,
       Duration identifyTimeout,
       Duration writeTimeout,
       double messagesPerSecond,
-      int messageBurst) {}
+      int messageBurst,
+      TokenVerifier tokens,
+      RevocationList revocations) {}
 
   private final Settings settings;
   private final JsonCodec codec;
@@ -61,6 +70,9 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
 
   /** Connections that have not identified yet, with the time they opened. */
   private final Set<Waiting> unidentified = ConcurrentHashMap.newKeySet();
+
+  /** Connections identified with a token, watched for expiry and revocation. */
+  private final Set<ClientConnection> withTokens = ConcurrentHashMap.newKeySet();
 
   private final ScheduledFuture<?> sweeper;
 
@@ -78,7 +90,7 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     this.metrics = metrics;
     this.sweeper =
         timer.scheduleWithFixedDelay(
-            this::sweepIdentifyDeadlines, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -138,6 +150,8 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     }
     if (message.isIdentify()) {
       identify(client, message);
+    } else if (ClientMessage.REFRESH.equals(message.event()) && settings.tokens() != null) {
+      refresh(client, message);
     } else if (log.isDebugEnabled()) {
       log.debug("ignored event {} from client={}", LogText.quote(message.event()), client);
     }
@@ -164,11 +178,132 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     if (key.equals(previous)) {
       return; // identifying again with the same key changes nothing
     }
-    client.identifiedAs(key, codec.write(ServerReply.connected(key)));
+    Token token = null;
+    if (settings.tokens() != null) {
+      try {
+        token = acceptToken(message.token(), client, key);
+      } catch (TokenRefusal refusal) {
+        refuseToken(client, refusal, key);
+        return;
+      }
+    }
+    Long ttl = token == null ? null : token.secondsLeft(Instant.now());
+    client.identifiedAs(key, token, codec.write(ServerReply.connected(key, ttl, false)));
+    if (token != null) {
+      withTokens.add(client);
+    }
     if (previous == null) {
       unidentified.removeIf(w -> w.client() == client);
     }
     events.identified(client, previous, key);
+  }
+
+  /**
+   * Verifies the token an identify or refresh carries (a re-identify without one may use the
+   * connection's current token) and checks that it covers {@code key} and is not revoked.
+   */
+  private Token acceptToken(String compact, ClientConnection client, String key)
+      throws TokenRefusal {
+    Instant now = Instant.now();
+    Token token;
+    if (compact == null && client.token() != null) {
+      token = client.token();
+      if (now.getEpochSecond() >= token.expiresAt().getEpochSecond()) {
+        throw TokenRefusal.expired();
+      }
+    } else {
+      token = settings.tokens().verify(compact, now);
+    }
+    if (!token.covers(key)) {
+      throw TokenRefusal.notCovering(key);
+    }
+    if (settings.revocations().revokes(token)) {
+      throw TokenRefusal.revoked();
+    }
+    return token;
+  }
+
+  private void refresh(ClientConnection client, ClientMessage message) {
+    String key = client.key();
+    if (key == null) {
+      refuse(
+          client,
+          Refusal.MALFORMED,
+          "refresh before identify",
+          POLICY,
+          "refresh before identify",
+          null);
+      return;
+    }
+    if (message.token() == null) {
+      refuseToken(client, TokenRefusal.required(), key);
+      return;
+    }
+    Token token;
+    try {
+      token = acceptToken(message.token(), client, key);
+    } catch (TokenRefusal refusal) {
+      refuseToken(client, refusal, key);
+      return;
+    }
+    client.useToken(token);
+    withTokens.add(client);
+    client.reply(codec.write(ServerReply.refreshed(token.secondsLeft(Instant.now()))));
+    log.info("client refreshed its token key={} client={}", LogText.quote(key), client);
+  }
+
+  private void refuseToken(ClientConnection client, TokenRefusal refusal, String key) {
+    Refusal why =
+        switch (refusal.kind()) {
+          case REQUIRED -> Refusal.TOKEN_REQUIRED;
+          case INVALID -> Refusal.TOKEN_INVALID;
+          case EXPIRED -> Refusal.TOKEN_EXPIRED;
+          case NOT_COVERING -> Refusal.TOKEN_NOT_COVERING;
+          case REVOKED -> Refusal.TOKEN_REVOKED;
+        };
+    refuse(client, why, refusal.getMessage(), refusal.closeCode(), refusal.getMessage(), key);
+  }
+
+  /**
+   * Revocations changed (a revoke, or a reload when Redis came back): connections whose token is
+   * now revoked are closed with 4003.
+   */
+  public void revocationsChanged() {
+    for (ClientConnection client : withTokens) {
+      Token token = client.token();
+      if (token != null && settings.revocations().revokes(token)) {
+        client
+            .socket()
+            .execute(
+                () -> {
+                  Token current = client.token();
+                  if (!client.isClosed()
+                      && current != null
+                      && settings.revocations().revokes(current)) {
+                    refuseToken(client, TokenRefusal.revoked(), client.key());
+                  }
+                });
+      }
+    }
+  }
+
+  @Override
+  public void deadlinePassed(SocketConnection socket) {
+    ClientConnection client = socket.attachment();
+    if (client != null) {
+      expire(client);
+    }
+  }
+
+  /** Closes a client whose token expired; decoder thread. */
+  private void expire(ClientConnection client) {
+    Token token = client.token();
+    if (client.isClosed()
+        || token == null
+        || Instant.now().getEpochSecond() < token.expiresAt().getEpochSecond()) {
+      return; // refreshed meanwhile
+    }
+    refuseToken(client, TokenRefusal.expired(), client.key());
   }
 
   @Override
@@ -225,7 +360,23 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     if (client.key() == null) {
       unidentified.removeIf(w -> w.client() == client);
     }
+    if (client.token() != null) {
+      withTokens.remove(client);
+    }
     events.closed(client, code, reason);
+  }
+
+  private void sweep() {
+    sweepIdentifyDeadlines();
+    if (!withTokens.isEmpty()) {
+      long now = Instant.now().getEpochSecond();
+      for (ClientConnection client : withTokens) {
+        Token token = client.token();
+        if (token != null && now >= token.expiresAt().getEpochSecond()) {
+          client.socket().execute(() -> expire(client));
+        }
+      }
+    }
   }
 
   private void sweepIdentifyDeadlines() {

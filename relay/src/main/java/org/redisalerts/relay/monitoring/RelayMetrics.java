@@ -34,7 +34,12 @@ public final class RelayMetrics {
     HANDSHAKE_TIMEOUT,
     BAD_HANDSHAKE,
     HANDSHAKE_TOO_LARGE,
-    ORIGIN;
+    ORIGIN,
+    TOKEN_REQUIRED,
+    TOKEN_INVALID,
+    TOKEN_EXPIRED,
+    TOKEN_NOT_COVERING,
+    TOKEN_REVOKED;
 
     String label() {
       return name().toLowerCase(Locale.ROOT);

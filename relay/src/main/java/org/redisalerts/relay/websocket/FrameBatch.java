@@ -82,6 +82,19 @@ public final class FrameBatch {
     return lo;
   }
 
+  /**
+   * The end of the frame that byte {@code offset} falls in, or {@code offset} itself when it is a
+   * frame boundary: where a batch may be cut without breaking a frame.
+   */
+  int boundaryAtOrAfter(long offset) {
+    int whole = framesWithin(offset);
+    int end = whole == 0 ? 0 : ends[whole - 1];
+    if (end == offset || whole == ends.length) {
+      return end;
+    }
+    return ends[whole];
+  }
+
   /** The encoded frames, as a view of their own. */
   ByteBuffer bytes() {
     return bytes.duplicate();

@@ -34,7 +34,7 @@ public final class SocketConnection {
   static final int MAX_QUEUED_BUFFERS = 64;
 
   /** Something the decoder must do besides decoding bytes. */
-  sealed interface Signal permits Eof, Flushed, Terminate, Stalled, Task {}
+  sealed interface Signal permits Eof, Flushed, Terminate, Stalled, DeadlinePassed, Task {}
 
   /** The client's side of the TCP stream ended. */
   record Eof() implements Signal {}
@@ -47,6 +47,9 @@ public final class SocketConnection {
 
   /** Output has waited longer than the write timeout for a client that does not read. */
   record Stalled() implements Signal {}
+
+  /** The connection's alert deadline passed: alerts still queued were dropped. */
+  record DeadlinePassed() implements Signal {}
 
   /** Work of the protocol above, to run in order with the connection's other events. */
   record Task(Runnable work) implements Signal {}
@@ -117,6 +120,18 @@ public final class SocketConnection {
 
   /** The buffer being written. Selector thread only. */
   private ByteBuffer current;
+
+  /** The batch {@link #current} belongs to, when it is one. Selector thread only. */
+  private PendingBatch currentBatch;
+
+  /**
+   * When alerts stop being written to this connection (epoch milliseconds; 0: never): a batch not
+   * written by then is cut at its next frame boundary and the rest dropped. Any thread may move it.
+   */
+  private volatile long alertDeadline;
+
+  /** Selector thread only: the deadline was acted on. */
+  private boolean deadlineSignalled;
 
   /** Plaintext bytes taken from the outgoing queue so far. Selector thread only. */
   private long streamPosition;
@@ -212,6 +227,17 @@ public final class SocketConnection {
     }
   }
 
+  /**
+   * Stops writing alerts at {@code epochMillis} (e.g. when the client's token expires): what is not
+   * written by then is not written at all, and the handler is told. 0 for no deadline.
+   */
+  public void alertsUntil(long epochMillis) {
+    this.alertDeadline = epochMillis;
+    if (epochMillis != 0) {
+      server.demandWrite(this);
+    }
+  }
+
   /** Starts the closing handshake: a close frame, then the TCP close once it is written. */
   public void close(int code, String reason) {
     impl.close(code, reason);
@@ -283,7 +309,10 @@ public final class SocketConnection {
           break;
         }
         current = buffer;
-        starting(buffer);
+        currentBatch = starting(buffer);
+      }
+      if (currentBatch != null && pastDeadline()) {
+        cutAlerts();
       }
       int before = buffer.position();
       transport.write(buffer);
@@ -293,8 +322,12 @@ public final class SocketConnection {
       } else {
         impl.outQueue.poll();
         current = null;
+        currentBatch = null;
         more = !transport.flush();
       }
+    }
+    if (!deadlineSignalled && pastDeadline()) {
+      cutAlerts();
     }
     if (transport.handedOn() != handedBefore) {
       lastOutputProgress = System.nanoTime();
@@ -312,16 +345,51 @@ public final class SocketConnection {
     return current != null || !impl.outQueue.isEmpty() || transport.wantsWrite();
   }
 
-  private void starting(ByteBuffer buffer) {
+  private PendingBatch starting(ByteBuffer buffer) {
     synchronized (pending) {
       for (PendingBatch p : pending) {
         if (p.start < 0) {
           if (p.buffer == buffer) {
             p.start = streamPosition;
+            return p;
           }
-          return;
+          return null;
         }
       }
+    }
+    return null;
+  }
+
+  private boolean pastDeadline() {
+    long deadline = alertDeadline;
+    return deadline != 0 && System.currentTimeMillis() >= deadline;
+  }
+
+  /**
+   * The deadline passed: the batch being written ends at its next frame boundary (a frame begun
+   * before the deadline is finished, so the stream stays valid), batches not begun are dropped, and
+   * the handler is told. Selector thread.
+   */
+  private void cutAlerts() {
+    List<PendingBatch> dropped = new ArrayList<>();
+    synchronized (pending) {
+      for (java.util.Iterator<PendingBatch> it = pending.iterator(); it.hasNext(); ) {
+        PendingBatch p = it.next();
+        if (p == currentBatch) {
+          p.buffer.limit(p.batch.boundaryAtOrAfter(p.buffer.position()));
+        } else if (p.start < 0) {
+          it.remove();
+          dropped.add(p);
+        }
+      }
+    }
+    for (PendingBatch p : dropped) {
+      impl.outQueue.removeIf(b -> b == p.buffer);
+      p.callback.done(0);
+    }
+    if (!deadlineSignalled) {
+      deadlineSignalled = true;
+      signal(new DeadlinePassed());
     }
   }
 
@@ -331,7 +399,8 @@ public final class SocketConnection {
       PendingBatch p;
       while ((p = pending.peek()) != null
           && p.start >= 0
-          && p.start + p.batch.length() <= handedOn) {
+          && p.start + p.buffer.limit() <= handedOn
+          && p != currentBatch) {
         pending.poll();
         if (done == null) {
           done = new ArrayList<>(2);
@@ -341,7 +410,7 @@ public final class SocketConnection {
     }
     if (done != null) {
       for (PendingBatch p : done) {
-        p.callback.done(p.batch.count());
+        p.callback.done(p.batch.framesWithin(p.buffer.limit()));
       }
     }
   }

@@ -27,6 +27,12 @@ public interface SocketHandler {
   void tooSlow(SocketConnection connection);
 
   /**
+   * The deadline set with {@link SocketConnection#alertsUntil} passed: alerts not written by then
+   * were dropped (their batches report what got out). The handler should close the connection.
+   */
+  void deadlinePassed(SocketConnection connection);
+
+  /**
    * The connection has closed.
    *
    * @param code the close code (1006 when the TCP connection ended without a close frame)

@@ -719,6 +719,10 @@ public final class SocketServer implements AutoCloseable {
           if (c.opened && !c.closed) {
             handler.tooSlow(c);
           }
+        } else if (item instanceof SocketConnection.DeadlinePassed) {
+          if (c.opened && !c.closed) {
+            handler.deadlinePassed(c);
+          }
         } else if (item instanceof SocketConnection.Task task) {
           task.work().run();
         }

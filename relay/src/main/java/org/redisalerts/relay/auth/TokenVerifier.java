@@ -1,0 +1,147 @@
+package org.redisalerts.relay.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import org.redisalerts.common.KeyGlob;
+
+/**
+ * Checks an identify token as SPEC 7 says: a JWT signed with one of the relay's keys (in the key's
+ * algorithm family), {@code exp} required and enforced to the second with no leeway, {@code nbf}
+ * and {@code iat} checked with 30 s of clock skew, {@code iss} and {@code aud} pinned when
+ * configured, and {@code queues} naming the keys it covers. Thread-safe.
+ *
+ * <p>Messages never contain the token or any of its values.
+ */
+public final class TokenVerifier {
+
+  /** Clock skew allowed for {@code nbf} and {@code iat}. */
+  public static final long SKEW_SECONDS = 30;
+
+  /** Tokens longer than this are refused unread. */
+  static final int MAX_TOKEN_CHARS = 8192;
+
+  /**
+   * What the verifier is told.
+   *
+   * @param keys the verification keys
+   * @param issuer the {@code iss} a token must carry; null: any
+   * @param audience the {@code aud} a token must name; null: any
+   */
+  public record Settings(VerificationKeys keys, String issuer, String audience) {}
+
+  private final Settings settings;
+
+  public TokenVerifier(Settings settings) {
+    this.settings = settings;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /**
+   * @param compact the token as the client sent it; null or blank when it sent none
+   * @return the verified token
+   * @throws TokenRefusal saying why it is not accepted
+   */
+  public Token verify(String compact, Instant now) throws TokenRefusal {
+    if (compact == null || compact.isBlank()) {
+      throw TokenRefusal.required();
+    }
+    if (compact.length() > MAX_TOKEN_CHARS) {
+      throw TokenRefusal.invalid("longer than " + MAX_TOKEN_CHARS + " characters");
+    }
+    JWT jwt;
+    try {
+      jwt = JWTParser.parse(compact);
+    } catch (ParseException e) {
+      throw TokenRefusal.invalid("not a JWT");
+    }
+    if (jwt instanceof PlainJWT) {
+      throw TokenRefusal.invalid("unsigned (alg none)");
+    }
+    if (!(jwt instanceof SignedJWT signed)) {
+      throw TokenRefusal.invalid("encrypted tokens are not accepted");
+    }
+    JWSVerifier verifier = settings.keys().verifierFor(signed.getHeader());
+    boolean valid;
+    try {
+      valid = signed.verify(verifier);
+    } catch (JOSEException e) {
+      throw TokenRefusal.invalid("cannot be verified with the key (" + e.getMessage() + ")");
+    } catch (IllegalStateException e) {
+      throw TokenRefusal.invalid("cannot be verified");
+    }
+    if (!valid) {
+      throw TokenRefusal.invalid("bad signature");
+    }
+    JWTClaimsSet claims;
+    try {
+      claims = signed.getJWTClaimsSet();
+    } catch (ParseException e) {
+      throw TokenRefusal.invalid("its claims are not a JSON object");
+    }
+    return check(claims, now);
+  }
+
+  private Token check(JWTClaimsSet claims, Instant now) throws TokenRefusal {
+    long seconds = now.getEpochSecond();
+    Date exp = claims.getExpirationTime();
+    if (exp == null) {
+      throw TokenRefusal.invalid("no exp");
+    }
+    if (seconds >= exp.toInstant().getEpochSecond()) {
+      throw TokenRefusal.expired();
+    }
+    Date nbf = claims.getNotBeforeTime();
+    if (nbf != null && nbf.toInstant().getEpochSecond() > seconds + SKEW_SECONDS) {
+      throw TokenRefusal.invalid("not valid yet (nbf)");
+    }
+    Date iat = claims.getIssueTime();
+    if (iat != null && iat.toInstant().getEpochSecond() > seconds + SKEW_SECONDS) {
+      throw TokenRefusal.invalid("issued in the future (iat)");
+    }
+    if (settings.issuer() != null && !settings.issuer().equals(claims.getIssuer())) {
+      throw TokenRefusal.invalid("wrong issuer (iss)");
+    }
+    if (settings.audience() != null
+        && (claims.getAudience() == null || !claims.getAudience().contains(settings.audience()))) {
+      throw TokenRefusal.invalid("wrong audience (aud)");
+    }
+    String subject;
+    String id;
+    List<String> queues;
+    try {
+      subject = claims.getSubject();
+      id = claims.getJWTID();
+      queues = claims.getStringListClaim("queues");
+    } catch (ParseException e) {
+      throw TokenRefusal.invalid("sub, jti or queues has the wrong type");
+    }
+    if (queues == null || queues.isEmpty()) {
+      throw TokenRefusal.invalid("no queues");
+    }
+    List<KeyGlob> globs = new ArrayList<>(queues.size());
+    for (String q : queues) {
+      if (q == null || q.isEmpty()) {
+        throw TokenRefusal.invalid("an empty entry in queues");
+      }
+      try {
+        globs.add(new KeyGlob(q));
+      } catch (IllegalArgumentException e) {
+        throw TokenRefusal.invalid("a pattern in queues is not a valid glob");
+      }
+    }
+    return new Token(subject, id, exp.toInstant(), iat == null ? null : iat.toInstant(), globs);
+  }
+}
