@@ -12,8 +12,10 @@ import org.redisalerts.common.AlertKeys;
  * @param count stop after this many alerts (0: never)
  * @param timeout give up when {@code count} alerts have not arrived by then (null: never)
  * @param reconnect whether to reconnect when the connection drops
+ * @param token a signed identify token (SPEC 7), or null
  */
-public record ListenOptions(URI url, String key, int count, Duration timeout, boolean reconnect) {
+public record ListenOptions(
+    URI url, String key, int count, Duration timeout, boolean reconnect, String token) {
 
   public static final String DEFAULT_URL = "ws://localhost:3001/";
 
@@ -31,6 +33,9 @@ public record ListenOptions(URI url, String key, int count, Duration timeout, bo
     }
     if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
       throw new IllegalArgumentException("--timeout must be positive: " + timeout);
+    }
+    if (token != null && token.isBlank()) {
+      token = null;
     }
   }
 }

@@ -29,6 +29,11 @@ public final class ListenSession {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
+  /** Close codes of SPEC 7. */
+  private static final int TOKEN_EXPIRED = 4001;
+
+  private static final int TOKEN_REFUSED = 4003;
+
   private final ListenOptions options;
   private final AlertView view;
   private final JsonCodec codec = new JsonCodec();
@@ -108,7 +113,8 @@ public final class ListenSession {
           continue;
         }
         if (event instanceof Opened) {
-          connection.send(codec.write(ClientMessage.identify(options.key())));
+          connection.send(
+              codec.write(ClientMessage.identify(options.key(), options.token(), false)));
         } else if (event instanceof Frame frame) {
           Outcome done = frame(frame.text());
           if (done != null) {
@@ -124,6 +130,19 @@ public final class ListenSession {
     }
 
     private Outcome frame(String text) throws InterruptedException {
+      if (identified
+          && text.startsWith("{\"event\":\"")
+          && !text.startsWith("{\"event\":\"alert\"")) {
+        ServerReply reply = reply(text);
+        if (reply != null && ServerReply.ERROR.equals(reply.event())) {
+          refusal = reply.message();
+          view.status("relay: " + reply.message());
+          return null; // a close may follow, saying what happens
+        }
+        if (reply != null && ServerReply.REFRESHED.equals(reply.event())) {
+          return null;
+        }
+      }
       if (!identified) {
         ServerReply reply = reply(text);
         if (reply != null && ServerReply.CONNECTED.equals(reply.message())) {
@@ -146,6 +165,15 @@ public final class ListenSession {
     }
 
     private Outcome closed(Closed closed) {
+      if (closed.code() == TOKEN_EXPIRED || closed.code() == TOKEN_REFUSED) {
+        // Reconnecting with the same token would be refused the same way.
+        String reason = closed.reason().isEmpty() && refusal != null ? refusal : closed.reason();
+        view.status("refused: " + reason);
+        return new Outcome(
+            closed.code() == TOKEN_EXPIRED ? Kind.TOKEN_EXPIRED : Kind.TOKEN_REFUSED,
+            reason,
+            alerts);
+      }
       if (closed.code() == CloseFrame.POLICY_VALIDATION && !identified) {
         String reason = refusal != null ? refusal : closed.reason();
         view.status("refused: " + reason);
@@ -185,7 +213,7 @@ public final class ListenSession {
       var node = codec.readTree(text);
       String event = node.path("event").asText(null);
       String message = node.path("message").asText(null);
-      return new ServerReply(event, message, node.path("queue").asText(null));
+      return new ServerReply(event, message, node.path("queue").asText(null), null, null);
     } catch (ProtocolException e) {
       return null;
     }

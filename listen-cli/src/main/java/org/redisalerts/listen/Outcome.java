@@ -18,6 +18,10 @@ public record Outcome(Kind kind, String detail, int alerts) {
     TIMED_OUT,
     /** The relay refused the key; {@link #detail} is its reason. */
     REFUSED,
+    /** The relay refused the token (4003: missing, invalid, not covering, revoked). */
+    TOKEN_REFUSED,
+    /** The token expired (4001), at identify or while connected. */
+    TOKEN_EXPIRED,
     /** The connection dropped (or never opened) and reconnecting was off. */
     DISCONNECTED
   }

@@ -21,6 +21,12 @@ final class ExitCodes {
   /** The connection dropped or could not be made, with {@code --no-reconnect}. */
   static final int DISCONNECTED = 4;
 
+  /** The relay refused the token (4003): missing, invalid, not covering the key, revoked. */
+  static final int TOKEN_REFUSED = 5;
+
+  /** The token expired (4001), at identify or while connected. */
+  static final int TOKEN_EXPIRED = 6;
+
   /** Which failure exits with which status: anything but a usage error is a lost connection. */
   static final ExitCodeMapper MAPPER = ExitCodeMapper.of(USAGE, DISCONNECTED);
 
@@ -31,6 +37,8 @@ final class ExitCodes {
       case COUNT_REACHED, STOPPED -> OK;
       case TIMED_OUT -> TIMED_OUT;
       case REFUSED -> REFUSED;
+      case TOKEN_REFUSED -> TOKEN_REFUSED;
+      case TOKEN_EXPIRED -> TOKEN_EXPIRED;
       case DISCONNECTED -> DISCONNECTED;
     };
   }

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Exit status: 0 --count alerts arrived or stopped with Ctrl-C, 1 --timeout passed first,",
-      "2 bad command line, 3 the relay refused the key, 4 connection lost with --no-reconnect."
+      "2 bad command line, 3 the relay refused the key, 4 connection lost with --no-reconnect,",
+      "5 the relay refused the token (4003), 6 the token expired (4001)."
     })
 public final class ListenCommand implements Callable<Integer> {
 
@@ -81,10 +82,19 @@ public final class ListenCommand implements Callable<Integer> {
               + "env RWA_NO_RECONNECT=true.")
   boolean noReconnect;
 
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      defaultValue = "${env:RWA_TOKEN}",
+      description =
+          "A signed identify token, for a relay that requires them (prefer env RWA_TOKEN: "
+              + "a command line shows in ps). A refused or expired token ends listen (exit 5 or 6).")
+  String token;
+
   @Override
   public Integer call() throws Exception {
     ListenOptions options =
-        new ListenOptions(uri(url), recipient.key(), count, timeout, !noReconnect);
+        new ListenOptions(uri(url), recipient.key(), count, timeout, !noReconnect, token);
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = !json && Terminals.interactive();
     try (AlertView view =

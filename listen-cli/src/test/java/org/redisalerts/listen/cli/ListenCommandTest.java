@@ -198,4 +198,83 @@ class ListenCommandTest {
             "RWA_NO_RECONNECT",
             "3 the relay refused the key");
   }
+
+  /** A relay that requires tokens signed with a fresh secret; returns the secret file. */
+  private java.nio.file.Path tokenRelay() throws Exception {
+    java.nio.file.Path secret = java.nio.file.Files.createTempFile("listen-secret-", "");
+    java.nio.file.Files.writeString(secret, "s".repeat(40));
+    relay.close();
+    relay =
+        new RelayServer(
+                RelayConfig.builder(redis.endpoint())
+                    .bind("127.0.0.1")
+                    .port(0)
+                    .tokenSecretFile(secret)
+                    .build())
+            .start();
+    return secret;
+  }
+
+  private static String token(java.nio.file.Path secret, String key, Duration ttl)
+      throws Exception {
+    return org.redisalerts.relay.Tokens.mint(
+        secret, null, null, List.of(key), "listen-test", null, ttl, null, null);
+  }
+
+  @Test
+  void aTokenIdentifiesWithARelayThatRequiresOne() throws Exception {
+    java.nio.file.Path secret = tokenRelay();
+    publisher.push("alert/pool-1", alert("for the holder", 1));
+    int code =
+        run(
+            "--url",
+            url(),
+            "--key",
+            "alert/pool-1",
+            "--json",
+            "--count",
+            "1",
+            "--timeout",
+            "10s",
+            "--token",
+            token(secret, "alert/pool-1", Duration.ofMinutes(5)));
+    assertThat(code).isZero();
+    assertThat(lines()).containsExactly(alert("for the holder", 1));
+  }
+
+  @Test
+  void aRefusedTokenExits5WithTheReasonAndDoesNotReconnect() throws Exception {
+    java.nio.file.Path secret = tokenRelay();
+    int code =
+        run(
+            "--url",
+            url(),
+            "--key",
+            "alert/pool-2",
+            "--json",
+            "--timeout",
+            "10s",
+            "--token",
+            token(secret, "alert/pool-1", Duration.ofMinutes(5)));
+    assertThat(code).isEqualTo(ExitCodes.TOKEN_REFUSED);
+    assertThat(err.toString()).contains("token does not cover alert/pool-2");
+  }
+
+  @Test
+  void anExpiredTokenExits6() throws Exception {
+    java.nio.file.Path secret = tokenRelay();
+    int code =
+        run(
+            "--url",
+            url(),
+            "--key",
+            "alert/pool-1",
+            "--json",
+            "--timeout",
+            "20s",
+            "--token",
+            token(secret, "alert/pool-1", Duration.ofSeconds(1)));
+    assertThat(code).isEqualTo(ExitCodes.TOKEN_EXPIRED);
+    assertThat(err.toString()).contains("token expired");
+  }
 }
