@@ -2,7 +2,6 @@ package org.redisalerts.relay.dispatch;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.redisalerts.relay.redis.Digest;
 import org.redisalerts.relay.redis.StepRequest;
 
 /**
@@ -58,9 +57,6 @@ final class KeyPump {
 
   /** The last batch read: it is at the head of the list until a step trims it. */
   private Batch held;
-
-  /** SHA-1 of {@link #held}'s entries; made when the batch is read. */
-  private String heldDigest;
 
   /** How many of {@link #held}'s entries are finished (written, or bad). */
   private int finished;
@@ -135,8 +131,10 @@ final class KeyPump {
         dead.add(d.record());
       }
     }
+    byte[] first = heldCount == 0 ? null : held.entries().get(0);
+    byte[] last = heldCount == 0 ? null : held.entries().get(heldCount - 1);
     return new StepRequest(
-        key, heldCount, heldDigest, heldCount == 0 ? 0 : finished, 0, dead, claim, claimBytes);
+        key, heldCount, first, last, heldCount == 0 ? 0 : finished, 0, dead, claim, claimBytes);
   }
 
   /** What a step finished, for logs and metrics. */
@@ -152,7 +150,6 @@ final class KeyPump {
             : new Finished(
                 written, held.deadBefore(finished), connections, held.frames().count() - written);
     held = null;
-    heldDigest = null;
     finished = 0;
     written = 0;
     refusalReported = false;
@@ -168,7 +165,6 @@ final class KeyPump {
   synchronized int lost() {
     int w = held == null ? 0 : written;
     held = null;
-    heldDigest = null;
     finished = 0;
     written = 0;
     return w;
@@ -185,7 +181,6 @@ final class KeyPump {
       return idleOrAgain();
     }
     held = batch;
-    heldDigest = Digest.of(batch.entries());
     connections = targets;
     written = 0;
     if (batch.frames().count() == 0 || targets == 0) {

@@ -12,8 +12,8 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * The Redis side of delivery: one atomic script (deliver.lua) finishes and reads for many lists at
- * once, so a round of steps costs one round trip and two commands per list however many lists it
- * names.
+ * once, so a round of steps costs one round trip and two or three commands per list (LRANGE, LTRIM,
+ * and LINDEX when more than one entry was held) however many lists it names.
  *
  * <p>Owned by one thread, with a connection of its own that is opened on first use and again after
  * a failure.
@@ -22,7 +22,6 @@ public final class DeliverySteps implements AutoCloseable {
 
   private static final RedisScript SCRIPT = RedisScript.load(DeliverySteps.class, "deliver.lua");
   private static final byte[] ZERO = {'0'};
-  private static final byte[] NO_DIGEST = {'-'};
 
   private final RedisEndpoint endpoint;
   private final byte[] deadLetters;
@@ -46,7 +45,7 @@ public final class DeliverySteps implements AutoCloseable {
    */
   public List<StepResult> run(List<StepRequest> requests, long byteBudget) {
     List<byte[]> keys = new ArrayList<>(requests.size() + 1);
-    List<byte[]> args = new ArrayList<>(2 + requests.size() * 7);
+    List<byte[]> args = new ArrayList<>(2 + requests.size() * 8);
     args.add(Integer.toString(requests.size()).getBytes(UTF_8));
     args.add(Long.toString(byteBudget).getBytes(UTF_8));
     for (StepRequest r : requests) {
@@ -57,7 +56,10 @@ public final class DeliverySteps implements AutoCloseable {
       args.add(number(r.claim()));
       args.add(Long.toString(r.claimBytes()).getBytes(UTF_8));
       args.add(number(r.deadLetters().size()));
-      args.add(r.digest() == null ? NO_DIGEST : r.digest().getBytes(UTF_8));
+      if (r.held() > 0) {
+        args.add(r.firstHeld());
+        args.add(r.lastHeld());
+      }
       args.addAll(r.deadLetters());
     }
     keys.add(deadLetters);

@@ -7,7 +7,9 @@ import java.util.List;
  *
  * @param key the list
  * @param held entries at the head that were read before and are expected there still
- * @param digest SHA-1 (hex) of the held entries concatenated ({@link Digest#of}); null when none
+ * @param firstHeld the first of them as read, for the check that the head did not move; null when
+ *     none are held
+ * @param lastHeld the last of them as read; null when none are held
  * @param trim how many of the held entries are finished and leave the list now
  * @param skip entries after those that are still out and must not be read again
  * @param deadLetters dead-letter records for the bad entries among the finished ones
@@ -17,7 +19,8 @@ import java.util.List;
 public record StepRequest(
     String key,
     int held,
-    String digest,
+    byte[] firstHeld,
+    byte[] lastHeld,
     int trim,
     int skip,
     List<byte[]> deadLetters,
@@ -29,8 +32,8 @@ public record StepRequest(
       throw new IllegalArgumentException(
           "inconsistent step for " + key + ": held=" + held + " trim=" + trim + " skip=" + skip);
     }
-    if (held > 0 && digest == null) {
-      throw new IllegalArgumentException("held entries need their digest: " + key);
+    if (held > 0 && (firstHeld == null || lastHeld == null)) {
+      throw new IllegalArgumentException("held entries need their first and last: " + key);
     }
     deadLetters = List.copyOf(deadLetters);
   }

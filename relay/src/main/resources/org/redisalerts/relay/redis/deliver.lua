@@ -1,30 +1,44 @@
 -- One delivery step for many recipient lists at once, atomically. For each list the relay
--- finishes what it wrote (trims it from the head, after checking that the head still holds
--- exactly what it read) and reads the next batch. Alerts never leave their list until they
--- were written to a client, so a relay killed at any moment loses nothing: what it had read
--- and not finished is simply read again.
+-- finishes what it wrote (trims it from the head, after checking that the head is still what
+-- it read) and reads the next batch. Alerts never leave their list until they were written to
+-- a client, so a relay killed at any moment loses nothing: what it had read and not finished
+-- is simply read again.
 --
 -- KEYS[1..n] the recipient lists, KEYS[n+1] the dead-letter list
 -- ARGV[1] n, ARGV[2] the most bytes this step may read in all
--- then per list, 7 fields and its dead letters:
+-- then per list, 6 fields, the held entries to check, and its dead letters:
 --   held   entries at the head that the relay read before (and so expects to find there)
 --   trim   how many of those are finished (written, or bad and dead-lettered): removed now
 --   skip   entries after those that are still out (sent, not yet finished): not read again
 --   claim  the most entries to read now (0: only finish)
 --   bytes  the most bytes to read now (at least one entry is read when claim > 0)
---   dead   how many dead-letter records follow
---   digest SHA-1 (hex) of the held entries, concatenated
+--   dead   how many dead-letter records follow the check
+--   check  when held > 0: the first and the last held entry, as the relay read them
 --   dead-letter records, appended to the dead-letter list with the trim
 -- Returns, per list in order: status, more, count, then count entries, oldest first.
 --   status 0: done as asked; 1: the head was not what the relay held (someone trimmed,
 --   expired or deleted the list): nothing was trimmed, and the entries are read from the
 --   head again; 2: the key refused the step (not a list): one more field, the error text.
 --   more 1: the list may hold more than was read.
+--
+-- The check compares the first and the last held entry, not every one: re-reading a whole
+-- batch to compare it would double what each step reads. A head moved by d entries passes it
+-- only if the entries d apart at both ends are byte for byte the same (see architecture.md).
 local n = tonumber(ARGV[1])
 local budget = tonumber(ARGV[2])
 local deadList = KEYS[n + 1]
 local out = {}
 local a = 3
+
+local function emit(status, more, entries, from, count)
+  out[#out + 1] = status
+  out[#out + 1] = more
+  out[#out + 1] = count
+  for j = from, from + count - 1 do
+    out[#out + 1] = entries[j]
+  end
+end
+
 for i = 1, n do
   local key = KEYS[i]
   local held = tonumber(ARGV[a])
@@ -33,23 +47,49 @@ for i = 1, n do
   local claim = tonumber(ARGV[a + 3])
   local maxBytes = tonumber(ARGV[a + 4])
   local dead = tonumber(ARGV[a + 5])
-  local digest = ARGV[a + 6]
-  local firstDead = a + 7
-  a = firstDead + dead
+  a = a + 6
+  local firstHeld, lastHeld
+  if held > 0 then
+    firstHeld = ARGV[a]
+    lastHeld = ARGV[a + 1]
+    a = a + 2
+  end
+  local firstDead = a
+  a = a + dead
   local more = 0
   if claim > 0 and budget <= 0 then
     claim = 0
     more = 1
   end
-  local want = math.max(held, trim + skip) + claim
+  -- One read covers the last held entry and the batch to claim.
+  local from = trim + skip
+  local start = from
+  if held > 0 and held - 1 < start then
+    start = held - 1
+  end
+  local stop = from + claim - 1
+  if held > 0 and held - 1 > stop then
+    stop = held - 1
+  end
   local items = {}
   local failed = nil
-  if want > 0 then
-    local r = redis.pcall('LRANGE', key, 0, want - 1)
+  if stop >= start then
+    local r = redis.pcall('LRANGE', key, start, stop)
     if type(r) == 'table' and r.err then
       failed = r.err
     else
       items = r
+    end
+  end
+  local status = 0
+  if not failed and held > 0 then
+    local last = items[held - start]
+    local first = last
+    if held > 1 then
+      first = redis.pcall('LINDEX', key, 0)
+    end
+    if last ~= lastHeld or first ~= firstHeld then
+      status = 1
     end
   end
   if failed then
@@ -58,15 +98,15 @@ for i = 1, n do
     out[#out + 1] = 1
     out[#out + 1] = failed
   else
-    local status = 0
-    local from = trim + skip
-    if held > 0 then
-      if #items < held or redis.sha1hex(table.concat(items, '', 1, held)) ~= digest then
-        status = 1
-        from = 0
+    local offset = from - start
+    if status == 1 then
+      -- Read from the head again; trim nothing.
+      items = {}
+      if claim > 0 then
+        items = redis.call('LRANGE', key, 0, claim - 1)
       end
-    end
-    if status == 0 then
+      offset = 0
+    else
       if dead > 0 then
         redis.call('RPUSH', deadList, unpack(ARGV, firstDead, firstDead + dead - 1))
       end
@@ -76,8 +116,7 @@ for i = 1, n do
     end
     local taken = 0
     local bytes = 0
-    local first = #out + 4
-    for j = from + 1, #items do
+    for j = offset + 1, #items do
       if taken >= claim then
         break
       end
@@ -88,15 +127,12 @@ for i = 1, n do
       end
       bytes = bytes + len
       taken = taken + 1
-      out[first + taken - 1] = items[j]
     end
     if claim > 0 and taken == claim then
       more = 1
     end
     budget = budget - bytes
-    out[first - 3] = status
-    out[first - 2] = more
-    out[first - 1] = taken
+    emit(status, more, items, offset + 1, taken)
   end
 end
 return out
