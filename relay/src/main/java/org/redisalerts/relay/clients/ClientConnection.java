@@ -27,9 +27,17 @@ public final class ClientConnection {
   /** Messages the client may still send; decoder thread only. */
   final MessageBudget budget;
 
-  ClientConnection(SocketConnection socket, MessageBudget budget) {
+  /** When the WebSocket opened (nanoTime), for the identify deadline. */
+  private final long openedAt;
+
+  ClientConnection(SocketConnection socket, MessageBudget budget, long openedAt) {
     this.socket = socket;
     this.budget = budget;
+    this.openedAt = openedAt;
+  }
+
+  long openedAt() {
+    return openedAt;
   }
 
   /** The key it is identified with, or null before it identifies. */

@@ -68,15 +68,13 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
   private final RelayMetrics metrics;
   private final ThrottledLog refusals = new ThrottledLog(log, Duration.ofMinutes(1));
 
-  /** Connections that have not identified yet, with the time they opened. */
-  private final Set<Waiting> unidentified = ConcurrentHashMap.newKeySet();
+  /** Connections that have not identified yet. */
+  private final Set<ClientConnection> unidentified = ConcurrentHashMap.newKeySet();
 
   /** Connections identified with a token, watched for expiry and revocation. */
   private final Set<ClientConnection> withTokens = ConcurrentHashMap.newKeySet();
 
   private final ScheduledFuture<?> sweeper;
-
-  private record Waiting(ClientConnection client, long openedAt) {}
 
   public ClientProtocol(
       Settings settings,
@@ -98,7 +96,9 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     long now = System.nanoTime();
     ClientConnection client =
         new ClientConnection(
-            socket, new MessageBudget(settings.messagesPerSecond(), settings.messageBurst(), now));
+            socket,
+            new MessageBudget(settings.messagesPerSecond(), settings.messageBurst(), now),
+            now);
     socket.attach(client);
     switch (admission) {
       case OVER_LIMIT -> {
@@ -121,7 +121,7 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
             null);
         return;
       }
-      case ADMITTED -> unidentified.add(new Waiting(client, now));
+      case ADMITTED -> unidentified.add(client);
     }
   }
 
@@ -193,7 +193,7 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
       withTokens.add(client);
     }
     if (previous == null) {
-      unidentified.removeIf(w -> w.client() == client);
+      unidentified.remove(client);
     }
     events.identified(client, previous, key);
   }
@@ -358,7 +358,7 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     }
     client.markClosed();
     if (client.key() == null) {
-      unidentified.removeIf(w -> w.client() == client);
+      unidentified.remove(client);
     }
     if (client.token() != null) {
       withTokens.remove(client);
@@ -382,10 +382,9 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
   private void sweepIdentifyDeadlines() {
     long now = System.nanoTime();
     long timeout = settings.identifyTimeout().toNanos();
-    for (Waiting w : unidentified) {
-      if (now - w.openedAt() >= timeout) {
-        unidentified.remove(w);
-        ClientConnection client = w.client();
+    for (ClientConnection client : unidentified) {
+      if (now - client.openedAt() >= timeout) {
+        unidentified.remove(client);
         client
             .socket()
             .execute(

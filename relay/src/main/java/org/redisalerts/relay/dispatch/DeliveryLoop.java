@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import org.redisalerts.common.DeadLetter;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.LogText;
@@ -32,13 +33,16 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * Runs the keys' pumps: one thread ({@code relay-delivery}) takes the keys that want a step, runs
- * one step for all of them in one Redis script (a round), then hands each key's batch to its
- * connections. Rounds batch themselves: the busier the relay, the more keys a round carries, so a
- * burst over many keys costs one round trip per few hundred keys rather than one per alert.
+ * Runs the keys' pumps: the keys that want a step are taken together, one step for each in one
+ * Redis script (a round), then each key's batch is handed to its connections. Rounds batch
+ * themselves: the busier the relay, the more keys a round carries, so a burst over many keys costs
+ * one round trip per few hundred keys rather than one per alert. Every round also trims what parked
+ * pumps wrote, so a written batch waits no longer than the next round.
  *
- * <p>The delivery thread is the only one that makes delivery calls to Redis; the selector thread
- * reports sends; any thread requests keys.
+ * <p>One round runs at a time (the round lock). The watcher runs the round for the keys it was just
+ * told of itself when none is running, so a lone alert goes from its watch entry to the socket
+ * without waking another thread; otherwise the delivery thread ({@code relay-delivery}) runs rounds
+ * for whatever is queued. Sends complete on whichever thread wrote the socket.
  */
 final class DeliveryLoop implements AutoCloseable {
 
@@ -49,6 +53,15 @@ final class DeliveryLoop implements AutoCloseable {
 
   /** Bytes one round reads at most, so a round's reply stays small. */
   static final long MAX_BYTES_PER_ROUND = 8L << 20;
+
+  /**
+   * Entries one round reads at most, shared among its keys: a round of many keys reads a few alerts
+   * of each (and comes back for more), so Redis never reads what the round cannot take.
+   */
+  static final int MAX_ENTRIES_PER_ROUND = 16_384;
+
+  /** Entries any key may read in a round, however many keys share it. */
+  static final int MIN_CLAIM_PER_KEY = 16;
 
   /**
    * Bytes of alerts read and not yet written, all keys together (a batch counts once however many
@@ -109,6 +122,12 @@ final class DeliveryLoop implements AutoCloseable {
   /** Keys that want to read more while {@link #bytesOut} is over its bound. */
   private final Queue<KeyPump> waitingForRoom = new ConcurrentLinkedQueue<>();
 
+  /** Held while a round runs; the holder owns {@link #steps}. */
+  private final ReentrantLock roundLock = new ReentrantLock();
+
+  /** Pumps parked with a written batch; every round trims them. */
+  private final Set<KeyPump> parkedPumps = ConcurrentHashMap.newKeySet();
+
   private final Object restMonitor = new Object();
   private volatile boolean stopping;
   private volatile boolean closed;
@@ -140,6 +159,37 @@ final class DeliveryLoop implements AutoCloseable {
 
   /** Makes sure {@code key} gets a step soon. */
   void request(String key) {
+    if (queueStep(key)) {
+      wakeDeliveryThread();
+    }
+  }
+
+  /**
+   * Steps {@code keys} soon, and at once on the calling thread when no round is running: the
+   * watcher calls this, so a lone alert needs no other thread between its watch entry and its
+   * socket.
+   */
+  void requestNow(Iterable<String> keys) {
+    boolean queued = false;
+    for (String key : keys) {
+      queued |= queueStep(key);
+    }
+    if (!queued) {
+      return;
+    }
+    if (roundLock.tryLock()) {
+      try {
+        List<KeyPump> round = takeRound();
+        runRound(round);
+      } finally {
+        roundLock.unlock();
+      }
+    }
+    wakeDeliveryThread(); // for what this round left, or when another round is running
+  }
+
+  /** Queues the key's pump; true when it was not queued already. */
+  private boolean queueStep(String key) {
     while (true) {
       KeyPump pump = pumps.computeIfAbsent(key, KeyPump::new);
       synchronized (pump) {
@@ -148,11 +198,13 @@ final class DeliveryLoop implements AutoCloseable {
           continue;
         }
         if (!pump.request()) {
-          return;
+          return false;
         }
       }
-      enqueue(pump);
-      return;
+      synchronized (queue) {
+        queue.add(pump);
+      }
+      return true;
     }
   }
 
@@ -183,45 +235,86 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
+  private void wakeDeliveryThread() {
+    synchronized (queue) {
+      if (!queue.isEmpty()) {
+        queue.notifyAll();
+      }
+    }
+  }
+
+  /** The queued pumps (up to a round's worth) and the parked ones. Holds the round lock. */
+  private List<KeyPump> takeRound() {
+    List<KeyPump> round = new ArrayList<>();
+    synchronized (queue) {
+      while (!queue.isEmpty() && round.size() < MAX_KEYS_PER_ROUND) {
+        round.add(queue.poll());
+      }
+    }
+    if (!parkedPumps.isEmpty()) {
+      for (KeyPump pump : parkedPumps) {
+        if (round.size() >= MAX_KEYS_PER_ROUND) {
+          break;
+        }
+        parkedPumps.remove(pump);
+        if (pump.settleDue(System.nanoTime(), 0)) {
+          round.add(pump);
+        }
+      }
+    }
+    return round;
+  }
+
   // ---- the delivery thread ----
 
   private void run() {
-    List<KeyPump> round = new ArrayList<>(MAX_KEYS_PER_ROUND);
     try {
       while (!closed) {
         synchronized (queue) {
           while (queue.isEmpty() && !closed) {
             queue.wait();
           }
-          while (!queue.isEmpty() && round.size() < MAX_KEYS_PER_ROUND) {
-            round.add(queue.poll());
-          }
         }
+        roundLock.lock();
         try {
-          round(round);
-        } catch (RuntimeException e) {
-          // A bug: the pumps keep what they held (nothing is trimmed unless a step succeeded).
-          log.error("a delivery round failed; its keys are retried", e);
-          for (KeyPump pump : round) {
-            fail(pump);
-          }
-          scheduleRetry();
+          runRound(takeRound());
+        } finally {
+          roundLock.unlock();
         }
-        round.clear();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
+  /** Runs one round; a failure leaves every pump of it holding what it held. */
+  private void runRound(List<KeyPump> round) {
+    try {
+      round(round);
+    } catch (RuntimeException e) {
+      // A bug: the pumps keep what they held (nothing is trimmed unless a step succeeded).
+      log.error("a delivery round failed; its keys are retried", e);
+      for (KeyPump pump : round) {
+        fail(pump);
+      }
+      scheduleRetry();
+    }
+  }
+
   private void round(List<KeyPump> round) {
+    if (round.isEmpty()) {
+      return;
+    }
     List<KeyPump> stepping = new ArrayList<>(round.size());
     List<StepRequest> requests = new ArrayList<>(round.size());
     List<List<ClientConnection>> targets = new ArrayList<>(round.size());
+    int claim =
+        Math.min(
+            settings.claimBatch(),
+            Math.max(MIN_CLAIM_PER_KEY, MAX_ENTRIES_PER_ROUND / round.size()));
     for (KeyPump pump : round) {
       List<ClientConnection> to = stopping ? List.of() : registry.connections(pump.key);
-      StepRequest request =
-          pump.begin(to.isEmpty() ? 0 : settings.claimBatch(), settings.claimBytes());
+      StepRequest request = pump.begin(to.isEmpty() ? 0 : claim, settings.claimBytes());
       if (request != null) {
         stepping.add(pump);
         requests.add(request);
@@ -420,6 +513,7 @@ final class DeliveryLoop implements AutoCloseable {
       settleNow(pump);
       return;
     }
+    parkedPumps.add(pump);
     parked.add(new Parked(pump, at));
     scheduleSettle(settings.settleDelay().toNanos());
   }

@@ -1,7 +1,9 @@
 package org.redisalerts.relay.dispatch;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -151,12 +153,14 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
 
   @Override
   public void watched(Collection<String> keys) {
+    List<String> connected = new ArrayList<>(keys.size());
     for (String key : keys) {
       if (registry.hasConnections(key)) {
-        loop.request(key);
+        connected.add(key);
       }
       // No connection: the alerts stay queued in their list until one identifies.
     }
+    loop.requestNow(connected);
   }
 
   @Override

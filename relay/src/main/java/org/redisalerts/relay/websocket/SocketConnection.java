@@ -136,11 +136,21 @@ public final class SocketConnection {
   /** Plaintext bytes taken from the outgoing queue so far. Selector thread only. */
   private long streamPosition;
 
-  /** Selector thread only: when the output last moved, or started waiting. */
-  long lastOutputProgress;
+  /** When the output last moved, or started waiting. */
+  volatile long lastOutputProgress;
 
   /** Selector thread only: output is waiting for the client to read. */
   boolean backlogged;
+
+  /**
+   * Held by whichever thread writes the socket: the selector, or a sender writing its own output at
+   * once (plain TCP only) rather than waking the selector for it. {@link #flush} and {@link
+   * #waitingForSocket} are guarded by it.
+   */
+  final Object outputLock = new Object();
+
+  /** The socket took less than it was given: the selector writes the rest when it can. */
+  boolean waitingForSocket;
 
   /** Selector thread only: the relay gave up on a client that does not read. */
   boolean stallClosing;
@@ -275,7 +285,7 @@ public final class SocketConnection {
       }
       impl.outQueue.add(buffer);
     }
-    server.demandWrite(this);
+    server.writeSoon(this);
     return true;
   }
 
@@ -291,10 +301,10 @@ public final class SocketConnection {
     server.decode(this);
   }
 
-  // ---- selector thread ----
+  // ---- whichever thread holds outputLock ----
 
   /**
-   * Writes what the socket takes.
+   * Writes what the socket takes. Guarded by {@link #outputLock}.
    *
    * @return true when output remains that the socket did not take
    */

@@ -29,13 +29,10 @@ import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
-import org.java_websocket.enums.Role;
-import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.PingFrame;
 import org.java_websocket.framing.PongFrame;
-import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.Handshakedata;
 import org.redisalerts.common.LogText;
 import org.redisalerts.relay.monitoring.RelayMetrics;
@@ -277,6 +274,37 @@ public final class SocketServer implements AutoCloseable {
   }
 
   // ---- called from any thread ----
+
+  /**
+   * Output was queued on {@code c}: the calling thread writes it at once when it may (plain TCP,
+   * not the selector thread, the socket not already full), sparing the selector a wake-up per
+   * frame; otherwise, or for what the socket does not take, the selector does.
+   */
+  void writeSoon(SocketConnection c) {
+    if (Thread.currentThread() == selectorThread
+        || !(c.transport instanceof PlainTransport)
+        || c.finished.get()
+        || Thread.holdsLock(c.outputLock)) {
+      demandWrite(c);
+      return;
+    }
+    boolean more;
+    synchronized (c.outputLock) {
+      if (c.waitingForSocket) {
+        return; // the selector is waiting for the socket and will write this too
+      }
+      try {
+        more = c.flush();
+      } catch (IOException e) {
+        more = false;
+        c.signal(new SocketConnection.Terminate(CloseFrame.ABNORMAL_CLOSE, "write failed"));
+      }
+      c.waitingForSocket = more;
+    }
+    if (more) {
+      demandWrite(c);
+    }
+  }
 
   void demandWrite(SocketConnection c) {
     if (!c.writeDemand.getAndSet(true)) {
@@ -523,13 +551,17 @@ public final class SocketServer implements AutoCloseable {
       return;
     }
     boolean more;
-    try {
-      more = c.flush();
-    } catch (IOException e) {
-      c.inputEnded = true;
-      updateInterest(c, false);
-      c.signal(new SocketConnection.Terminate(CloseFrame.ABNORMAL_CLOSE, "write failed"));
-      return;
+    synchronized (c.outputLock) {
+      try {
+        more = c.flush();
+      } catch (IOException e) {
+        c.waitingForSocket = false;
+        c.inputEnded = true;
+        updateInterest(c, false);
+        c.signal(new SocketConnection.Terminate(CloseFrame.ABNORMAL_CLOSE, "write failed"));
+        return;
+      }
+      c.waitingForSocket = more;
     }
     updateInterest(c, more);
     if (more) {
@@ -632,7 +664,9 @@ public final class SocketServer implements AutoCloseable {
     if (c.key != null) {
       c.key.cancel();
     }
-    c.completeAfterClose();
+    synchronized (c.outputLock) {
+      c.completeAfterClose();
+    }
     connections.remove(c);
     handshaking.remove(c);
     backlogged.remove(c);
@@ -791,22 +825,19 @@ public final class SocketServer implements AutoCloseable {
       c.head = head;
       return;
     }
-    ClientHandshake request;
+    String origin;
     try {
-      request =
-          (ClientHandshake)
-              Draft.translateHandshakeHttp(ByteBuffer.wrap(head, 0, end + 4), Role.SERVER);
-    } catch (InvalidHandshakeException | RuntimeException e) {
+      origin = originOf(head, end);
+    } catch (IllegalArgumentException e) {
       refuseUpgrade(c, Refusal.BAD_HANDSHAKE, "400 Bad Request", "not a WebSocket upgrade");
       return;
     }
-    String origin = request.getFieldValue("Origin");
-    if (!settings.origins().allows(origin.isEmpty() ? null : origin)) {
+    if (!settings.origins().allows(origin)) {
       metrics.refused(Refusal.ORIGIN);
       throttled.info(
           "origin:" + origin,
           "client refused: origin "
-              + (origin.isEmpty() ? "missing" : LogText.quote(origin) + " is not allowed")
+              + (origin == null ? "missing" : LogText.quote(origin) + " is not allowed")
               + " client="
               + c.remote());
       refuseUpgrade(c, null, "403 Forbidden", "origin not allowed");
@@ -833,6 +864,54 @@ public final class SocketServer implements AutoCloseable {
             + body;
     c.impl.outQueue.add(ByteBuffer.wrap(response.getBytes(US_ASCII)));
     c.impl.flushAndClose(CloseFrame.NEVER_CONNECTED, reason, false);
+  }
+
+  /**
+   * The {@code Origin} header of an upgrade request whose head ends at {@code end}, or null when it
+   * has none. The library parses the request once it passes this check; this only finds the one
+   * header the check needs.
+   *
+   * @throws IllegalArgumentException when the header is given twice (which origin counts?)
+   */
+  static String originOf(byte[] head, int end) {
+    String origin = null;
+    int line = indexOf(head, new byte[] {'\r', '\n'}, 0, end) + 2; // past the request line
+    while (line > 1 && line < end) {
+      int next = indexOf(head, new byte[] {'\r', '\n'}, line, end + 2);
+      if (next < 0) {
+        next = end;
+      }
+      if (next - line > 7 && startsWithIgnoreCase(head, line, "origin:")) {
+        if (origin != null) {
+          throw new IllegalArgumentException("two Origin headers");
+        }
+        origin = new String(head, line + 7, next - line - 7, US_ASCII).trim();
+      }
+      line = next + 2;
+    }
+    return origin == null || origin.isEmpty() ? null : origin;
+  }
+
+  private static boolean startsWithIgnoreCase(byte[] data, int at, String prefix) {
+    for (int i = 0; i < prefix.length(); i++) {
+      if (Character.toLowerCase((char) data[at + i]) != prefix.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOf(byte[] data, byte[] pattern, int from, int to) {
+    outer:
+    for (int i = from; i + pattern.length <= Math.min(to, data.length); i++) {
+      for (int j = 0; j < pattern.length; j++) {
+        if (data[i + j] != pattern[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   private static int indexOf(byte[] data, byte[] pattern) {
@@ -955,7 +1034,7 @@ public final class SocketServer implements AutoCloseable {
 
     @Override
     public void onWriteDemand(WebSocket socket) {
-      demandWrite(socket.getAttachment());
+      writeSoon(socket.getAttachment());
     }
 
     @Override
