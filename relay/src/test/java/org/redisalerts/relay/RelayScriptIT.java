@@ -57,6 +57,19 @@ class RelayScriptIT {
       } // else the Redis port was taken: try another
     }
     assertThat(relay).as("relay started\n%s", read(log)).isNotNull();
+    try {
+      check(relay, log, redisPort);
+    } finally {
+      if (relay.isAlive()) {
+        relay.destroy(); // SIGTERM, so the bundled Redis stops with it
+        if (!relay.waitFor(30, TimeUnit.SECONDS)) {
+          relay.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  private static void check(Process relay, Path log, int redisPort) throws Exception {
     Matcher m = READY.matcher(read(log));
     assertThat(m.find()).isTrue();
     int port = Integer.parseInt(m.group(1));

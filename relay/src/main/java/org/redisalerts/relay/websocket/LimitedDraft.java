@@ -1,13 +1,21 @@
 package org.redisalerts.relay.websocket;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.Collections;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Opcode;
 import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.HandshakeBuilder;
+import org.java_websocket.handshake.ServerHandshakeBuilder;
 
 /**
  * RFC 6455 with a limit on every message a client sends, counted as it is assembled: the library
@@ -15,10 +23,16 @@ import org.java_websocket.framing.Framedata;
  * so a client that sends continuation frames and never the final one would be buffered without
  * bound. Here the message closes with 1009 as soon as its fragments pass the limit.
  *
+ * <p>The handshake response carries what RFC 6455 4.2.2 requires and nothing else: the library's
+ * adds a Date header made with a new SimpleDateFormat for every connection, which a storm of
+ * reconnecting clients pays for ten thousand times, and a Server header that names the library.
+ *
  * <p>One instance per connection (the library copies the draft for each handshake); frames of one
  * connection are processed by one thread at a time.
  */
 final class LimitedDraft extends Draft_6455 {
+
+  private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
   private final int maxMessageBytes;
 
@@ -33,6 +47,32 @@ final class LimitedDraft extends Draft_6455 {
   @Override
   public Draft copyInstance() {
     return new LimitedDraft(maxMessageBytes);
+  }
+
+  @Override
+  public HandshakeBuilder postProcessHandshakeResponseAsServer(
+      ClientHandshake request, ServerHandshakeBuilder response) throws InvalidHandshakeException {
+    String key = request.getFieldValue("Sec-WebSocket-Key");
+    if (key == null || key.isEmpty()) {
+      throw new InvalidHandshakeException("missing Sec-WebSocket-Key");
+    }
+    response.put("Upgrade", "websocket");
+    response.put("Connection", "Upgrade");
+    response.put("Sec-WebSocket-Accept", accept(key));
+    response.setHttpStatusMessage("Switching Protocols");
+    return response;
+  }
+
+  /** The Sec-WebSocket-Accept value for a client's key (RFC 6455 4.2.2). */
+  static String accept(String key) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-1")
+              .digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+      return Base64.getEncoder().encodeToString(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-1", e);
+    }
   }
 
   @Override
