@@ -45,6 +45,8 @@ import org.redisalerts.common.RelayKeys;
  *     three; with one, every identify needs a token)
  * @param tokenIssuer the {@code iss} tokens must carry; null: any
  * @param tokenAudience the {@code aud} tokens must name; null: any
+ * @param tlsCert a PEM certificate chain: the port serves {@code wss://} only; null: {@code ws://}
+ * @param tlsKey the certificate's private key, PEM PKCS#8 (with {@code tlsCert})
  * @param settleDelay how long a written batch may wait to be trimmed together with its key's next
  *     step before it is trimmed alone; not a command-line option, the default suits any rate
  */
@@ -77,6 +79,8 @@ public record RelayConfig(
     Path tokenJwks,
     String tokenIssuer,
     String tokenAudience,
+    Path tlsCert,
+    Path tlsKey,
     Duration settleDelay) {
 
   /**
@@ -191,9 +195,18 @@ public record RelayConfig(
       throw new IllegalArgumentException(
           "a token issuer or audience needs a token key (secret file, public key or JWKS)");
     }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException(
+          "TLS needs both a certificate chain and its private key (--tls-cert and --tls-key)");
+    }
     if (settleDelay == null || settleDelay.isNegative()) {
       throw new IllegalArgumentException("settle delay must not be negative: " + settleDelay);
     }
+  }
+
+  /** Whether the port serves {@code wss://} (a certificate was given). */
+  public boolean tls() {
+    return tlsCert != null;
   }
 
   /** Whether identifies need a signed token (a verification key was given). */
@@ -236,6 +249,8 @@ public record RelayConfig(
     private Path tokenJwks;
     private String tokenIssuer;
     private String tokenAudience;
+    private Path tlsCert;
+    private Path tlsKey;
     private Duration settleDelay = DEFAULT_SETTLE_DELAY;
 
     private Builder(RedisEndpoint redis) {
@@ -377,6 +392,13 @@ public record RelayConfig(
       return this;
     }
 
+    /** Serve {@code wss://} with this PEM certificate chain and PKCS#8 private key. */
+    public Builder tls(Path certificateChain, Path privateKey) {
+      this.tlsCert = certificateChain;
+      this.tlsKey = privateKey;
+      return this;
+    }
+
     public Builder settleDelay(Duration value) {
       this.settleDelay = value;
       return this;
@@ -412,6 +434,8 @@ public record RelayConfig(
           tokenJwks,
           tokenIssuer,
           tokenAudience,
+          tlsCert,
+          tlsKey,
           settleDelay);
     }
   }

@@ -19,6 +19,7 @@ import org.redisalerts.relay.redis.DeliverySteps;
 import org.redisalerts.relay.redis.RevocationFeed;
 import org.redisalerts.relay.redis.Revocations;
 import org.redisalerts.relay.redis.WatchListWatcher;
+import org.redisalerts.relay.tls.CertificateFiles;
 import org.redisalerts.relay.websocket.OriginPolicy;
 import org.redisalerts.relay.websocket.SocketServer;
 import org.redisalerts.relay.websocket.SocketSettings;
@@ -148,7 +149,7 @@ public final class RelayServer implements AutoCloseable {
                   config.writeTimeout(),
                   DECODERS,
                   OriginPolicy.of(config.allowedOrigins(), config.requireOrigin()),
-                  null),
+                  config.tls() ? CertificateFiles.load(config.tlsCert(), config.tlsKey()) : null),
               protocol,
               metrics);
     } catch (IOException e) {
@@ -210,7 +211,8 @@ public final class RelayServer implements AutoCloseable {
       admin.start();
     }
     log.info(
-        "relay listening on ws://{}:{}/ watch={} allow={} redis={} tokens={}",
+        "relay listening on {}://{}:{}/ watch={} allow={} redis={} tokens={}",
+        config.tls() ? "wss" : "ws",
         config.bind(),
         port(),
         LogText.quote(config.keys().watch()),

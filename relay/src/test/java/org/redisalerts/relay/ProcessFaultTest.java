@@ -1,20 +1,29 @@
 package org.redisalerts.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.redisalerts.testing.TestPublisher.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.java_websocket.framing.CloseFrame;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.RecordingClient.Closed;
 import org.redisalerts.testing.RecordingClient.Event;
 import org.redisalerts.testing.RecordingClient.Text;
+import org.redisalerts.testing.TestCertificates;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
 
@@ -44,17 +53,57 @@ class ProcessFaultTest {
     }
   }
 
-  @Test
-  void relayKilledMidStreamLosesNoAlert() throws Exception {
+  @TempDir static Path certificates;
+
+  /** The relay's options for plain {@code ws://}, or for {@code wss://} with a test certificate. */
+  private static String[] options(boolean tls) {
+    if (!tls) {
+      return new String[] {"--redis", redis.url()};
+    }
+    return new String[] {
+      "--redis",
+      redis.url(),
+      "--tls-cert",
+      certificate().chain().toString(),
+      "--tls-key",
+      certificate().key().toString()
+    };
+  }
+
+  private static TestCertificates.Issued certificate;
+
+  private static synchronized TestCertificates.Issued certificate() {
+    if (certificate == null) {
+      certificate = TestCertificates.issue(certificates, "relay", "EC");
+    }
+    return certificate;
+  }
+
+  private static RecordingClient connect(RelayProcess relay, boolean tls) {
+    return RecordingClient.connect(relay.uri(), tls ? certificate().trustingIt() : null);
+  }
+
+  @ParameterizedTest(name = "tls={0}")
+  @ValueSource(booleans = {false, true})
+  void relayKilledMidStreamLosesNoAlert(boolean tls) throws Exception {
     int total = 20_000;
     TestPublisher publisher = new TestPublisher(redis);
+    redis.client().del(KEY);
     List<Long> before;
-    try (RelayProcess relay = RelayProcess.start("--redis", redis.url())) {
-      RecordingClient client = RecordingClient.connect(relay.uri()).identifyAndAwaitReply(KEY);
+    try (RelayProcess relay = RelayProcess.start(options(tls))) {
+      RecordingClient client = connect(relay, tls).identifyAndAwaitReply(KEY);
+      // The publisher keeps at most 3,000 alerts ahead of the client until the kill, so the kill
+      // lands mid-stream however fast the relay is; then it publishes the rest at once.
+      AtomicInteger received = new AtomicInteger();
+      AtomicBoolean killed = new AtomicBoolean();
       Thread pusher =
           new Thread(
               () -> {
                 for (int start = 0; start < total; start += 500) {
+                  int from = start;
+                  await()
+                      .atMost(Duration.ofSeconds(60))
+                      .until(() -> killed.get() || received.get() >= from - 3000);
                   List<String> chunk = new ArrayList<>();
                   for (int i = start; i < start + 500; i++) {
                     chunk.add(alert("crash", i));
@@ -68,8 +117,10 @@ class ProcessFaultTest {
       List<Long> firstPart = new ArrayList<>();
       for (int i = 0; i < 3000; i++) {
         firstPart.add(seq(client.nextText()));
+        received.incrementAndGet();
       }
       relay.kill();
+      killed.set(true);
       firstPart.addAll(readUntilClosed(client));
       before = firstPart;
       pusher.join();
@@ -77,8 +128,8 @@ class ProcessFaultTest {
     assertThat(before).hasSizeLessThan(total);
 
     List<Long> after = new ArrayList<>();
-    try (RelayProcess relay = RelayProcess.start("--redis", redis.url())) {
-      RecordingClient client = RecordingClient.connect(relay.uri()).identifyAndAwaitReply(KEY);
+    try (RelayProcess relay = RelayProcess.start(options(tls))) {
+      RecordingClient client = connect(relay, tls).identifyAndAwaitReply(KEY);
       BitSet seen = new BitSet(total);
       before.forEach(s -> seen.set(s.intValue()));
       while (seen.cardinality() < total) {
@@ -96,8 +147,13 @@ class ProcessFaultTest {
         .isLessThanOrEqualTo(before.get(before.size() - 1) + 1);
     assertThat(redis.client().llen(KEY)).isZero();
     System.out.printf(
-        "SIGKILL test: %d alerts published, %d received before the kill, %d after the restart (%d duplicates)%n",
-        total, before.size(), after.size(), before.size() + after.size() - total);
+        "SIGKILL test (tls="
+            + tls
+            + "): %d alerts published, %d received before the kill, %d after the restart (%d duplicates)%n",
+        total,
+        before.size(),
+        after.size(),
+        before.size() + after.size() - total);
   }
 
   @Test

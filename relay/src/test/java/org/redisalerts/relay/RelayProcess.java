@@ -21,11 +21,12 @@ import org.redisalerts.relay.cli.RelayMain;
 /** The real relay command as a child JVM, for tests that kill or signal it. */
 final class RelayProcess implements AutoCloseable {
 
-  private static final Pattern READY = Pattern.compile("relay ready on ws://[^:]+:(\\d+)/");
+  private static final Pattern READY = Pattern.compile("relay ready on (wss?)://[^:]+:(\\d+)/");
 
   private final Process process;
   private final Path log;
   private int port;
+  private String scheme;
 
   private RelayProcess(Process process, Path log) {
     this.process = process;
@@ -67,7 +68,11 @@ final class RelayProcess implements AutoCloseable {
 
   private int readyPort() {
     Matcher m = READY.matcher(output());
-    return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    if (!m.find()) {
+      return 0;
+    }
+    scheme = m.group(1);
+    return Integer.parseInt(m.group(2));
   }
 
   long pid() {
@@ -75,7 +80,7 @@ final class RelayProcess implements AutoCloseable {
   }
 
   URI uri() {
-    return URI.create("ws://127.0.0.1:" + port + "/app");
+    return URI.create(scheme + "://127.0.0.1:" + port + "/app");
   }
 
   /** SIGKILL: no shutdown of any kind. */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
@@ -56,7 +57,18 @@ public final class RecordingClient extends WebSocketClient {
    * again (a refusal on open): its frames and close are in the queue.
    */
   public static RecordingClient connect(URI uri) {
+    return connect(uri, null);
+  }
+
+  /**
+   * Opens a {@code wss://} connection trusting what {@code tls} trusts (null: a {@code ws://}
+   * connection, or the JVM's default trust), and waits until the handshake is done.
+   */
+  public static RecordingClient connect(URI uri, SSLContext tls) {
     RecordingClient client = new RecordingClient(uri);
+    if (tls != null) {
+      client.setSocketFactory(tls.getSocketFactory());
+    }
     try {
       client.connectBlocking(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
       if (!client.opened) {

@@ -17,17 +17,18 @@ import com.nimbusds.jose.jwk.RSAKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.redisalerts.common.FileChanges;
 import org.redisalerts.common.LogText;
 import org.redisalerts.common.Pem;
 import org.slf4j.Logger;
@@ -180,12 +181,11 @@ public abstract class VerificationKeys {
     private final Path file;
     private volatile Map<String, Entry> byKid;
     private volatile Entry only;
-    private volatile FileTime modified;
-    private volatile long size;
-    private volatile long lastLook;
+    private final FileChanges changes;
 
     JwksFile(Path file) throws IOException {
       this.file = file;
+      this.changes = new FileChanges(Duration.ofSeconds(1), file);
       load(true);
     }
 
@@ -214,41 +214,24 @@ public abstract class VerificationKeys {
     }
 
     private void refresh() {
-      long now = System.nanoTime();
-      if (now - lastLook < 1_000_000_000L) {
+      if (!changes.changed()) {
         return;
       }
       synchronized (this) {
-        if (now - lastLook < 1_000_000_000L) {
-          return;
-        }
-        lastLook = now;
         try {
-          if (!Files.getLastModifiedTime(file).equals(modified) || Files.size(file) != size) {
-            load(false);
-          }
+          load(false);
         } catch (IOException | RuntimeException e) {
           log.error(
               "cannot read the key set {}: {}; the keys read before stay in use",
               file,
               e.getMessage());
-          rememberVersion();
+          changes.remember();
         }
       }
     }
 
-    private void rememberVersion() {
-      try {
-        modified = Files.getLastModifiedTime(file);
-        size = Files.size(file);
-      } catch (IOException e) {
-        // The file went away: try again at the next look.
-      }
-    }
-
     private void load(boolean first) throws IOException {
-      FileTime time = Files.getLastModifiedTime(file);
-      long length = Files.size(file);
+      changes.remember();
       JWKSet set;
       try {
         set = JWKSet.load(file.toFile());
@@ -275,8 +258,6 @@ public abstract class VerificationKeys {
       }
       byKid = Map.copyOf(keys);
       only = jwks.size() == 1 ? any : null;
-      modified = time;
-      size = length;
       if (!first) {
         log.info("key set {} read again: {} keys", file, keys.size());
       }

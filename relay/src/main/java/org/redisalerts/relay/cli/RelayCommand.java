@@ -1,6 +1,7 @@
 package org.redisalerts.relay.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -63,6 +64,25 @@ public final class RelayCommand implements Callable<Integer> {
       defaultValue = "${env:RWA_BIND:-" + RelayConfig.DEFAULT_BIND + "}",
       description = "Address to listen on. Default ${DEFAULT-VALUE}; env RWA_BIND.")
   String bind;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      defaultValue = "${env:RWA_TLS_CERT}",
+      description =
+          "Serve wss:// only (TLS 1.2 and 1.3) with this PEM certificate chain, the server's own "
+              + "certificate first; read again when it changes (renewals need no restart). "
+              + "Needs --tls-key. env RWA_TLS_CERT.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      defaultValue = "${env:RWA_TLS_KEY}",
+      description =
+          "The certificate's private key, PEM PKCS#8 (-----BEGIN PRIVATE KEY-----), RSA or EC. "
+              + "env RWA_TLS_KEY.")
+  Path tlsKey;
 
   @Option(
       names = "--allow-keys",
@@ -241,7 +261,8 @@ public final class RelayCommand implements Callable<Integer> {
     EmbeddedRedis embedded = embeddedRedis ? EmbeddedRedis.start(config.redis()) : null;
     try (RelayServer relay = new RelayServer(config)) {
       relay.start();
-      out.printf("relay ready on ws://%s:%d/%n", config.bind(), relay.port());
+      out.printf(
+          "relay ready on %s://%s:%d/%n", config.tls() ? "wss" : "ws", config.bind(), relay.port());
       out.flush();
       StopSignals.onStop(stop::countDown);
       stop.await();
@@ -282,6 +303,7 @@ public final class RelayCommand implements Callable<Integer> {
         .adminBind(adminBind)
         .adminPort(adminPort)
         .recheckInterval(recheckInterval)
+        .tls(tlsCert, tlsKey)
         .build();
   }
 }

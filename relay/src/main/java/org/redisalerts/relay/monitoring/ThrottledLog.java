@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 public final class ThrottledLog {
 
   /** Topics tracked at once; beyond it, new topics share one. */
-  static final int MAX_TOPICS = 1000;
+  static final int MAX_TOPICS = 100;
 
   private static final String OVERFLOW = "(other)";
 

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.redisalerts.testing.TestCertificates;
 import picocli.CommandLine;
 
 /** The relay's command line, run in-process: help, version, and refusals of bad values. */
@@ -47,7 +50,14 @@ class RelayCommandTest {
           "--allowed-origins",
           "--require-origin",
           "--admin-bind",
-          "--recheck-interval"
+          "--recheck-interval",
+          "--tls-cert",
+          "--tls-key",
+          "--token-secret-file",
+          "--token-public-key",
+          "--token-jwks",
+          "--token-issuer",
+          "--token-audience"
         }) {
       assertThat(help).contains(option);
     }
@@ -74,7 +84,14 @@ class RelayCommandTest {
           "RWA_ALLOWED_ORIGINS",
           "RWA_REQUIRE_ORIGIN",
           "RWA_ADMIN_BIND",
-          "RWA_RECHECK_INTERVAL"
+          "RWA_RECHECK_INTERVAL",
+          "RWA_TLS_CERT",
+          "RWA_TLS_KEY",
+          "RWA_TOKEN_SECRET_FILE",
+          "RWA_TOKEN_PUBLIC_KEY",
+          "RWA_TOKEN_JWKS",
+          "RWA_TOKEN_ISSUER",
+          "RWA_TOKEN_AUDIENCE"
         }) {
       assertThat(help).contains(env);
     }
@@ -166,5 +183,51 @@ class RelayCommandTest {
           .contains("cannot listen on")
           .contains(Integer.toString(taken.getLocalPort()));
     }
+  }
+
+  @Test
+  void aCertificateWithoutItsKeyExits2() {
+    assertThat(run("--tls-cert", "relay.crt")).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--tls-cert and --tls-key");
+  }
+
+  @Test
+  void aKeyInPkcs1FormExits2WithTheCommandThatConvertsIt(@TempDir Path dir) throws Exception {
+    TestCertificates.Issued rsa = TestCertificates.issue(dir, "relay", "RSA");
+    Path pkcs1 = TestCertificates.writePkcs1(rsa, dir.resolve("old.key"));
+    int code =
+        run(
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--redis",
+            "redis://127.0.0.1:1",
+            "--tls-cert",
+            rsa.chain().toString(),
+            "--tls-key",
+            pkcs1.toString());
+    assertThat(code).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString())
+        .contains("openssl pkcs8 -topk8 -nocrypt -in " + pkcs1)
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  void aMissingCertificateFileExits2NamingIt(@TempDir Path dir) {
+    int code =
+        run(
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--redis",
+            "redis://127.0.0.1:1",
+            "--tls-cert",
+            dir.resolve("nope.crt").toString(),
+            "--tls-key",
+            dir.resolve("nope.key").toString());
+    assertThat(code).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("nope.crt").doesNotContain("\tat ");
   }
 }
