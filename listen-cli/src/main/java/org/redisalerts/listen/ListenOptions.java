@@ -1,6 +1,7 @@
 package org.redisalerts.listen;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.redisalerts.common.AlertKeys;
 
@@ -13,9 +14,10 @@ import org.redisalerts.common.AlertKeys;
  * @param timeout give up when {@code count} alerts have not arrived by then (null: never)
  * @param reconnect whether to reconnect when the connection drops
  * @param token a signed identify token (SPEC 7), or null
+ * @param ca certificates to trust on {@code wss://} besides the JVM's CAs, or null
  */
 public record ListenOptions(
-    URI url, String key, int count, Duration timeout, boolean reconnect, String token) {
+    URI url, String key, int count, Duration timeout, boolean reconnect, String token, Path ca) {
 
   public static final String DEFAULT_URL = "ws://localhost:3001/";
 
@@ -33,6 +35,9 @@ public record ListenOptions(
     }
     if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
       throw new IllegalArgumentException("--timeout must be positive: " + timeout);
+    }
+    if (ca != null && !"wss".equals(scheme)) {
+      throw new IllegalArgumentException("--ca is for wss:// URLs; " + url + " is not one");
     }
     if (token != null && token.isBlank()) {
       token = null;

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.java_websocket.framing.CloseFrame;
 import org.redisalerts.common.ClientMessage;
 import org.redisalerts.common.Durations;
@@ -39,11 +40,16 @@ public final class ListenSession {
   private final JsonCodec codec = new JsonCodec();
   private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
   private final long deadline;
+  private final SSLContext tls;
   private int alerts;
 
+  /**
+   * @throws IllegalArgumentException when {@code --ca} cannot be read or used
+   */
   public ListenSession(ListenOptions options, AlertView view) {
     this.options = options;
     this.view = view;
+    this.tls = "wss".equals(options.url().getScheme()) ? RelayTrust.context(options.ca()) : null;
     this.deadline =
         options.timeout() == null
             ? Long.MAX_VALUE
@@ -59,7 +65,7 @@ public final class ListenSession {
     Duration backoff = FIRST_BACKOFF;
     while (true) {
       view.status("connecting to " + options.url());
-      RelayConnection connection = new RelayConnection(options.url(), events);
+      RelayConnection connection = new RelayConnection(options.url(), tls, events);
       connection.connect();
       Attempt attempt = new Attempt(connection);
       Outcome outcome = attempt.run();
@@ -165,6 +171,11 @@ public final class ListenSession {
     }
 
     private Outcome closed(Closed closed) {
+      if (closed.tlsFailure() != null) {
+        // The same certificate would be refused again: reconnecting cannot help.
+        view.status(closed.tlsFailure());
+        return new Outcome(Kind.TLS_FAILED, closed.tlsFailure(), alerts);
+      }
       if (closed.code() == TOKEN_EXPIRED || closed.code() == TOKEN_REFUSED) {
         // Reconnecting with the same token would be refused the same way.
         String reason = closed.reason().isEmpty() && refusal != null ? refusal : closed.reason();

@@ -23,6 +23,8 @@ public record Outcome(Kind kind, String detail, int alerts) {
     /** The token expired (4001), at identify or while connected. */
     TOKEN_EXPIRED,
     /** The connection dropped (or never opened) and reconnecting was off. */
-    DISCONNECTED
+    DISCONNECTED,
+    /** The TLS handshake failed (the relay's certificate is not trusted, or not for this host). */
+    TLS_FAILED
   }
 }

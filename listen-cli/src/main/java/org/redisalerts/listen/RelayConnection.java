@@ -3,6 +3,7 @@ package org.redisalerts.listen;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.concurrent.BlockingQueue;
+import javax.net.ssl.SSLContext;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
@@ -19,17 +20,29 @@ final class RelayConnection extends WebSocketClient {
 
   record Frame(String text) implements Event {}
 
-  record Closed(int code, String reason, boolean remote, String error) implements Event {}
+  /**
+   * @param error what the library reported before the close, or null
+   * @param tlsFailure for people, why the TLS handshake failed; null when it did not
+   */
+  record Closed(int code, String reason, boolean remote, String error, String tlsFailure)
+      implements Event {}
 
   record Stop() implements Event {}
 
   private final BlockingQueue<Event> events;
   private volatile String lastError;
+  private volatile String tlsFailure;
 
-  RelayConnection(URI url, BlockingQueue<Event> events) {
+  /**
+   * @param tls the TLS context for a {@code wss://} URL; null for {@code ws://}
+   */
+  RelayConnection(URI url, SSLContext tls, BlockingQueue<Event> events) {
     super(url);
     this.events = events;
     setConnectionLostTimeout(30);
+    if (tls != null) {
+      setSocketFactory(tls.getSocketFactory());
+    }
   }
 
   @Override
@@ -49,11 +62,15 @@ final class RelayConnection extends WebSocketClient {
 
   @Override
   public void onClose(int code, String reason, boolean remote) {
-    events.add(new Closed(code, reason, remote, lastError));
+    events.add(new Closed(code, reason, remote, lastError, tlsFailure));
   }
 
   @Override
   public void onError(Exception ex) {
     lastError = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+    String tls = RelayTrust.explain(ex, getURI().getHost());
+    if (tls != null) {
+      tlsFailure = tls;
+    }
   }
 }

@@ -48,6 +48,14 @@ public final class TestCertificates {
    * random serial.
    */
   public static Issued issue(Path dir, String name, String keyAlgorithm) {
+    return issue(dir, name, keyAlgorithm, "dns:localhost,ip:127.0.0.1");
+  }
+
+  /**
+   * As {@link #issue(Path, String, String)}, for the names in {@code subjectAltNames} (keytool's
+   * form: {@code dns:relay.example,ip:10.0.0.1}).
+   */
+  public static Issued issue(Path dir, String name, String keyAlgorithm, String subjectAltNames) {
     try {
       Path store = Files.createTempFile(dir, name, ".p12");
       Files.delete(store);
@@ -63,7 +71,7 @@ public final class TestCertificates {
               "-dname",
               "CN=localhost",
               "-ext",
-              "SAN=dns:localhost,ip:127.0.0.1",
+              "SAN=" + subjectAltNames,
               "-validity",
               "2",
               "-keystore",

@@ -27,6 +27,9 @@ final class ExitCodes {
   /** The token expired (4001), at identify or while connected. */
   static final int TOKEN_EXPIRED = 6;
 
+  /** The TLS handshake failed: the relay's certificate is not trusted, or not for this host. */
+  static final int TLS_FAILED = 7;
+
   /** Which failure exits with which status: anything but a usage error is a lost connection. */
   static final ExitCodeMapper MAPPER = ExitCodeMapper.of(USAGE, DISCONNECTED);
 
@@ -40,6 +43,7 @@ final class ExitCodes {
       case TOKEN_REFUSED -> TOKEN_REFUSED;
       case TOKEN_EXPIRED -> TOKEN_EXPIRED;
       case DISCONNECTED -> DISCONNECTED;
+      case TLS_FAILED -> TLS_FAILED;
     };
   }
 }

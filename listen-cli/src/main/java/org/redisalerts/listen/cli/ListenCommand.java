@@ -3,6 +3,7 @@ package org.redisalerts.listen.cli;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.redisalerts.cli.RecipientOptions;
@@ -37,7 +38,8 @@ import picocli.CommandLine.Spec;
       "",
       "Exit status: 0 --count alerts arrived or stopped with Ctrl-C, 1 --timeout passed first,",
       "2 bad command line, 3 the relay refused the key, 4 connection lost with --no-reconnect,",
-      "5 the relay refused the token (4003), 6 the token expired (4001)."
+      "5 the relay refused the token (4003), 6 the token expired (4001), 7 TLS failed (the",
+      "relay's certificate is not trusted or not for its host)."
     })
 public final class ListenCommand implements Callable<Integer> {
 
@@ -91,10 +93,19 @@ public final class ListenCommand implements Callable<Integer> {
               + "a command line shows in ps). A refused or expired token ends listen (exit 5 or 6).")
   String token;
 
+  @Option(
+      names = "--ca",
+      paramLabel = "FILE",
+      defaultValue = "${env:RWA_CA}",
+      description =
+          "For wss:// URLs: also trust the certificates in this PEM file (a private CA, or the"
+              + " relay's self-signed certificate), besides the CAs this machine trusts. env RWA_CA.")
+  Path ca;
+
   @Override
   public Integer call() throws Exception {
     ListenOptions options =
-        new ListenOptions(uri(url), recipient.key(), count, timeout, !noReconnect, token);
+        new ListenOptions(uri(url), recipient.key(), count, timeout, !noReconnect, token, ca);
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = !json && Terminals.interactive();
     try (AlertView view =

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.redisalerts.relay.RelayConfig;
 import org.redisalerts.relay.RelayServer;
+import org.redisalerts.testing.TestCertificates;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
 import picocli.CommandLine;
@@ -276,5 +278,104 @@ class ListenCommandTest {
             token(secret, "alert/pool-1", Duration.ofSeconds(1)));
     assertThat(code).isEqualTo(ExitCodes.TOKEN_EXPIRED);
     assertThat(err.toString()).contains("token expired");
+  }
+
+  /** Restarts the relay on {@code wss://} with a new self-signed certificate; returns it. */
+  private TestCertificates.Issued tlsRelay(java.nio.file.Path dir) throws Exception {
+    return tlsRelay(TestCertificates.issue(dir, "relay", "EC"));
+  }
+
+  private TestCertificates.Issued tlsRelay(TestCertificates.Issued certificate) throws Exception {
+    relay.close();
+    relay =
+        new RelayServer(
+                RelayConfig.builder(redis.endpoint())
+                    .bind("127.0.0.1")
+                    .port(0)
+                    .tls(certificate.chain(), certificate.key())
+                    .build())
+            .start();
+    return certificate;
+  }
+
+  @Test
+  void wssWithTheRelaysCertificateGivenAsCaReceivesAlerts(@TempDir java.nio.file.Path dir)
+      throws Exception {
+    TestCertificates.Issued certificate = tlsRelay(dir);
+    publisher.push("alert/pool-1", alert("over tls", 1));
+    int code =
+        run(
+            "--url",
+            "wss://localhost:" + relay.port() + "/listen",
+            "--ca",
+            certificate.chain().toString(),
+            "--key",
+            "alert/pool-1",
+            "--json",
+            "--count",
+            "1",
+            "--timeout",
+            "10s");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(lines()).containsExactly(alert("over tls", 1));
+  }
+
+  @Test
+  void anUntrustedCertificateExits7WithAClearMessageAndNoStackTrace(@TempDir java.nio.file.Path dir)
+      throws Exception {
+    tlsRelay(dir);
+    int code =
+        run(
+            "--url",
+            "wss://localhost:" + relay.port() + "/listen",
+            "--key",
+            "alert/pool-1",
+            "--json",
+            "--timeout",
+            "10s");
+    assertThat(code).isEqualTo(ExitCodes.TLS_FAILED);
+    assertThat(err.toString())
+        .contains("certificate is not trusted")
+        .contains("--ca")
+        .doesNotContain("Exception")
+        .doesNotContain("\tat ");
+    assertThat(relay.connections()).isZero();
+  }
+
+  @Test
+  void aCertificateForAnotherHostExits7NamingTheHost(@TempDir java.nio.file.Path dir)
+      throws Exception {
+    TestCertificates.Issued certificate =
+        tlsRelay(TestCertificates.issue(dir, "elsewhere", "EC", "dns:relay.example"));
+    int code =
+        run(
+            "--url",
+            "wss://127.0.0.1:" + relay.port() + "/listen",
+            "--ca",
+            certificate.chain().toString(),
+            "--key",
+            "alert/pool-1",
+            "--json",
+            "--timeout",
+            "10s");
+    assertThat(code).isEqualTo(ExitCodes.TLS_FAILED);
+    assertThat(err.toString()).contains("not valid for 127.0.0.1");
+  }
+
+  @Test
+  void caWithAPlainUrlOrAMissingFileExits2(@TempDir java.nio.file.Path dir) {
+    assertThat(run("--url", url(), "--ca", "ca.pem", "--key", "alert/pool-1"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--ca is for wss:// URLs");
+    assertThat(
+            run(
+                "--url",
+                "wss://localhost:1/",
+                "--ca",
+                dir.resolve("missing.pem").toString(),
+                "--key",
+                "alert/pool-1"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("missing.pem");
   }
 }
