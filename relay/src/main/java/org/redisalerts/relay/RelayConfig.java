@@ -47,6 +47,10 @@ import org.redisalerts.common.RelayKeys;
  * @param tokenAudience the {@code aud} tokens must name; null: any
  * @param tlsCert a PEM certificate chain: the port serves {@code wss://} only; null: {@code ws://}
  * @param tlsKey the certificate's private key, PEM PKCS#8 (with {@code tlsCert})
+ * @param ackWindow the most alerts that wait for acknowledgement on an acknowledging connection
+ *     (SPEC 9)
+ * @param ackTimeout how long an acknowledging connection may take to acknowledge what was written
+ *     to it before it is closed; null: the write timeout
  * @param settleDelay how long a written batch may wait to be trimmed together with its key's next
  *     step before it is trimmed alone; not a command-line option, the default suits any rate
  */
@@ -81,6 +85,8 @@ public record RelayConfig(
     String tokenAudience,
     Path tlsCert,
     Path tlsKey,
+    int ackWindow,
+    Duration ackTimeout,
     Duration settleDelay) {
 
   /**
@@ -114,6 +120,7 @@ public record RelayConfig(
       Durations.parse(Defaults.SHUTDOWN_TIMEOUT);
   public static final Duration DEFAULT_WRITE_TIMEOUT = Durations.parse(Defaults.WRITE_TIMEOUT);
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+  public static final int DEFAULT_ACK_WINDOW = 100;
   public static final int DEFAULT_BACKLOG = 4096;
   public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
   public static final Duration DEFAULT_RECHECK_INTERVAL =
@@ -199,6 +206,12 @@ public record RelayConfig(
       throw new IllegalArgumentException(
           "TLS needs both a certificate chain and its private key (--tls-cert and --tls-key)");
     }
+    if (ackWindow < 1 || ackWindow > 10_000) {
+      throw new IllegalArgumentException("ack window out of range (1 to 10000): " + ackWindow);
+    }
+    if (ackTimeout != null) {
+      requirePositive("ack timeout", ackTimeout);
+    }
     if (settleDelay == null || settleDelay.isNegative()) {
       throw new IllegalArgumentException("settle delay must not be negative: " + settleDelay);
     }
@@ -251,6 +264,8 @@ public record RelayConfig(
     private String tokenAudience;
     private Path tlsCert;
     private Path tlsKey;
+    private int ackWindow = DEFAULT_ACK_WINDOW;
+    private Duration ackTimeout;
     private Duration settleDelay = DEFAULT_SETTLE_DELAY;
 
     private Builder(RedisEndpoint redis) {
@@ -399,6 +414,17 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder ackWindow(int value) {
+      this.ackWindow = value;
+      return this;
+    }
+
+    /** Null: the write timeout. */
+    public Builder ackTimeout(Duration value) {
+      this.ackTimeout = value;
+      return this;
+    }
+
     public Builder settleDelay(Duration value) {
       this.settleDelay = value;
       return this;
@@ -436,6 +462,8 @@ public record RelayConfig(
           tokenAudience,
           tlsCert,
           tlsKey,
+          ackWindow,
+          ackTimeout,
           settleDelay);
     }
   }

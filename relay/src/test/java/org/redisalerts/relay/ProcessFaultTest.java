@@ -157,6 +157,35 @@ class ProcessFaultTest {
   }
 
   @Test
+  void relayKilledWithAcksOutstandingLosesNothing() throws Exception {
+    String key = "alert/pool-acked";
+    redis.client().del(key);
+    TestPublisher publisher = new TestPublisher(redis);
+    List<String> alerts = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      alerts.add(alert("acked", i));
+    }
+    try (RelayProcess relay = RelayProcess.start(options(false))) {
+      RecordingClient client =
+          RecordingClient.connect(relay.uri()).identifyWithAcksAndAwaitReply(key);
+      publisher.push(key, alerts);
+      assertThat(client.nextTexts(50)).containsExactlyElementsOf(alerts);
+      client.ack(20);
+      relay.kill();
+    }
+    assertThat(redis.client().llen(key)).as("nothing left Redis unacknowledged").isEqualTo(50);
+    try (RelayProcess relay = RelayProcess.start(options(false))) {
+      RecordingClient client =
+          RecordingClient.connect(relay.uri()).identifyWithAcksAndAwaitReply(key);
+      List<String> again = client.nextTexts(50);
+      assertThat(again).containsExactlyElementsOf(alerts);
+      client.ack(50);
+      await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+      client.closeAndWait();
+    }
+  }
+
+  @Test
   void sigtermClosesClientsWithGoingAwayAndExitsZero() throws Exception {
     TestPublisher publisher = new TestPublisher(redis);
     RelayProcess relay = RelayProcess.start("--redis", redis.url());

@@ -90,6 +90,26 @@ public final class RecordingClient extends WebSocketClient {
     return this;
   }
 
+  /**
+   * Identifies with {@code "ack":true} (SPEC 9) and checks the relay's answer says so; the relay
+   * then waits for {@link #ack} before it counts an alert as delivered on this connection.
+   */
+  public RecordingClient identifyWithAcksAndAwaitReply(String key) {
+    send(
+        "{\"event\":\"identify\",\"queue\":\""
+            + key.replace("\\", "\\\\").replace("\"", "\\\"")
+            + "\",\"ack\":true}");
+    String reply = nextText();
+    assertThat(reply).as("reply to identify as %s with acks", key).contains("\"ack\":true");
+    return this;
+  }
+
+  /** Acknowledges {@code count} alerts in all since the reply to the last identify. */
+  public RecordingClient ack(long count) {
+    send("{\"event\":\"ack\",\"count\":" + count + "}");
+    return this;
+  }
+
   /** Identifies and checks the relay's answer. */
   public RecordingClient identifyAndAwaitReply(String key) {
     identify(key);

@@ -251,6 +251,26 @@ public final class RelayCommand implements Callable<Integer> {
               + "env RWA_RECHECK_INTERVAL.")
   Duration recheckInterval;
 
+  @Option(
+      names = "--ack-window",
+      paramLabel = "N",
+      defaultValue = "${env:RWA_ACK_WINDOW:-" + RelayConfig.DEFAULT_ACK_WINDOW + "}",
+      description =
+          "Most alerts sent and not yet acknowledged on a connection that identified with"
+              + " \"ack\":true; more go as acks come in. Default ${DEFAULT-VALUE}; env"
+              + " RWA_ACK_WINDOW.")
+  int ackWindow;
+
+  @Option(
+      names = "--ack-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_ACK_TIMEOUT}",
+      description =
+          "An acknowledging connection that does not acknowledge what was written to it within"
+              + " this is closed (1008); what it did not acknowledge stays queued. Default: the"
+              + " write timeout; env RWA_ACK_TIMEOUT.")
+  Duration ackTimeout;
+
   /** Counted down by SIGTERM/SIGINT; tests count it down themselves. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -304,6 +324,8 @@ public final class RelayCommand implements Callable<Integer> {
         .adminPort(adminPort)
         .recheckInterval(recheckInterval)
         .tls(tlsCert, tlsKey)
+        .ackWindow(ackWindow)
+        .ackTimeout(ackTimeout)
         .build();
   }
 }

@@ -24,6 +24,9 @@ public final class ClientConnection {
   /** The token it identified (or last refreshed) with; null when tokens are off. */
   private volatile Token token;
 
+  /** Its acknowledgements, when it identified with {@code "ack":true}; null otherwise. */
+  private volatile AckWindow acks;
+
   /** Messages the client may still send; decoder thread only. */
   final MessageBudget budget;
 
@@ -62,7 +65,9 @@ public final class ClientConnection {
     boolean sent = false;
     synchronized (sendLock) {
       if (forKey.equals(key) && !closed) {
-        socket.sendBatch(batch, callback);
+        AckWindow window = acks;
+        socket.sendBatch(
+            batch, window == null ? callback : window.sending(batch.count(), callback));
         sent = true;
       }
     }
@@ -76,13 +81,35 @@ public final class ClientConnection {
     socket.sendText(json);
   }
 
-  /** Switches to {@code newKey} and sends the reply, as one step with respect to {@link #send}. */
-  void identifiedAs(String newKey, Token newToken, String replyJson) {
+  /**
+   * Switches to {@code newKey} and sends the reply, as one step with respect to {@link #send}. What
+   * an acknowledging connection was sent before counts as far as it was acknowledged; counts start
+   * over with this reply.
+   *
+   * @param newAcks the acknowledgements from now on, or null for a plain connection
+   */
+  void identifiedAs(String newKey, Token newToken, AckWindow newAcks, String replyJson) {
+    AckWindow old;
     synchronized (sendLock) {
+      old = acks;
       this.key = newKey;
+      this.acks = newAcks;
       useToken(newToken);
       socket.sendText(replyJson);
     }
+    if (old != null) {
+      old.detach();
+    }
+  }
+
+  /** Whether it acknowledges alerts (SPEC 9): its batches are no larger than the ack window. */
+  public boolean acknowledges() {
+    return acks != null;
+  }
+
+  /** Its acknowledgements, or null for a plain connection. */
+  AckWindow acks() {
+    return acks;
   }
 
   /** The token in use, or null. */
@@ -105,8 +132,13 @@ public final class ClientConnection {
   }
 
   void markClosed() {
+    AckWindow window;
     synchronized (sendLock) {
       closed = true;
+      window = acks;
+    }
+    if (window != null) {
+      window.detach();
     }
   }
 

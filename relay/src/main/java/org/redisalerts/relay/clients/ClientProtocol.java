@@ -52,6 +52,8 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
    * @param messageBurst control messages a client may send at once
    * @param tokens verifies identify tokens; null when tokens are off (the allow-list alone)
    * @param revocations the revoked tokens, when tokens are on
+   * @param ackTimeout how long an acknowledging client may take to acknowledge a batch written to
+   *     it before it is closed (1008)
    */
   public record Settings(
       AccessPolicy policy,
@@ -60,7 +62,8 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
       double messagesPerSecond,
       int messageBurst,
       TokenVerifier tokens,
-      RevocationList revocations) {}
+      RevocationList revocations,
+      Duration ackTimeout) {}
 
   private final Settings settings;
   private final JsonCodec codec;
@@ -74,6 +77,10 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
   /** Connections identified with a token, watched for expiry and revocation. */
   private final Set<ClientConnection> withTokens = ConcurrentHashMap.newKeySet();
 
+  /** Connections that acknowledge alerts. */
+  private final Set<ClientConnection> acknowledging = ConcurrentHashMap.newKeySet();
+
+  private final ScheduledExecutorService timer;
   private final ScheduledFuture<?> sweeper;
 
   public ClientProtocol(
@@ -86,6 +93,11 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     this.codec = codec;
     this.events = events;
     this.metrics = metrics;
+    this.timer = timer;
+    metrics.gauge(
+        "relay.alerts.awaiting.ack",
+        "Alerts written to acknowledging connections and not acknowledged yet",
+        this::awaitingAck);
     this.sweeper =
         timer.scheduleWithFixedDelay(
             this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
@@ -152,6 +164,8 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
       identify(client, message);
     } else if (ClientMessage.REFRESH.equals(message.event()) && settings.tokens() != null) {
       refresh(client, message);
+    } else if (ClientMessage.ACK.equals(message.event()) && client.acknowledges()) {
+      ack(client, message);
     } else if (log.isDebugEnabled()) {
       log.debug("ignored event {} from client={}", LogText.quote(message.event()), client);
     }
@@ -175,7 +189,7 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
       return;
     }
     String previous = client.key();
-    if (key.equals(previous)) {
+    if (key.equals(previous) && !client.acknowledges() && !message.wantsAcks()) {
       return; // identifying again with the same key changes nothing
     }
     Token token = null;
@@ -188,14 +202,86 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
       }
     }
     Long ttl = token == null ? null : token.secondsLeft(Instant.now());
-    client.identifiedAs(key, token, codec.write(ServerReply.connected(key, ttl, false)));
+    boolean ack = message.wantsAcks();
+    client.identifiedAs(
+        key,
+        token,
+        ack ? newAckWindow(client) : null,
+        codec.write(ServerReply.connected(key, ttl, ack)));
     if (token != null) {
       withTokens.add(client);
+    }
+    if (ack) {
+      acknowledging.add(client);
+    } else {
+      acknowledging.remove(client);
     }
     if (previous == null) {
       unidentified.remove(client);
     }
-    events.identified(client, previous, key);
+    if (!key.equals(previous)) {
+      events.identified(client, previous, key);
+    }
+  }
+
+  private AckWindow newAckWindow(ClientConnection client) {
+    return new AckWindow(
+        settings.ackTimeout().toNanos(),
+        timer,
+        new AckWindow.Listener() {
+          @Override
+          public void settled(int written, int acknowledged) {
+            if (written > acknowledged) {
+              metrics.unacknowledged(written - acknowledged);
+            }
+          }
+
+          @Override
+          public void timedOut(AckWindow window) {
+            client
+                .socket()
+                .execute(
+                    () -> {
+                      if (!client.isClosed() && client.acks() == window) {
+                        String message =
+                            "alerts not acknowledged within "
+                                + settings.ackTimeout().toMillis()
+                                + " ms";
+                        refuse(client, Refusal.ACK_TIMEOUT, message, POLICY, message, client.key());
+                      }
+                    });
+          }
+        });
+  }
+
+  private void ack(ClientConnection client, ClientMessage message) {
+    if (message.count() == null) {
+      refuse(
+          client,
+          Refusal.BAD_ACK,
+          "ack has no \"count\"",
+          POLICY,
+          "ack has no count",
+          client.key());
+      return;
+    }
+    metrics.ackReceived();
+    try {
+      client.acks().ack(message.count());
+    } catch (AckWindow.BadAck e) {
+      refuse(client, Refusal.BAD_ACK, e.getMessage(), POLICY, e.getMessage(), client.key());
+    }
+  }
+
+  private long awaitingAck() {
+    long sum = 0;
+    for (ClientConnection client : acknowledging) {
+      AckWindow window = client.acks();
+      if (window != null) {
+        sum += window.outstanding();
+      }
+    }
+    return sum;
   }
 
   /**
@@ -363,6 +449,7 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     if (client.token() != null) {
       withTokens.remove(client);
     }
+    acknowledging.remove(client);
     events.closed(client, code, reason);
   }
 

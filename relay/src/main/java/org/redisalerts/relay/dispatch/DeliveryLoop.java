@@ -81,13 +81,16 @@ final class DeliveryLoop implements AutoCloseable {
    * @param forwardEvents the {@code event} values that are forwarded
    * @param deadLetters the dead-letter list's name, for logs
    * @param settleDelay how long a written batch may wait to be trimmed with its key's next step
+   * @param ackWindow the most alerts a key's batch holds when one of its connections acknowledges
+   *     (so at most that many wait for an acknowledgement on any connection)
    */
   record Settings(
       int claimBatch,
       long claimBytes,
       Set<String> forwardEvents,
       String deadLetters,
-      Duration settleDelay) {}
+      Duration settleDelay,
+      int ackWindow) {}
 
   private record Parked(KeyPump pump, long at) {}
 
@@ -314,7 +317,7 @@ final class DeliveryLoop implements AutoCloseable {
             Math.max(MIN_CLAIM_PER_KEY, MAX_ENTRIES_PER_ROUND / round.size()));
     for (KeyPump pump : round) {
       List<ClientConnection> to = stopping ? List.of() : registry.connections(pump.key);
-      StepRequest request = pump.begin(to.isEmpty() ? 0 : claim, settings.claimBytes());
+      StepRequest request = pump.begin(claimFor(to, claim), settings.claimBytes());
       if (request != null) {
         stepping.add(pump);
         requests.add(request);
@@ -345,6 +348,19 @@ final class DeliveryLoop implements AutoCloseable {
     for (int i = 0; i < stepping.size(); i++) {
       apply(stepping.get(i), results.get(i), targets.get(i), crowded);
     }
+  }
+
+  /** How many alerts to read for connections {@code to}: none for none, a window for acks. */
+  private int claimFor(List<ClientConnection> to, int claim) {
+    if (to.isEmpty()) {
+      return 0;
+    }
+    for (ClientConnection c : to) {
+      if (c.acknowledges()) {
+        return Math.min(claim, settings.ackWindow());
+      }
+    }
+    return claim;
   }
 
   private void fail(KeyPump pump) {

@@ -45,7 +45,8 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
       Set<String> forwardEvents,
       String deadLetters,
       Duration settleDelay,
-      Duration recheckInterval) {}
+      Duration recheckInterval,
+      int ackWindow) {}
 
   private final ConnectionRegistry registry = new ConnectionRegistry();
   private final DeliveryLoop loop;
@@ -67,7 +68,8 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
                 settings.claimBytes(),
                 settings.forwardEvents(),
                 settings.deadLetters(),
-                settings.settleDelay()),
+                settings.settleDelay(),
+                settings.ackWindow()),
             registry,
             steps,
             codec,

@@ -39,7 +39,9 @@ public final class RelayMetrics {
     TOKEN_INVALID,
     TOKEN_EXPIRED,
     TOKEN_NOT_COVERING,
-    TOKEN_REVOKED;
+    TOKEN_REVOKED,
+    BAD_ACK,
+    ACK_TIMEOUT;
 
     String label() {
       return name().toLowerCase(Locale.ROOT);
@@ -56,6 +58,8 @@ public final class RelayMetrics {
   private final Counter accepted;
   private final Counter wrongTypeSteps;
   private final Counter headChanged;
+  private final Counter acks;
+  private final Counter unacknowledged;
   private final Timer claimToWrite;
   private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
 
@@ -81,6 +85,13 @@ public final class RelayMetrics {
             "relay.lists.head.changed",
             "Delivery steps that found a list's head changed by someone else (trimmed, expired,"
                 + " deleted) while its alerts were being written; those may be delivered again");
+    acks = counter("relay.acks.received", "Acknowledgements received from clients (SPEC 9)");
+    unacknowledged =
+        counter(
+            "relay.alerts.unacknowledged",
+            "Alerts written to an acknowledging connection that closed (or identified again)"
+                + " before acknowledging them; they stay queued unless another connection of the"
+                + " key delivered them");
     claimToWrite =
         Timer.builder("relay.claim.to.write")
             .description("Time from reading a batch to its last byte reaching the sockets")
@@ -105,6 +116,14 @@ public final class RelayMetrics {
 
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);
+  }
+
+  public void ackReceived() {
+    acks.increment();
+  }
+
+  public void unacknowledged(int n) {
+    unacknowledged.increment(n);
   }
 
   public void delivered(int n) {

@@ -1,0 +1,219 @@
+package org.redisalerts.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.redisalerts.relay.RelayTesting.connect;
+import static org.redisalerts.relay.RelayTesting.metric;
+import static org.redisalerts.relay.RelayTesting.startRelay;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/** Client acknowledgements (SPEC 9): an alert leaves Redis once a connection confirmed it. */
+class AckTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  private RelayServer relay;
+  private final TestPublisher publisher = new TestPublisher(redis);
+
+  @AfterEach
+  void stop() {
+    if (relay != null) {
+      relay.close();
+    }
+  }
+
+  private void start(UnaryOperator<RelayConfig.Builder> settings) throws Exception {
+    relay = startRelay(redis, settings);
+  }
+
+  private static List<String> alerts(String name, int from, int to) {
+    List<String> out = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      out.add(alert(name, i));
+    }
+    return out;
+  }
+
+  private long queued(String key) {
+    return redis.client().llen(key);
+  }
+
+  @Test
+  void theReplyToAnIdentifyWithAcksSaysSoAndAPlainReplyIsUnchanged() throws Exception {
+    start(b -> b);
+    RecordingClient plain = connect(relay).identify("alert/a-plain");
+    assertThat(plain.nextText())
+        .isEqualTo(
+            "{\"event\":\"identified\",\"message\":\"you are now connected\",\"queue\":\"alert/a-plain\"}");
+    RecordingClient acking = connect(relay);
+    acking.send("{\"event\":\"identify\",\"queue\":\"alert/a-ack\",\"ack\":true}");
+    assertThat(acking.nextText())
+        .isEqualTo(
+            "{\"event\":\"identified\",\"message\":\"you are now connected\",\"queue\":\"alert/a-ack\",\"ack\":true}");
+  }
+
+  @Test
+  void whatWasReceivedButNotAcknowledgedGoesToTheNextConnectionInOrder() throws Exception {
+    start(b -> b);
+    String key = "alert/a-partial";
+    RecordingClient first = connect(relay).identifyWithAcksAndAwaitReply(key);
+    List<String> sent = alerts("p", 0, 10);
+    publisher.push(key, sent);
+    assertThat(first.nextTexts(10)).containsExactlyElementsOf(sent);
+    first.ack(4);
+    first.closeAndWait();
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 6);
+
+    RecordingClient next = connect(relay).identifyAndAwaitReply(key);
+    assertThat(next.nextTexts(6)).containsExactlyElementsOf(sent.subList(4, 10));
+    next.assertNoMoreEvents();
+    assertThat(metric(relay, "relay_alerts_unacknowledged_total")).isEqualTo(6);
+    assertThat(metric(relay, "relay_acks_received_total")).isEqualTo(1);
+  }
+
+  @Test
+  void noMoreThanTheWindowIsOutstandingAndMoreGoesAsAcksComeIn() throws Exception {
+    start(b -> b.ackWindow(5));
+    String key = "alert/a-window";
+    RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+    List<String> sent = alerts("w", 0, 12);
+    publisher.push(key, sent);
+    assertThat(client.nextTexts(5)).containsExactlyElementsOf(sent.subList(0, 5));
+    client.assertNoMoreEvents();
+    assertThat(metric(relay, "relay_alerts_awaiting_ack")).isEqualTo(5);
+    client.ack(2);
+    client.assertNoMoreEvents(); // the batch waits for all of its acks
+    client.ack(5);
+    assertThat(client.nextTexts(5)).containsExactlyElementsOf(sent.subList(5, 10));
+    client.assertNoMoreEvents();
+    client.ack(10);
+    assertThat(client.nextTexts(2)).containsExactlyElementsOf(sent.subList(10, 12));
+    client.ack(12);
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 0);
+    assertThat(metric(relay, "relay_alerts_awaiting_ack")).isZero();
+  }
+
+  @Test
+  void aClientThatStopsAcknowledgingIsClosedAtTheAckTimeoutAndItsAlertsStayQueued()
+      throws Exception {
+    start(b -> b.ackTimeout(Duration.ofMillis(800)));
+    String key = "alert/a-timeout";
+    RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+    publisher.push(key, alerts("t", 0, 3));
+    client.nextTexts(3);
+    client.ack(1);
+    assertThat(client.nextText()).contains("\"event\":\"error\"").contains("not acknowledged");
+    RecordingClient.Closed closed = client.nextClose();
+    assertThat(closed.code()).isEqualTo(1008);
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 2);
+    assertThat(metric(relay, "relay_refusals_total", "reason", "ack_timeout")).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{\"event\":\"ack\",\"count\":4}",
+        "{\"event\":\"ack\",\"count\":-1}",
+        "{\"event\":\"ack\",\"count\":1.5}",
+        "{\"event\":\"ack\",\"count\":\"2\"}",
+        "{\"event\":\"ack\"}"
+      })
+  void aBadAckClosesTheConnectionWithAReasonAndNothingIsLost(String ack) throws Exception {
+    start(b -> b);
+    String key = "alert/a-bad";
+    redis.client().del(key);
+    RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+    publisher.push(key, alerts("b", 0, 3));
+    client.nextTexts(3);
+    client.send(ack);
+    assertThat(client.nextText()).contains("\"event\":\"error\"");
+    assertThat(client.nextClose().code()).isEqualTo(1008);
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 3);
+  }
+
+  @Test
+  void anAckCountThatGoesDownClosesTheConnection() throws Exception {
+    start(b -> b);
+    String key = "alert/a-down";
+    RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+    publisher.push(key, alerts("d", 0, 3));
+    client.nextTexts(3);
+    client.ack(2).ack(1);
+    assertThat(client.nextText()).contains("below the 2 acknowledged before");
+    assertThat(client.nextClose().code()).isEqualTo(1008);
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 1);
+  }
+
+  @Test
+  void anAckOnAPlainConnectionIsIgnored() throws Exception {
+    start(b -> b);
+    String key = "alert/a-ignored";
+    RecordingClient client = connect(relay).identifyAndAwaitReply(key);
+    client.ack(99);
+    publisher.push(key, alert("i", 0));
+    assertThat(client.nextText()).isEqualTo(alert("i", 0));
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 0);
+  }
+
+  @Test
+  void anAlertIsDeliveredOnceAnyConnectionDeliveredItInItsOwnMode() throws Exception {
+    start(b -> b);
+    String key = "alert/a-mixed";
+    RecordingClient plain = connect(relay).identifyAndAwaitReply(key);
+    RecordingClient acking = connect(relay).identifyWithAcksAndAwaitReply(key);
+    List<String> sent = alerts("m", 0, 8);
+    publisher.push(key, sent);
+    assertThat(plain.nextTexts(8)).containsExactlyElementsOf(sent);
+    assertThat(acking.nextTexts(8)).containsExactlyElementsOf(sent);
+    acking.ack(3);
+    acking.closeAndWait();
+    // The plain tab had them all written: none is delivered again.
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 0);
+    plain.assertNoMoreEvents();
+
+    // With only acknowledging tabs, what none acknowledged stays.
+    plain.closeAndWait();
+    RecordingClient one = connect(relay).identifyWithAcksAndAwaitReply(key);
+    RecordingClient two = connect(relay).identifyWithAcksAndAwaitReply(key);
+    List<String> more = alerts("m", 8, 14);
+    publisher.push(key, more);
+    one.nextTexts(6);
+    two.nextTexts(6);
+    one.ack(2);
+    two.ack(4);
+    one.closeAndWait();
+    two.closeAndWait();
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 2);
+    RecordingClient last = connect(relay).identifyAndAwaitReply(key);
+    assertThat(last.nextTexts(2)).containsExactlyElementsOf(more.subList(4, 6));
+  }
+
+  @Test
+  void identifyingAgainStartsTheCountOverAndResendsWhatWasNotAcknowledged() throws Exception {
+    start(b -> b);
+    String key = "alert/a-again";
+    RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+    List<String> sent = alerts("r", 0, 5);
+    publisher.push(key, sent);
+    assertThat(client.nextTexts(5)).containsExactlyElementsOf(sent);
+    client.ack(2);
+    client.identifyWithAcksAndAwaitReply(key);
+    assertThat(client.nextTexts(3)).containsExactlyElementsOf(sent.subList(2, 5));
+    client.ack(3); // counted from the new reply
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 0);
+    client.assertNoMoreEvents();
+  }
+}
