@@ -89,9 +89,7 @@ class BrowserTokenIT {
   @BeforeEach
   void start() throws Exception {
     HeadlessChromium.assumeInstalled("BrowserTokenIT");
-    byte[] random = new byte[48];
-    new SecureRandom().nextBytes(random);
-    secret = Files.writeString(dir.resolve("secret"), Base64.getEncoder().encodeToString(random));
+    secret = writeSecret("secret");
     relay =
         new RelayServer(
                 RelayConfig.builder(redis.endpoint())
@@ -115,6 +113,12 @@ class BrowserTokenIT {
     if (relay != null) {
       relay.close();
     }
+  }
+
+  private Path writeSecret(String name) throws IOException {
+    byte[] random = new byte[48];
+    new SecureRandom().nextBytes(random);
+    return Files.writeString(dir.resolve(name), Base64.getEncoder().encodeToString(random));
   }
 
   private String mint(Duration ttl, String id) throws IOException {
@@ -265,6 +269,33 @@ class BrowserTokenIT {
     waitForLast("queued");
     assertThat(minted).as("refresh URL calls").hasSize(1);
     assertThat(text("token")).matches("token: [45]:[0-5][0-9] left");
+  }
+
+  @Test
+  void pageRefusedForItsTokenShowsTheReasonAndDoesNotReconnect() throws Exception {
+    Path otherSecret = writeSecret("other-secret");
+    open(
+        Tokens.mint(
+            otherSecret,
+            null,
+            null,
+            List.of(KEY),
+            "web-user",
+            null,
+            Duration.ofMinutes(5),
+            null,
+            null),
+        null);
+    waitForState("refused: token invalid: bad signature (4003)");
+    assertThat(text("token")).isEqualTo("token refused");
+    await("no reconnection after 4003")
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> assertThat(events.refusals).as("refusals").containsExactly("TOKEN_INVALID"));
+
+    open(null, null);
+    waitForState("refused: token required (4003)");
   }
 
   @Test
