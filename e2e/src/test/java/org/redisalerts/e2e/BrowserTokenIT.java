@@ -61,6 +61,15 @@ class BrowserTokenIT {
   private HttpServer tokenServer;
   private final Events events = new Events();
 
+  /** The tokens the refresh URL handed out, as their {@code exp}. */
+  private final List<Instant> minted = new CopyOnWriteArrayList<>();
+
+  /** How long the tokens the refresh URL mints last; set before it starts. */
+  private volatile Duration refreshTtl;
+
+  /** What went wrong in the refresh URL's handler, if anything. */
+  private final List<Throwable> tokenServerFailures = new CopyOnWriteArrayList<>();
+
   /** What the relay tells its listener; called on the relay's threads. */
   private static final class Events implements RelayListener {
     final AtomicInteger identified = new AtomicInteger();
@@ -76,15 +85,6 @@ class BrowserTokenIT {
       refusals.add(reason);
     }
   }
-
-  /** The tokens the refresh URL handed out, as their {@code exp}. */
-  private final List<Instant> minted = new CopyOnWriteArrayList<>();
-
-  /** How long the tokens the refresh URL mints last. */
-  private volatile Duration refreshTtl;
-
-  /** What went wrong in the refresh URL's handler, if anything. */
-  private final List<Throwable> tokenServerFailures = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -134,6 +134,7 @@ class BrowserTokenIT {
    * {@code ttl} and answers it as plain text, readable from the file:// page (origin null).
    */
   private URI startTokenServer(Duration ttl) throws IOException {
+    refreshTtl = ttl;
     tokenServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     tokenServer.createContext("/token", this::answerToken);
     tokenServer.start();
@@ -213,9 +214,9 @@ class BrowserTokenIT {
 
   @Test
   void pageRefreshesItsTokenThroughTheUrlAndKeepsReceivingPastEachExpiry() throws Exception {
-    refreshTtl = Duration.ofSeconds(5);
-    URI refreshUrl = startTokenServer(refreshTtl);
-    String first = mint(Duration.ofSeconds(5), "first");
+    // A few seconds each: the page asks for the next one with a second or more to spare.
+    URI refreshUrl = startTokenServer(Duration.ofSeconds(6));
+    String first = mint(Duration.ofSeconds(6), "first");
     Instant firstExpiry = expiryOf(first);
     TestPublisher publisher = new TestPublisher(redis);
     publisher.push(KEY, alert("queued 1", 1), alert("queued 2", 2));
@@ -223,7 +224,7 @@ class BrowserTokenIT {
     open(first, refreshUrl);
     waitForState("connected");
     waitForLast("queued 2");
-    assertThat(text("token")).matches("token: 0:0[1-5] left");
+    assertThat(text("token")).matches("token: 0:0[1-6] left");
 
     // The relay writes nothing on a token after its exp: an alert pushed later arrives only if
     // the page replaced the token on this connection.
@@ -249,7 +250,7 @@ class BrowserTokenIT {
     assertThat(events.identified).as("identifies: the page never reconnected").hasValue(1);
     assertThat(events.refusals).isEmpty();
     assertThat(text("state")).isEqualTo("connected");
-    assertThat(text("token")).matches("token: 0:0[0-5] left");
+    assertThat(text("token")).matches("token: 0:0[0-6] left");
     screenshot("browser-token-refreshed");
     System.out.println(
         "BrowserTokenIT: "
@@ -260,8 +261,7 @@ class BrowserTokenIT {
 
   @Test
   void pageGivenOnlyARefreshUrlGetsItsFirstTokenThere() throws Exception {
-    refreshTtl = Duration.ofMinutes(5);
-    URI refreshUrl = startTokenServer(refreshTtl);
+    URI refreshUrl = startTokenServer(Duration.ofMinutes(5));
     new TestPublisher(redis).push(KEY, alert("queued", 1));
 
     open(null, refreshUrl);
