@@ -9,7 +9,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,8 +16,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.redisalerts.relay.RelayConfig;
 import org.redisalerts.relay.RelayServer;
@@ -33,38 +30,18 @@ class BrowserIT {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
-  private static final File CHROMIUM = new File("/usr/bin/chromium");
-  private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-  private static final Path PAGE =
-      Path.of("..", "examples", "browser", "index.html").toAbsolutePath().normalize();
+  private static final Path PAGE = HeadlessChromium.PAGE;
 
   private RelayServer relay;
   private ChromeDriver browser;
 
   @BeforeEach
   void start() throws Exception {
-    boolean installed = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
-    if (!installed) {
-      System.out.println(
-          "BrowserIT skipped: Debian's chromium and chromium-driver are not installed "
-              + "(apt-get install chromium chromium-driver; .ci/run does)");
-    }
-    Assumptions.assumeTrue(installed, "chromium and chromedriver are not installed");
+    HeadlessChromium.assumeInstalled("BrowserIT");
     relay =
         new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
             .start();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM);
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=900,560",
-        "--lang=en-US");
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
-    browser = new ChromeDriver(service, options);
+    browser = HeadlessChromium.start();
   }
 
   @AfterEach
