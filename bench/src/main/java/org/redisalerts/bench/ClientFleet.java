@@ -1,0 +1,178 @@
+package org.redisalerts.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.redisalerts.bench.ws.WsClientLoops;
+
+/**
+ * The load tool's clients: opens every connection at once over a few selector threads, spreads them
+ * over the relays (in turn) and over local source addresses, has each identify, and counts what
+ * went wrong (a failed connect or upgrade, a refused identify, a connection the relay closed).
+ */
+public final class ClientFleet implements AutoCloseable {
+
+  private final WsClientLoops loops;
+  private final Identify identify;
+  private final List<BenchClient> clients = new ArrayList<>();
+  private final CountDownLatch answered;
+  private final AtomicInteger identified = new AtomicInteger();
+  private final AtomicInteger failedHandshakes = new AtomicInteger();
+  private final AtomicInteger refused = new AtomicInteger();
+  private final AtomicInteger closedEarly = new AtomicInteger();
+  private final AtomicInteger unexpected = new AtomicInteger();
+  private final AtomicReference<String> firstProblem = new AtomicReference<>();
+  private final long started;
+
+  /**
+   * Starts connecting {@code keys.size()} clients, client {@code i} identifying as {@code
+   * keys.get(i)}; returns at once.
+   *
+   * @param keyIndexes the index of each client's key, for per-key tallies
+   */
+  public ClientFleet(
+      List<URI> relays,
+      List<String> keys,
+      int[] keyIndexes,
+      int threads,
+      SourceAddresses sources,
+      Identify identify)
+      throws IOException {
+    this.loops = new WsClientLoops(threads);
+    this.identify = identify;
+    this.answered = new CountDownLatch(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      clients.add(new BenchClient(keyIndexes[i], keys.get(i), this));
+    }
+    this.started = System.nanoTime();
+    for (int i = 0; i < clients.size(); i++) {
+      BenchClient client = clients.get(i);
+      client.connection =
+          loops.connect(relays.get(i % relays.size()), sources.forConnection(i), client, null);
+    }
+  }
+
+  /** The clients of a load case: every key's connections, key by key. */
+  public static ClientFleet forLoad(
+      Target target, LoadSpec spec, int threads, SourceAddresses sources, Identify identify)
+      throws IOException {
+    List<String> keys = new ArrayList<>(spec.connections());
+    int[] indexes = new int[spec.connections()];
+    // Interleave keys so that a key's clients land on different relays and source addresses.
+    int i = 0;
+    for (int c = 0; c < spec.clientsPerKey(); c++) {
+      for (int k = 0; k < spec.keys(); k++) {
+        keys.add(LoadSpec.key(k));
+        indexes[i++] = k;
+      }
+    }
+    return new ClientFleet(target.relays(), keys, indexes, threads, sources, identify);
+  }
+
+  Identify identify() {
+    return identify;
+  }
+
+  List<BenchClient> clients() {
+    return clients;
+  }
+
+  int loopThreads() {
+    return loops.threads();
+  }
+
+  /** When the first connect was started (nanoTime). */
+  public long started() {
+    return started;
+  }
+
+  /**
+   * Waits until every client was answered (identified, refused, or failed) or {@code timeout}
+   * passed; returns whether all of them identified.
+   */
+  public boolean awaitIdentified(Duration timeout) throws InterruptedException {
+    answered.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return identified.get() == clients.size();
+  }
+
+  public int size() {
+    return clients.size();
+  }
+
+  public int identified() {
+    return identified.get();
+  }
+
+  public int failedHandshakes() {
+    return failedHandshakes.get();
+  }
+
+  public int refused() {
+    return refused.get();
+  }
+
+  public int closedEarly() {
+    return closedEarly.get();
+  }
+
+  /** Frames that were neither an identify reply nor an alert of this tool. */
+  public int unexpectedFrames() {
+    return unexpected.get();
+  }
+
+  /** The first thing that went wrong, for the log; null when nothing did. */
+  public String firstProblem() {
+    return firstProblem.get();
+  }
+
+  void identified(BenchClient client) {
+    identified.incrementAndGet();
+    answered.countDown();
+  }
+
+  void refused(BenchClient client) {
+    refused.incrementAndGet();
+    firstProblem.compareAndSet(null, "identify refused for " + client.key);
+    answered.countDown();
+  }
+
+  void unanswered(BenchClient client) {
+    answered.countDown();
+  }
+
+  void failedHandshake(BenchClient client, Throwable cause) {
+    failedHandshakes.incrementAndGet();
+    firstProblem.compareAndSet(null, "connect or upgrade failed: " + cause);
+  }
+
+  void closedEarly(BenchClient client, int code, String reason) {
+    closedEarly.incrementAndGet();
+    firstProblem.compareAndSet(
+        null, "the relay closed " + client.key + " with " + code + " " + reason);
+  }
+
+  void unexpected() {
+    unexpected.incrementAndGet();
+  }
+
+  /** Starts a phase of {@code alertsPerKey} alerts on every client. */
+  AlertPhase startPhase(int alertsPerKey) {
+    AlertPhase phase = new AlertPhase(alertsPerKey, clients.size(), loops.threads());
+    for (BenchClient client : clients) {
+      client.startPhase(phase);
+    }
+    return phase;
+  }
+
+  /** Closes every connection and stops the loop threads. */
+  @Override
+  public void close() throws InterruptedException {
+    loops.close();
+  }
+}

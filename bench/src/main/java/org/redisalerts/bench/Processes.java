@@ -1,0 +1,119 @@
+package org.redisalerts.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** What this tool reads from /proc and asks of other processes. Linux only. */
+public final class Processes {
+
+  /** USER_HZ: the unit of /proc's CPU times, 100 on every Linux the JDK runs on. */
+  private static final double TICKS_PER_SECOND = 100.0;
+
+  /** The file limit the relay and the tool need for tens of thousands of connections. */
+  public static final long WANTED_FILES = 100_000;
+
+  private Processes() {}
+
+  /** User plus system CPU seconds the process has used so far. */
+  public static double cpuSeconds(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 here (from 0).
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
+  }
+
+  /** CPU seconds used by this JVM so far. */
+  public static double ownCpuSeconds() throws IOException {
+    return cpuSeconds(ProcessHandle.current().pid());
+  }
+
+  /** The process's resident memory in kB. */
+  public static long rssKb(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    throw new IOException("no VmRSS for process " + pid);
+  }
+
+  /** This process's soft limit on open files; -1 when unknown. */
+  public static long ownFileLimit() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /**
+   * {@code command}, run under a file limit of {@link #WANTED_FILES} through {@code prlimit} when
+   * this process's own limit is lower and {@code prlimit} is there (raising the hard limit needs
+   * root; scripts/bench raises its own first, so children inherit it and this adds nothing).
+   */
+  public static List<String> withFileLimit(List<String> command) {
+    long limit = ownFileLimit();
+    if (limit >= WANTED_FILES || !isRoot() || !Files.isExecutable(Path.of("/usr/bin/prlimit"))) {
+      return command;
+    }
+    List<String> wrapped = new ArrayList<>();
+    wrapped.add("/usr/bin/prlimit");
+    wrapped.add("--nofile=" + WANTED_FILES + ":" + WANTED_FILES);
+    wrapped.add("--");
+    wrapped.addAll(command);
+    return wrapped;
+  }
+
+  private static boolean isRoot() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return line.split("\\s+")[2].equals("0");
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
+  }
+
+  /** Asks a JVM for a full GC with {@code jcmd PID GC.run}; true when it answered. */
+  public static boolean jcmdGc(long pid) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    String command = Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd";
+    return run(List.of(command, Long.toString(pid), "GC.run"));
+  }
+
+  /** Sends {@code signal} (e.g. USR2) to a process with {@code kill}; true when it was sent. */
+  public static boolean signal(long pid, String signal) throws IOException, InterruptedException {
+    return run(List.of("kill", "-" + signal, Long.toString(pid)));
+  }
+
+  private static boolean run(List<String> command) throws IOException, InterruptedException {
+    try {
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return false;
+      }
+      return p.exitValue() == 0;
+    } catch (IOException e) {
+      return false; // no such command here
+    }
+  }
+}
