@@ -24,6 +24,11 @@ public final class CeilingRun {
     this.warmup = warmup;
   }
 
+  /** The ceiling's sender alone, as a target (for a storm against it). */
+  public static Target sender(int bytes) throws IOException {
+    return new CeilingServer(bytes);
+  }
+
   public BenchResult run() throws IOException, InterruptedException {
     return run(new PrintWriter(Writer.nullWriter()));
   }

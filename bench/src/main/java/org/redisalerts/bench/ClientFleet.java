@@ -6,9 +6,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.redisalerts.bench.ws.WsClientLoops;
 
 /**
@@ -29,12 +31,21 @@ public final class ClientFleet implements AutoCloseable {
   private final AtomicInteger unexpected = new AtomicInteger();
   private final AtomicReference<String> firstProblem = new AtomicReference<>();
   private final long started;
+  private final long connectsQueued;
+
+  /** Permits for connects not answered yet; null when any number may be in flight. */
+  private final Semaphore connecting;
+
+  private static final int CONNECTING_WAIT_SECONDS = 60;
 
   /**
    * Starts connecting {@code keys.size()} clients, client {@code i} identifying as {@code
    * keys.get(i)}; returns at once.
    *
    * @param keyIndexes the index of each client's key, for per-key tallies
+   * @param connectRate connects started per second; 0 starts them all as fast as it can
+   * @param maxConnecting connects in flight (started, identify not answered) at most; 0 for any
+   *     number. The constructor returns once the last connect has started.
    */
   public ClientFleet(
       List<URI> relays,
@@ -42,9 +53,12 @@ public final class ClientFleet implements AutoCloseable {
       int[] keyIndexes,
       int threads,
       SourceAddresses sources,
-      Identify identify)
-      throws IOException {
+      Identify identify,
+      int connectRate,
+      int maxConnecting)
+      throws IOException, InterruptedException {
     this.loops = new WsClientLoops(threads);
+    this.connecting = maxConnecting > 0 ? new Semaphore(maxConnecting) : null;
     this.identify = identify;
     this.answered = new CountDownLatch(keys.size());
     for (int i = 0; i < keys.size(); i++) {
@@ -52,16 +66,38 @@ public final class ClientFleet implements AutoCloseable {
     }
     this.started = System.nanoTime();
     for (int i = 0; i < clients.size(); i++) {
+      if (connectRate > 0) {
+        long wait = started + (long) (i * 1e9 / connectRate) - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+      }
+      if (connecting != null && !connecting.tryAcquire(CONNECTING_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        throw new IOException(
+            "no connect answered within " + CONNECTING_WAIT_SECONDS + " s: " + firstProblem.get());
+      }
       BenchClient client = clients.get(i);
       client.connection =
           loops.connect(relays.get(i % relays.size()), sources.forConnection(i), client, null);
     }
+    this.connectsQueued = System.nanoTime();
+  }
+
+  /** When the last connect was handed to the loops (nanoTime). */
+  public long connectsQueued() {
+    return connectsQueued;
   }
 
   /** The clients of a load case: every key's connections, key by key. */
   public static ClientFleet forLoad(
-      Target target, LoadSpec spec, int threads, SourceAddresses sources, Identify identify)
-      throws IOException {
+      Target target,
+      LoadSpec spec,
+      int threads,
+      SourceAddresses sources,
+      Identify identify,
+      int connectRate,
+      int maxConnecting)
+      throws IOException, InterruptedException {
     List<String> keys = new ArrayList<>(spec.connections());
     int[] indexes = new int[spec.connections()];
     // Interleave keys so that a key's clients land on different relays and source addresses.
@@ -72,7 +108,8 @@ public final class ClientFleet implements AutoCloseable {
         indexes[i++] = k;
       }
     }
-    return new ClientFleet(target.relays(), keys, indexes, threads, sources, identify);
+    return new ClientFleet(
+        target.relays(), keys, indexes, threads, sources, identify, connectRate, maxConnecting);
   }
 
   Identify identify() {
@@ -133,17 +170,24 @@ public final class ClientFleet implements AutoCloseable {
 
   void identified(BenchClient client) {
     identified.incrementAndGet();
-    answered.countDown();
+    answer();
   }
 
   void refused(BenchClient client) {
     refused.incrementAndGet();
     firstProblem.compareAndSet(null, "identify refused for " + client.key);
-    answered.countDown();
+    answer();
   }
 
   void unanswered(BenchClient client) {
+    answer();
+  }
+
+  private void answer() {
     answered.countDown();
+    if (connecting != null) {
+      connecting.release();
+    }
   }
 
   void failedHandshake(BenchClient client, Throwable cause) {

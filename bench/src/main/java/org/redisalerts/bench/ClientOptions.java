@@ -5,32 +5,56 @@ import java.util.List;
 
 /**
  * How the tool's clients connect: selector threads, local source addresses (0: as many as the
- * connections need), and the identify message.
+ * connections need), the identify message, connects started per second (0: no pacing), and connects
+ * in flight at most (0: any number, every connect at once).
  */
-public record ClientOptions(int threads, int sourceAddresses, Identify identify) {
+public record ClientOptions(
+    int threads, int sourceAddresses, Identify identify, int connectRate, int maxConnecting) {
+
+  /**
+   * Connects in flight when a load case or an idle run opens its clients: enough to open thousands
+   * a second, few enough not to overflow a relay's accept backlog (a load case measures alerts, not
+   * a storm).
+   */
+  public static final int GENTLE = 200;
 
   public ClientOptions {
     if (threads < 1 || threads > 64) {
       throw new IllegalArgumentException("client threads must be 1 to 64: " + threads);
     }
+    if (connectRate < 0) {
+      throw new IllegalArgumentException(
+          "connect rate must be 0 (no pacing) or more: " + connectRate);
+    }
+    if (maxConnecting < 0) {
+      throw new IllegalArgumentException(
+          "connects in flight must be 0 (any number) or more: " + maxConnecting);
+    }
   }
 
   public static ClientOptions defaults() {
-    return new ClientOptions(2, 0, Identify.PLAIN);
+    return new ClientOptions(2, 0, Identify.PLAIN, 0, GENTLE);
+  }
+
+  /** The same, with at most {@code maxConnecting} connects in flight. */
+  public ClientOptions withMaxConnecting(int maxConnecting) {
+    return new ClientOptions(threads, sourceAddresses, identify, connectRate, maxConnecting);
   }
 
   /** Opens the clients of a load case. */
-  ClientFleet open(Target target, LoadSpec spec) throws IOException {
+  ClientFleet open(Target target, LoadSpec spec) throws IOException, InterruptedException {
     return ClientFleet.forLoad(
         target,
         spec,
         threads,
         SourceAddresses.forConnections(spec.connections(), sourceAddresses),
-        identify);
+        identify,
+        connectRate,
+        maxConnecting);
   }
 
   /** Opens {@code keys.size()} clients, one per key. */
-  ClientFleet open(Target target, List<String> keys) throws IOException {
+  ClientFleet open(Target target, List<String> keys) throws IOException, InterruptedException {
     int[] indexes = new int[keys.size()];
     return new ClientFleet(
         target.relays(),
@@ -38,6 +62,8 @@ public record ClientOptions(int threads, int sourceAddresses, Identify identify)
         indexes,
         threads,
         SourceAddresses.forConnections(keys.size(), sourceAddresses),
-        identify);
+        identify,
+        connectRate,
+        maxConnecting);
   }
 }

@@ -86,7 +86,7 @@ public final class OriginalLauncher implements Target {
         List.of(
             node,
             "--expose-gc",
-            installDir.resolve("relay.js").toString(),
+            installDir.toAbsolutePath().resolve("relay.js").toString(),
             "--redis",
             "redis://127.0.0.1:" + redisPort,
             "--port",

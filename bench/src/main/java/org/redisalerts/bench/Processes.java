@@ -42,6 +42,32 @@ public final class Processes {
     throw new IOException("no VmRSS for process " + pid);
   }
 
+  /**
+   * The kernel's count of connections dropped because a listen queue was full ({@code TcpExt
+   * ListenOverflows} in /proc/net/netstat, for this network namespace); -1 when unknown. A storm
+   * that overflows the relay's accept backlog shows here: the dropped handshakes are retried by TCP
+   * after 1, 3, 7 ... seconds.
+   */
+  public static long listenOverflows() {
+    try {
+      List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
+      for (int i = 0; i + 1 < lines.size(); i++) {
+        if (lines.get(i).startsWith("TcpExt:") && lines.get(i + 1).startsWith("TcpExt:")) {
+          String[] names = lines.get(i).split("\\s+");
+          String[] values = lines.get(i + 1).split("\\s+");
+          for (int j = 1; j < names.length && j < values.length; j++) {
+            if (names[j].equals("ListenOverflows")) {
+              return Long.parseLong(values[j]);
+            }
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
   /** This process's soft limit on open files; -1 when unknown. */
   public static long ownFileLimit() {
     try {
@@ -64,7 +90,7 @@ public final class Processes {
    */
   public static List<String> withFileLimit(List<String> command) {
     long limit = ownFileLimit();
-    if (limit >= WANTED_FILES || !isRoot() || !Files.isExecutable(Path.of("/usr/bin/prlimit"))) {
+    if (limit >= WANTED_FILES || !prlimitWorks()) {
       return command;
     }
     List<String> wrapped = new ArrayList<>();
@@ -75,18 +101,32 @@ public final class Processes {
     return wrapped;
   }
 
-  private static boolean isRoot() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("Uid:")) {
-          return line.split("\\s+")[2].equals("0");
-        }
+  /**
+   * Whether prlimit can raise the limit here: root alone is not enough in a container without
+   * CAP_SYS_RESOURCE (then the hard limit stays, and so does every child's).
+   */
+  private static synchronized boolean prlimitWorks() {
+    if (prlimitWorks == null) {
+      try {
+        prlimitWorks =
+            Files.isExecutable(Path.of("/usr/bin/prlimit"))
+                && run(
+                    List.of(
+                        "/usr/bin/prlimit",
+                        "--nofile=" + WANTED_FILES + ":" + WANTED_FILES,
+                        "--",
+                        "true"));
+      } catch (IOException e) {
+        prlimitWorks = false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        prlimitWorks = false;
       }
-    } catch (IOException e) {
-      return false;
     }
-    return false;
+    return prlimitWorks;
   }
+
+  private static Boolean prlimitWorks; // guarded by Processes.class
 
   /** Asks a JVM for a full GC with {@code jcmd PID GC.run}; true when it answered. */
   public static boolean jcmdGc(long pid) throws IOException, InterruptedException {

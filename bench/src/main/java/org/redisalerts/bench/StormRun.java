@@ -53,7 +53,11 @@ public final class StormRun {
       double identifyMaxMs,
       int failedHandshakes,
       int refused,
-      int closedEarly) {
+      int closedEarly,
+      double connectsQueuedMs,
+      long listenOverflows,
+      double relayCpuSeconds,
+      double toolCpuSeconds) {
 
     public String toJson() {
       return String.format(
@@ -61,7 +65,9 @@ public final class StormRun {
           "{\"case\":\"storm\",\"target\":\"%s\",\"clients\":%d,\"sourceAddresses\":%d,"
               + "\"identified\":%d,\"allIdentified\":%b,\"allIdentifiedMs\":%.1f,"
               + "\"identifyMs\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
-              + "\"failedHandshakes\":%d,\"refused\":%d,\"closedEarly\":%d}",
+              + "\"failedHandshakes\":%d,\"refused\":%d,\"closedEarly\":%d,"
+              + "\"connectsQueuedMs\":%.1f,\"listenOverflows\":%d,"
+              + "\"relayCpuSeconds\":%.2f,\"toolCpuSeconds\":%.2f}",
           target,
           clients,
           sourceAddresses,
@@ -73,7 +79,11 @@ public final class StormRun {
           identifyMaxMs,
           failedHandshakes,
           refused,
-          closedEarly);
+          closedEarly,
+          connectsQueuedMs,
+          listenOverflows,
+          relayCpuSeconds,
+          toolCpuSeconds);
     }
 
     public String toTable() {
@@ -82,7 +92,9 @@ public final class StormRun {
           "storm           %,d clients at once (%s)%n"
               + "identified      %,d%s in %,.0f ms from the first connect%n"
               + "per connection  connect to identify reply: p50 %.1f  p99 %.1f  max %.1f ms%n"
-              + "failed handshakes %d  refused %d  closed early %d%n",
+              + "failed handshakes %d  refused %d  closed early %d%n"
+              + "connects        all started within %,.0f ms; listen queue overflows %,d%n"
+              + "cpu             relay %.2f s, tool %.2f s, until all identified or the timeout%n",
           clients,
           target,
           identified,
@@ -93,8 +105,16 @@ public final class StormRun {
           identifyMaxMs,
           failedHandshakes,
           refused,
-          closedEarly);
+          closedEarly,
+          connectsQueuedMs,
+          listenOverflows,
+          relayCpuSeconds,
+          toolCpuSeconds);
     }
+  }
+
+  private double relayCpu() throws IOException {
+    return target.pid().isPresent() ? Processes.cpuSeconds(target.pid().getAsLong()) : -1;
   }
 
   public Result run() throws IOException, InterruptedException {
@@ -102,8 +122,14 @@ public final class StormRun {
     for (int i = 0; i < clients; i++) {
       keys.add("alert/storm-" + i);
     }
+    long overflowsBefore = Processes.listenOverflows();
+    double relayCpuBefore = relayCpu();
+    double toolCpuBefore = Processes.ownCpuSeconds();
     try (ClientFleet fleet = options.open(target, keys)) {
       boolean all = fleet.awaitIdentified(timeout);
+      long overflows = Processes.listenOverflows() - overflowsBefore;
+      double relayCpuUsed = relayCpuBefore < 0 ? -1 : relayCpu() - relayCpuBefore;
+      double toolCpuUsed = Processes.ownCpuSeconds() - toolCpuBefore;
       long last = fleet.started();
       Histogram each = new Histogram(3);
       for (BenchClient c : fleet.clients()) {
@@ -128,7 +154,11 @@ public final class StormRun {
           each.getMaxValue() / 1e6,
           fleet.failedHandshakes(),
           fleet.refused(),
-          fleet.closedEarly());
+          fleet.closedEarly(),
+          (fleet.connectsQueued() - fleet.started()) / 1e6,
+          overflowsBefore < 0 ? -1 : overflows,
+          relayCpuUsed,
+          toolCpuUsed);
     }
   }
 }

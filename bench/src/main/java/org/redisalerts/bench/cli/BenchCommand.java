@@ -233,6 +233,26 @@ public final class BenchCommand implements Callable<Integer> {
   int sourceAddresses;
 
   @Option(
+      names = "--connect-rate",
+      paramLabel = "R",
+      defaultValue = "0",
+      description =
+          "Start at most R connects per second (0: every connect at once, as fast as sockets "
+              + "open; a relay whose accept backlog overflows then makes TCP retry after 1, 3, "
+              + "7 s). Default ${DEFAULT-VALUE}.")
+  int connectRate;
+
+  @Option(
+      names = "--max-connecting",
+      paramLabel = "N",
+      description =
+          "At most N connects in flight (started, identify not yet answered); 0 for any number. "
+              + "Default: 0 for --storm (every connect at once), "
+              + ClientOptions.GENTLE
+              + " otherwise (so that opening a load case's clients is no storm).")
+  Integer maxConnecting;
+
+  @Option(
       names = "--timeout",
       paramLabel = "DURATION",
       defaultValue = "120s",
@@ -248,6 +268,7 @@ public final class BenchCommand implements Callable<Integer> {
       description =
           "First run N alerts per key of the same shape on the same connections, unmeasured, "
               + "so that the JIT has compiled the hot paths; the measured run follows at once. "
+              + "With --storm: a storm of N clients first, closed before the measured one. "
               + "Default ${DEFAULT-VALUE}.")
   int warmup;
 
@@ -291,14 +312,28 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Duration wait = Durations.parse(timeout);
-    ClientOptions clientOptions = new ClientOptions(clientThreads, sourceAddresses, Identify.PLAIN);
+    ClientOptions clientOptions =
+        new ClientOptions(
+            clientThreads,
+            sourceAddresses,
+            Identify.PLAIN,
+            connectRate,
+            maxConnecting != null ? maxConnecting : storm != null ? 0 : ClientOptions.GENTLE);
     int connections = storm != null ? storm : idle != null ? idle : keys * clients;
+    if (ceiling) {
+      connections *= 2; // the sender is in this process too
+    }
     long fileLimit = Processes.ownFileLimit();
     if (fileLimit > 0 && connections + 1000 > fileLimit) {
       err.printf(
           "warning: %,d connections but this process may open %,d files (run through "
               + "scripts/bench, which raises the limit, or raise ulimit -n)%n",
           connections, fileLimit);
+    }
+    if (ceiling && storm != null) {
+      try (Target sender = CeilingRun.sender(bytes)) {
+        return storm(sender, clientOptions, wait, out, err);
+      }
     }
     if (ceiling) {
       BenchResult result =
@@ -307,11 +342,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
     try (Target target = target()) {
       if (storm != null) {
-        StormRun.Result result =
-            new StormRun(target, storm, clientOptions, wait, Durations.parse(stormHold)).run();
-        err.print(result.toTable());
-        out.println(result.toJson());
-        return result.allIdentified() ? 0 : 1;
+        return storm(target, clientOptions, wait, out, err);
       }
       if (idle != null) {
         IdleRun.Result result = new IdleRun(target, idle, clientOptions, wait).run();
@@ -326,6 +357,27 @@ public final class BenchCommand implements Callable<Integer> {
       err.flush();
       out.flush();
     }
+  }
+
+  /** A storm, after a smaller unmeasured one when --warmup asks (clients closed in between). */
+  private int storm(
+      Target target, ClientOptions clientOptions, Duration wait, PrintWriter out, PrintWriter err)
+      throws Exception {
+    if (warmup > 0) {
+      StormRun.Result warmed =
+          new StormRun(target, warmup, clientOptions, wait, Duration.ZERO).run();
+      err.printf(
+          "warm-up storm: %,d of %,d identified in %,.0f ms%n",
+          warmed.identified(), warmup, warmed.allIdentifiedMs());
+      err.flush();
+    }
+    StormRun.Result result =
+        new StormRun(target, storm, clientOptions, wait, Durations.parse(stormHold)).run();
+    err.print(result.toTable());
+    err.flush();
+    out.println(result.toJson());
+    out.flush();
+    return result.allIdentified() ? 0 : 1;
   }
 
   private LoadSpec loadSpec(Duration wait) {
@@ -357,7 +409,9 @@ public final class BenchCommand implements Callable<Integer> {
 
   private static int report(BenchResult result, PrintWriter out, PrintWriter err) {
     err.print(result.toTable());
+    err.flush();
     out.println(result.toJson());
+    out.flush();
     return result.complete() ? 0 : 1;
   }
 }
