@@ -42,7 +42,7 @@ public record BenchResult(
     return String.format(
         Locale.ROOT,
         "{\"case\":\"%s\",\"target\":\"%s\",\"keys\":%d,\"clientsPerKey\":%d,\"alertsPerKey\":%d,"
-            + "\"bytes\":%d,\"rate\":%d,\"mode\":\"%s\",\"publishers\":%d,"
+            + "\"bytes\":%d,\"rate\":%d,\"mode\":\"%s\",\"publishers\":%d,\"publisherWindow\":%d,"
             + "\"published\":%d,\"publishPerSecond\":%.0f,\"expected\":%d,\"delivered\":%d,"
             + "\"deliveredPerSecond\":%.0f,\"alerts\":%d,\"alertsPerSecond\":%.0f,"
             + "\"latencyMs\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f},"
@@ -56,6 +56,7 @@ public record BenchResult(
         spec.rate(),
         mode,
         spec.publishers(),
+        spec.publisherWindow(),
         published,
         publishPerSecond,
         expected,
@@ -80,7 +81,14 @@ public record BenchResult(
     String shape =
         spec.rate() > 0
             ? ", paced at " + spec.rate() + "/s, " + mode
-            : ", " + mode + ", " + spec.publishers() + " publisher(s)";
+            : ", "
+                + mode
+                + ", "
+                + spec.publishers()
+                + " publisher(s)"
+                + (spec.publisherWindow() < LoadSpec.PIPELINED
+                    ? " with " + spec.publisherWindow() + " commands in flight"
+                    : "");
     return String.format(
             Locale.ROOT,
             "case            %s (%s)%n"

@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param rate alerts per second in total, paced; 0 publishes as fast as a pipeline goes
  * @param mode how publishers order and group their commands
  * @param publishers publisher connections (each its own thread), each taking a share of the keys
+ * @param publisherWindow commands a publisher may have unanswered: large for a pipelined batch
+ *     publisher, 2 for one that waits for each alert's two replies
  * @param timeout how long to wait for identifies, and for the last alert
  */
 public record LoadSpec(
@@ -22,7 +24,11 @@ public record LoadSpec(
     int rate,
     PublishMode mode,
     int publishers,
+    int publisherWindow,
     Duration timeout) {
+
+  /** The default publisher window: pipelined. */
+  public static final int PIPELINED = 20_000;
 
   /** How alerts go onto Redis. */
   public enum PublishMode {
@@ -55,6 +61,10 @@ public record LoadSpec(
     if (mode == PublishMode.GROUPED && rate > 0) {
       throw new IllegalArgumentException("a paced run publishes one alert per command pair");
     }
+    if (publisherWindow < 2) {
+      throw new IllegalArgumentException(
+          "a publisher window must be at least 2 (one alert's pair): " + publisherWindow);
+    }
     publishers = Math.min(publishers, keys);
   }
 
@@ -68,6 +78,7 @@ public record LoadSpec(
         rate,
         defaultMode(keys, rate),
         4,
+        PIPELINED,
         Duration.ofSeconds(120));
   }
 
@@ -77,7 +88,8 @@ public record LoadSpec(
   }
 
   public LoadSpec withTimeout(Duration timeout) {
-    return new LoadSpec(keys, clientsPerKey, alertsPerKey, bytes, rate, mode, publishers, timeout);
+    return new LoadSpec(
+        keys, clientsPerKey, alertsPerKey, bytes, rate, mode, publishers, publisherWindow, timeout);
   }
 
   public static String key(int index) {

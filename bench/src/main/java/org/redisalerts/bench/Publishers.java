@@ -37,7 +37,7 @@ final class Publishers implements AutoCloseable {
     RedisEndpoint endpoint = RedisEndpoint.parse(redis);
     try {
       for (int p = 0; p < spec.publishers(); p++) {
-        connections.add(new RespConnection(endpoint, Integer.toString(p)));
+        connections.add(new RespConnection(endpoint, Integer.toString(p), spec.publisherWindow()));
       }
     } catch (IOException e) {
       close();

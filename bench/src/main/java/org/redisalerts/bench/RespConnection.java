@@ -24,21 +24,25 @@ import redis.clients.jedis.util.JedisURIHelper;
  */
 final class RespConnection implements AutoCloseable {
 
-  /** Commands that may be sent before their replies arrive. */
+  /** Commands that may be sent before their replies arrive, by default. */
   static final int WINDOW = 20_000;
 
   private static final int BUFFER = 64 * 1024;
 
   private final SocketChannel channel;
   private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER);
-  private final Semaphore window = new Semaphore(WINDOW);
+  private final Semaphore window;
   private final AtomicLong replies = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private final AtomicReference<String> firstError = new AtomicReference<>();
   private final Thread reader;
   private long sent;
 
-  RespConnection(RedisEndpoint endpoint, String name) throws IOException {
+  RespConnection(RedisEndpoint endpoint, String name, int window) throws IOException {
+    if (window < 2) {
+      throw new IllegalArgumentException("a publisher window must be at least 2: " + window);
+    }
+    this.window = new Semaphore(window);
     channel = SocketChannel.open(new InetSocketAddress(endpoint.host(), endpoint.port()));
     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
     reader = new Thread(this::readReplies, "bench-replies-" + name);
@@ -96,6 +100,10 @@ final class RespConnection implements AutoCloseable {
   }
 
   private void acquire(int n) throws IOException {
+    if (window.tryAcquire(n)) {
+      return;
+    }
+    flush(); // what waits for replies must have been sent
     try {
       if (!window.tryAcquire(n, 60, TimeUnit.SECONDS)) {
         throw new IOException("Redis has not answered for 60 s");

@@ -48,7 +48,8 @@ class BenchSmokeTest {
   }
 
   private static LoadSpec spec(int keys, int clients, int alerts, int rate, PublishMode mode) {
-    return new LoadSpec(keys, clients, alerts, 100, rate, mode, 4, Duration.ofSeconds(30));
+    return new LoadSpec(
+        keys, clients, alerts, 100, rate, mode, 4, LoadSpec.PIPELINED, Duration.ofSeconds(30));
   }
 
   private static void assertComplete(BenchResult result, long deliveries) {
@@ -87,6 +88,15 @@ class BenchSmokeTest {
         new LoadRun("grouped", target(), spec(2, 1, 250, 0, PublishMode.GROUPED), CLIENTS, 0).run();
     assertComplete(result, 500);
     assertThat(result.toJson()).contains("\"mode\":\"grouped\"");
+  }
+
+  @Test
+  void publishersThatWaitForEachAlertDeliverEverything() throws Exception {
+    LoadSpec oneAtATime =
+        new LoadSpec(4, 1, 30, 100, 0, PublishMode.INTERLEAVED, 2, 2, Duration.ofSeconds(30));
+    BenchResult result = new LoadRun("sync", target(), oneAtATime, CLIENTS, 0).run();
+    assertComplete(result, 120);
+    assertThat(result.toJson()).contains("\"publisherWindow\":2");
   }
 
   @Test

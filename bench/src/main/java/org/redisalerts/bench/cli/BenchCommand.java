@@ -217,6 +217,16 @@ public final class BenchCommand implements Callable<Integer> {
   int publishers;
 
   @Option(
+      names = "--publisher-window",
+      paramLabel = "N",
+      defaultValue = "" + LoadSpec.PIPELINED,
+      description =
+          "Commands each publisher may have unanswered: pipelined by default; 2 makes each "
+              + "publisher wait for an alert's two replies before the next, as a back-end "
+              + "process that publishes one alert at a time. Default ${DEFAULT-VALUE}.")
+  int publisherWindow;
+
+  @Option(
       names = "--client-threads",
       paramLabel = "T",
       defaultValue = "2",
@@ -385,7 +395,8 @@ public final class BenchCommand implements Callable<Integer> {
         order.grouped
             ? PublishMode.GROUPED
             : order.interleave ? PublishMode.INTERLEAVED : LoadSpec.defaultMode(keys, rate);
-    return new LoadSpec(keys, clients, alerts, bytes, rate, mode, publishers, wait);
+    return new LoadSpec(
+        keys, clients, alerts, bytes, rate, mode, publishers, publisherWindow, wait);
   }
 
   private String caseName(String prefix) {
