@@ -61,18 +61,17 @@ public final class WsClientLoops implements AutoCloseable {
       throw new IllegalArgumentException("only ws:// is supported so far: " + uri);
     }
     Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
-    SocketChannel channel = SocketChannel.open();
     WsConnection connection =
-        new WsConnection(channel, loop, uri, source, listener, Transport.PLAIN, attachment);
+        new WsConnection(loop, uri, source, listener, Transport.PLAIN, attachment);
     loop.connects.add(connection);
-    loop.selector.wakeup();
+    loop.wake();
     return connection;
   }
 
   /** Runs {@code task} on the loop of {@code connection} (to send, or to close it). */
   public static void execute(WsConnection connection, Runnable task) {
     connection.loop.tasks.add(task);
-    connection.loop.selector.wakeup();
+    connection.loop.wake();
   }
 
   /** Connections that are not closed yet, over all loops. */
@@ -104,6 +103,11 @@ public final class WsClientLoops implements AutoCloseable {
     final Queue<WsConnection> connects = new ConcurrentLinkedQueue<>();
     final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     final AtomicInteger live = new AtomicInteger();
+
+    /** Set when a wake-up is on its way, so that a burst of connects makes one, not one each. */
+    private final java.util.concurrent.atomic.AtomicBoolean woken =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(READ_BUFFER);
     volatile boolean stopping;
 
@@ -118,10 +122,17 @@ public final class WsClientLoops implements AutoCloseable {
       live.decrementAndGet();
     }
 
+    void wake() {
+      if (woken.compareAndSet(false, true)) {
+        selector.wakeup();
+      }
+    }
+
     @Override
     public void run() {
       try {
         while (!stopping) {
+          woken.set(false); // before polling: a later add wakes the next select
           int started = startConnects();
           runTasks();
           if (started == CONNECTS_PER_TURN) {
@@ -154,7 +165,7 @@ public final class WsClientLoops implements AutoCloseable {
 
     private void start(WsConnection c) {
       try {
-        SocketChannel ch = c.channel;
+        SocketChannel ch = c.open();
         ch.configureBlocking(false);
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         if (c.source() != null) {

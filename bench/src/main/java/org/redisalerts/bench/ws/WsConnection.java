@@ -36,7 +36,9 @@ public final class WsConnection implements Frames.Sink {
 
   private static final String GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-  final SocketChannel channel;
+  /** Opened by the loop thread when it starts the connect; null before. */
+  SocketChannel channel;
+
   final WsClientLoops.Loop loop;
   private final URI uri;
   private final InetAddress source;
@@ -59,14 +61,12 @@ public final class WsConnection implements Frames.Sink {
   private volatile boolean closedByClient;
 
   WsConnection(
-      SocketChannel channel,
       WsClientLoops.Loop loop,
       URI uri,
       InetAddress source,
       WsListener listener,
       Transport transport,
       Object attachment) {
-    this.channel = channel;
     this.loop = loop;
     this.uri = uri;
     this.source = source;
@@ -122,6 +122,12 @@ public final class WsConnection implements Frames.Sink {
   /** Whether this side ended the connection ({@link #abort}, or the loops closing). */
   public boolean closedByClient() {
     return closedByClient;
+  }
+
+  /** Opens the socket; loop thread only. */
+  SocketChannel open() throws IOException {
+    channel = SocketChannel.open();
+    return channel;
   }
 
   /** The address to bind before connecting; null for the kernel's choice. */
@@ -358,7 +364,9 @@ public final class WsConnection implements Frames.Sink {
       selectionKey.cancel();
     }
     try {
-      channel.close();
+      if (channel != null) {
+        channel.close();
+      }
     } catch (IOException e) {
       // Closing a socket that failed: nothing more to learn.
     }
