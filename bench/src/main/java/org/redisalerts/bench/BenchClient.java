@@ -38,6 +38,10 @@ final class BenchClient implements WsListener {
   final String key;
   private final ClientFleet fleet;
   WsConnection connection;
+
+  /** Connects made for this client so far; only its loop thread and the fleet's constructor. */
+  int attempts;
+
   private boolean replied;
   private volatile long identifiedAt;
   private volatile Tally tally;
@@ -117,7 +121,7 @@ final class BenchClient implements WsListener {
     } else if (!c.closedByClient()) {
       fleet.closedEarly(this, code, reason);
     }
-    if (!replied) {
+    if (!replied && !fleet.retry(this)) {
       replied = true;
       fleet.unanswered(this);
     }

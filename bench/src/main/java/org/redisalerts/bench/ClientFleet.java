@@ -29,6 +29,10 @@ public final class ClientFleet implements AutoCloseable {
   private final AtomicInteger refused = new AtomicInteger();
   private final AtomicInteger closedEarly = new AtomicInteger();
   private final AtomicInteger unexpected = new AtomicInteger();
+  private final AtomicInteger retried = new AtomicInteger();
+  private final List<URI> relays;
+  private final SourceAddresses sources;
+  private final int retries;
   private final AtomicReference<String> firstProblem = new AtomicReference<>();
   private final long started;
   private final long connectsQueued;
@@ -46,6 +50,8 @@ public final class ClientFleet implements AutoCloseable {
    * @param connectRate connects started per second; 0 starts them all as fast as it can
    * @param maxConnecting connects in flight (started, identify not answered) at most; 0 for any
    *     number. The constructor returns once the last connect has started.
+   * @param retries connects made again for a client whose connect or upgrade failed (a load case
+   *     wants every client; a storm counts the failures instead)
    */
   public ClientFleet(
       List<URI> relays,
@@ -55,9 +61,13 @@ public final class ClientFleet implements AutoCloseable {
       SourceAddresses sources,
       Identify identify,
       int connectRate,
-      int maxConnecting)
+      int maxConnecting,
+      int retries)
       throws IOException, InterruptedException {
     this.loops = new WsClientLoops(threads);
+    this.relays = relays;
+    this.sources = sources;
+    this.retries = retries;
     this.connecting = maxConnecting > 0 ? new Semaphore(maxConnecting) : null;
     this.identify = identify;
     this.answered = new CountDownLatch(keys.size());
@@ -76,11 +86,38 @@ public final class ClientFleet implements AutoCloseable {
         throw new IOException(
             "no connect answered within " + CONNECTING_WAIT_SECONDS + " s: " + firstProblem.get());
       }
-      BenchClient client = clients.get(i);
-      client.connection =
-          loops.connect(relays.get(i % relays.size()), sources.forConnection(i), client, null);
+      connect(i);
     }
     this.connectsQueued = System.nanoTime();
+  }
+
+  private void connect(int i) throws IOException {
+    BenchClient client = clients.get(i);
+    client.attempts++;
+    client.connection =
+        loops.connect(relays.get(i % relays.size()), sources.forConnection(i), client, i);
+  }
+
+  /**
+   * Connects {@code client} again after its connect or upgrade failed, when retries are allowed and
+   * it has some left; returns whether it did.
+   */
+  boolean retry(BenchClient client) {
+    if (client.attempts > retries || client.connection == null) {
+      return false;
+    }
+    try {
+      connect((Integer) client.connection.attachment());
+      retried.incrementAndGet();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Connects made again after a failed connect or upgrade. */
+  public int retried() {
+    return retried.get();
   }
 
   /** When the last connect was handed to the loops (nanoTime). */
@@ -96,7 +133,8 @@ public final class ClientFleet implements AutoCloseable {
       SourceAddresses sources,
       Identify identify,
       int connectRate,
-      int maxConnecting)
+      int maxConnecting,
+      int retries)
       throws IOException, InterruptedException {
     List<String> keys = new ArrayList<>(spec.connections());
     int[] indexes = new int[spec.connections()];
@@ -109,7 +147,15 @@ public final class ClientFleet implements AutoCloseable {
       }
     }
     return new ClientFleet(
-        target.relays(), keys, indexes, threads, sources, identify, connectRate, maxConnecting);
+        target.relays(),
+        keys,
+        indexes,
+        threads,
+        sources,
+        identify,
+        connectRate,
+        maxConnecting,
+        retries);
   }
 
   Identify identify() {

@@ -9,7 +9,12 @@ import java.util.List;
  * in flight at most (0: any number, every connect at once).
  */
 public record ClientOptions(
-    int threads, int sourceAddresses, Identify identify, int connectRate, int maxConnecting) {
+    int threads,
+    int sourceAddresses,
+    Identify identify,
+    int connectRate,
+    int maxConnecting,
+    int retries) {
 
   /**
    * Connects in flight when a load case or an idle run opens its clients: enough to open thousands
@@ -26,6 +31,9 @@ public record ClientOptions(
       throw new IllegalArgumentException(
           "connect rate must be 0 (no pacing) or more: " + connectRate);
     }
+    if (retries < 0) {
+      throw new IllegalArgumentException("retries must be 0 or more: " + retries);
+    }
     if (maxConnecting < 0) {
       throw new IllegalArgumentException(
           "connects in flight must be 0 (any number) or more: " + maxConnecting);
@@ -33,12 +41,15 @@ public record ClientOptions(
   }
 
   public static ClientOptions defaults() {
-    return new ClientOptions(2, 0, Identify.PLAIN, 0, GENTLE);
+    return new ClientOptions(2, 0, Identify.PLAIN, 0, GENTLE, RETRIES);
   }
 
-  /** The same, with at most {@code maxConnecting} connects in flight. */
-  public ClientOptions withMaxConnecting(int maxConnecting) {
-    return new ClientOptions(threads, sourceAddresses, identify, connectRate, maxConnecting);
+  /** Connects made again for a load case's client whose connect or upgrade failed. */
+  public static final int RETRIES = 3;
+
+  /** The same, for a storm: every failure counted, none retried. */
+  public ClientOptions noRetries() {
+    return new ClientOptions(threads, sourceAddresses, identify, connectRate, maxConnecting, 0);
   }
 
   /** Opens the clients of a load case. */
@@ -50,7 +61,8 @@ public record ClientOptions(
         SourceAddresses.forConnections(spec.connections(), sourceAddresses),
         identify,
         connectRate,
-        maxConnecting);
+        maxConnecting,
+        retries);
   }
 
   /** Opens {@code keys.size()} clients, one per key. */
@@ -64,6 +76,7 @@ public record ClientOptions(
         SourceAddresses.forConnections(keys.size(), sourceAddresses),
         identify,
         connectRate,
-        maxConnecting);
+        maxConnecting,
+        retries);
   }
 }

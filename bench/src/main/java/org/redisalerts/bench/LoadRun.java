@@ -104,8 +104,8 @@ public final class LoadRun {
               fleet.firstProblem()));
     }
     log.printf(
-        "connected: %,d clients identified in %,.0f ms%n",
-        fleet.size(), (lastIdentified(fleet) - fleet.started()) / 1e6);
+        "connected: %,d clients identified in %,.0f ms (%,d connects retried)%n",
+        fleet.size(), (lastIdentified(fleet) - fleet.started()) / 1e6, fleet.retried());
     log.flush();
   }
 

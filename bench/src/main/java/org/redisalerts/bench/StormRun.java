@@ -30,7 +30,7 @@ public final class StormRun {
     }
     this.target = target;
     this.clients = clients;
-    this.options = options;
+    this.options = options.noRetries();
     this.timeout = timeout;
     this.hold = hold;
   }

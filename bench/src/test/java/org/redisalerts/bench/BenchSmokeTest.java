@@ -144,7 +144,7 @@ class BenchSmokeTest {
         new StormRun(
                 target(),
                 60,
-                new ClientOptions(2, 3, Identify.PLAIN, 0, 0),
+                new ClientOptions(2, 3, Identify.PLAIN, 0, 0, 0),
                 Duration.ofSeconds(30),
                 Duration.ZERO)
             .run();

@@ -328,7 +328,8 @@ public final class BenchCommand implements Callable<Integer> {
             sourceAddresses,
             Identify.PLAIN,
             connectRate,
-            maxConnecting != null ? maxConnecting : storm != null ? 0 : ClientOptions.GENTLE);
+            maxConnecting != null ? maxConnecting : storm != null ? 0 : ClientOptions.GENTLE,
+            ClientOptions.RETRIES);
     int connections = storm != null ? storm : idle != null ? idle : keys * clients;
     if (ceiling) {
       connections *= 2; // the sender is in this process too
