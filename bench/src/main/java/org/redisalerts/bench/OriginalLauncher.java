@@ -103,6 +103,7 @@ public final class OriginalLauncher implements Target {
     while (System.nanoTime() < deadline && process.isAlive()) {
       Matcher m = READY.matcher(Files.readString(log, StandardCharsets.UTF_8));
       if (m.find()) {
+        RelayLauncher.stopWithThisJvm(process);
         return new OriginalLauncher(redis, redisPort, process, log, Integer.parseInt(m.group(1)));
       }
       process.waitFor(50, TimeUnit.MILLISECONDS);

@@ -73,6 +73,7 @@ public final class RelayLauncher implements Target {
       while (System.nanoTime() < deadline && process.isAlive()) {
         Matcher m = READY.matcher(Files.readString(log, StandardCharsets.UTF_8));
         if (m.find()) {
+          stopWithThisJvm(process);
           return new RelayLauncher(process, log, Integer.parseInt(m.group(1)), redisPort);
         }
         process.waitFor(50, TimeUnit.MILLISECONDS);
@@ -82,6 +83,12 @@ public final class RelayLauncher implements Target {
     }
     throw new IOException(
         "the relay did not start; see the logs in " + System.getProperty("java.io.tmpdir"));
+  }
+
+  /** A relay left behind by a killed tool would hold its port and memory: stop it too. */
+  static void stopWithThisJvm(Process process) {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(process::destroy, "bench-stop-" + process.pid()));
   }
 
   @Override
