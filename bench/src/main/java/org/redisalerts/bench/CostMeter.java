@@ -22,7 +22,8 @@ final class CostMeter implements AutoCloseable {
   private final OptionalLong relayPid;
 
   /** Where a phase started. */
-  record Start(long nanos, RedisSnapshot redis, double relayCpu, double toolCpu) {}
+  record Start(
+      long nanos, RedisSnapshot redis, double relayCpu, double toolCpu, double machineBusy) {}
 
   CostMeter(String redisUrl, OptionalLong relayPid) {
     this.redis = RedisEndpoint.parse(redisUrl).newConnection(30_000, "bench-meter");
@@ -32,7 +33,11 @@ final class CostMeter implements AutoCloseable {
 
   Start start() throws IOException {
     return new Start(
-        System.nanoTime(), RedisSnapshot.take(redis), relayCpu(), Processes.ownCpuSeconds());
+        System.nanoTime(),
+        RedisSnapshot.take(redis),
+        relayCpu(),
+        Processes.ownCpuSeconds(),
+        Processes.machineBusySeconds());
   }
 
   /**
@@ -69,14 +74,14 @@ final class CostMeter implements AutoCloseable {
     byName.values().removeIf(n -> n == 0);
     long relayCommands = last.total() - start.redis().total() - toolCommands - infos;
     double relayCpu = relayPid.isPresent() ? relayCpu() - start.relayCpu() : -1;
-    return new Costs(
-        seconds,
-        alerts,
-        relayCommands,
-        byName,
-        relayCpu,
-        last.cpuSeconds() - start.redis().cpuSeconds(),
-        toolCpu);
+    double machineBusy = Processes.machineBusySeconds() - start.machineBusy();
+    double redisCpu = last.cpuSeconds() - start.redis().cpuSeconds();
+    double toolCpuToNow = Processes.ownCpuSeconds() - start.toolCpu();
+    double otherCpu =
+        start.machineBusy() < 0 || relayCpu < 0
+            ? -1
+            : Math.max(0, machineBusy - relayCpu - redisCpu - toolCpuToNow);
+    return new Costs(seconds, alerts, relayCommands, byName, relayCpu, redisCpu, toolCpu, otherCpu);
   }
 
   private double relayCpu() throws IOException {

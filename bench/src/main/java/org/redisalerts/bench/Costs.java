@@ -19,6 +19,9 @@ import java.util.stream.Collectors;
  * @param relayCpuSeconds relay CPU time; negative when the relay's process is not known
  * @param redisCpuSeconds Redis CPU time (its own count, INFO cpu)
  * @param toolCpuSeconds this tool's CPU time
+ * @param otherCpuSeconds CPU time the rest of the machine used over the same window (the machine's
+ *     busy time less the relay's, Redis's and this tool's): work that competed with the measurement
+ *     on a shared machine; negative when not known
  */
 public record Costs(
     double seconds,
@@ -27,7 +30,8 @@ public record Costs(
     Map<String, Long> relayCommandsByName,
     double relayCpuSeconds,
     double redisCpuSeconds,
-    double toolCpuSeconds) {
+    double toolCpuSeconds,
+    double otherCpuSeconds) {
 
   public double commandsPerAlert() {
     return alerts == 0 ? 0 : (double) relayCommands / alerts;
@@ -56,7 +60,8 @@ public record Costs(
         "{\"seconds\":%.3f,\"alerts\":%d,\"redisCommandsPerAlert\":%.3f,\"relayCommands\":%d,"
             + "\"relayCommandsByName\":%s,\"relayCpuSeconds\":%.2f,\"relayCpuPer100k\":%.3f,"
             + "\"relayCpuPercent\":%.1f,\"redisCpuSeconds\":%.2f,\"redisCpuPer100k\":%.3f,"
-            + "\"redisCpuPercent\":%.1f,\"toolCpuSeconds\":%.2f,\"toolCpuPercent\":%.1f}",
+            + "\"redisCpuPercent\":%.1f,\"toolCpuSeconds\":%.2f,\"toolCpuPercent\":%.1f,"
+            + "\"otherCpuSeconds\":%.2f}",
         seconds,
         alerts,
         commandsPerAlert(),
@@ -69,7 +74,8 @@ public record Costs(
         redisCpuPer100k(),
         percent(redisCpuSeconds),
         toolCpuSeconds,
-        percent(toolCpuSeconds));
+        percent(toolCpuSeconds),
+        otherCpuSeconds);
   }
 
   String toTable() {
@@ -85,7 +91,7 @@ public record Costs(
     return String.format(
         Locale.ROOT,
         "redis commands  %.2f per alert beyond the publishers' (%s)%n"
-            + "cpu             %s; Redis %.2f s (%.0f%%); tool %.2f s (%.0f%%)%n",
+            + "cpu             %s; Redis %.2f s (%.0f%%); tool %.2f s (%.0f%%); others %.2f s%n",
         commandsPerAlert(),
         top().entrySet().stream()
             .map(e -> e.getKey() + " " + e.getValue())
@@ -94,7 +100,8 @@ public record Costs(
         redisCpuSeconds,
         percent(redisCpuSeconds),
         toolCpuSeconds,
-        percent(toolCpuSeconds));
+        percent(toolCpuSeconds),
+        otherCpuSeconds);
   }
 
   /** The commands the relay made most, most first. */

@@ -32,6 +32,26 @@ public final class Processes {
     return cpuSeconds(ProcessHandle.current().pid());
   }
 
+  /**
+   * CPU seconds the whole machine has spent busy so far (every core: user, nice, system, irq,
+   * softirq, steal), from /proc/stat; -1 when unknown. Less what the relay, Redis and this tool
+   * used, it is what other work took from a measurement on a shared machine.
+   */
+  public static double machineBusySeconds() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      for (int i = 1; i < f.length && i <= 8; i++) {
+        if (i != 4 && i != 5) { // idle and iowait
+          busy += Long.parseLong(f[i]);
+        }
+      }
+      return busy / TICKS_PER_SECOND;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** The process's resident memory in kB. */
   public static long rssKb(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

@@ -57,7 +57,8 @@ public final class StormRun {
       double connectsQueuedMs,
       long listenOverflows,
       double relayCpuSeconds,
-      double toolCpuSeconds) {
+      double toolCpuSeconds,
+      double machineBusySeconds) {
 
     public String toJson() {
       return String.format(
@@ -67,7 +68,7 @@ public final class StormRun {
               + "\"identifyMs\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
               + "\"failedHandshakes\":%d,\"refused\":%d,\"closedEarly\":%d,"
               + "\"connectsQueuedMs\":%.1f,\"listenOverflows\":%d,"
-              + "\"relayCpuSeconds\":%.2f,\"toolCpuSeconds\":%.2f}",
+              + "\"relayCpuSeconds\":%.2f,\"toolCpuSeconds\":%.2f,\"machineBusySeconds\":%.2f}",
           target,
           clients,
           sourceAddresses,
@@ -83,7 +84,8 @@ public final class StormRun {
           connectsQueuedMs,
           listenOverflows,
           relayCpuSeconds,
-          toolCpuSeconds);
+          toolCpuSeconds,
+          machineBusySeconds);
     }
 
     public String toTable() {
@@ -94,7 +96,8 @@ public final class StormRun {
               + "per connection  connect to identify reply: p50 %.1f  p99 %.1f  max %.1f ms%n"
               + "failed handshakes %d  refused %d  closed early %d%n"
               + "connects        all started within %,.0f ms; listen queue overflows %,d%n"
-              + "cpu             relay %.2f s, tool %.2f s, until all identified or the timeout%n",
+              + "cpu             relay %.2f s, tool %.2f s, whole machine %.2f s (2 cores), until"
+              + " all identified or the timeout%n",
           clients,
           target,
           identified,
@@ -109,7 +112,8 @@ public final class StormRun {
           connectsQueuedMs,
           listenOverflows,
           relayCpuSeconds,
-          toolCpuSeconds);
+          toolCpuSeconds,
+          machineBusySeconds);
     }
   }
 
@@ -125,11 +129,13 @@ public final class StormRun {
     long overflowsBefore = Processes.listenOverflows();
     double relayCpuBefore = relayCpu();
     double toolCpuBefore = Processes.ownCpuSeconds();
+    double machineBefore = Processes.machineBusySeconds();
     try (ClientFleet fleet = options.open(target, keys)) {
       boolean all = fleet.awaitIdentified(timeout);
       long overflows = Processes.listenOverflows() - overflowsBefore;
       double relayCpuUsed = relayCpuBefore < 0 ? -1 : relayCpu() - relayCpuBefore;
       double toolCpuUsed = Processes.ownCpuSeconds() - toolCpuBefore;
+      double machineUsed = Processes.machineBusySeconds() - machineBefore;
       long last = fleet.started();
       Histogram each = new Histogram(3);
       for (BenchClient c : fleet.clients()) {
@@ -158,7 +164,8 @@ public final class StormRun {
           (fleet.connectsQueued() - fleet.started()) / 1e6,
           overflowsBefore < 0 ? -1 : overflows,
           relayCpuUsed,
-          toolCpuUsed);
+          toolCpuUsed,
+          machineUsed);
     }
   }
 }
