@@ -1,27 +1,25 @@
 package org.redisalerts.bench;
 
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.BitSet;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.HdrHistogram.Recorder;
-import org.java_websocket.client.WebSocketClient;
-import org.java_websocket.handshake.ServerHandshake;
+import org.redisalerts.bench.ws.WsConnection;
+import org.redisalerts.bench.ws.WsListener;
 
 /**
  * One load-test connection: identifies once, then, phase by phase (a warm-up, then the measured
  * run), counts alerts, checks their order and records the latency from publish ({@code "t"}, this
- * JVM's nanoTime) to receipt. Callbacks run on the connection's own thread, so clients spread over
- * threads.
+ * JVM's nanoTime) to receipt. Runs on its connection's loop thread.
  */
-final class BenchClient extends WebSocketClient {
+final class BenchClient implements WsListener {
 
-  /** What one phase expects and what it got; written by the connection's thread only. */
-  private static final class Phase {
-    final int expected;
-    final Recorder latency;
-    final CountDownLatch complete;
+  private static final byte[] SEQ = "\"seq\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] T = "\"t\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] CONNECTED =
+      "you are now connected".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** What one phase expects of this connection and what it got; loop thread only. */
+  static final class Tally {
+    final AlertPhase phase;
     final BitSet seen;
     int received;
     int distinct;
@@ -30,70 +28,102 @@ final class BenchClient extends WebSocketClient {
     int highest = -1;
     volatile long lastReceipt;
 
-    Phase(int expected, Recorder latency, CountDownLatch complete) {
-      this.expected = expected;
-      this.latency = latency;
-      this.complete = complete;
-      this.seen = new BitSet(expected);
+    Tally(AlertPhase phase) {
+      this.phase = phase;
+      this.seen = new BitSet(phase.alertsPerKey());
     }
   }
 
-  private final String key;
-  private final CountDownLatch identified;
+  final int keyIndex;
+  final String key;
+  private final ClientFleet fleet;
+  WsConnection connection;
+
+  /** Connects made for this client so far; only its loop thread and the fleet's constructor. */
+  int attempts;
+
   private boolean replied;
-  private volatile Phase phase;
+  private volatile long identifiedAt;
+  private volatile Tally tally;
 
-  BenchClient(URI relay, String key, CountDownLatch identified) {
-    super(relay);
+  BenchClient(int keyIndex, String key, ClientFleet fleet) {
+    this.keyIndex = keyIndex;
     this.key = key;
-    this.identified = identified;
-    setConnectionLostTimeout(0);
-    setTcpNoDelay(true);
+    this.fleet = fleet;
   }
 
-  void open() throws InterruptedException {
-    if (!connectBlocking(10, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("cannot connect to " + getURI());
-    }
-    send("{\"event\":\"identify\",\"queue\":\"" + key + "\"}");
+  /** When the identify reply arrived (nanoTime); 0 if it has not. */
+  long identifiedAt() {
+    return identifiedAt;
   }
 
-  /**
-   * Starts counting a new phase of {@code expected} alerts numbered from 0; call only once the
-   * previous phase is complete, before its alerts are published.
-   */
-  void startPhase(int expected, Recorder latency, CountDownLatch complete) {
-    phase = new Phase(expected, latency, complete);
+  /** Starts counting a phase; call only between phases, before its alerts are published. */
+  void startPhase(AlertPhase phase) {
+    tally = new Tally(phase);
+  }
+
+  Tally tally() {
+    return tally;
   }
 
   @Override
-  public void onOpen(ServerHandshake handshake) {}
+  public void onOpen(WsConnection c) {
+    c.sendText(fleet.identify().json(key));
+  }
 
   @Override
-  public void onMessage(String message) {
+  public void onText(WsConnection c, ByteBuffer payload) {
     long now = System.nanoTime();
     if (!replied) {
       replied = true;
-      identified.countDown();
+      if (indexOf(payload, CONNECTED, payload.position()) >= 0) {
+        identifiedAt = now;
+        fleet.identified(this);
+      } else {
+        fleet.refused(this);
+      }
       return;
     }
-    Phase p = phase;
-    int seq = (int) number(message, "\"seq\":");
-    long sent = number(message, "\"t\":");
-    p.latency.recordValue(Math.max(0, now - sent));
-    p.received++;
-    p.lastReceipt = now;
-    if (p.seen.get(seq)) {
-      p.duplicates++;
+    Tally t = tally;
+    if (t == null) {
+      fleet.unexpected();
       return;
     }
-    if (seq < p.highest) {
-      p.outOfOrder++;
+    int seqAt = indexOf(payload, SEQ, payload.position());
+    int tAt = seqAt < 0 ? -1 : indexOf(payload, T, seqAt);
+    if (tAt < 0) {
+      fleet.unexpected();
+      return;
     }
-    p.highest = Math.max(p.highest, seq);
-    p.seen.set(seq);
-    if (++p.distinct == p.expected) {
-      p.complete.countDown();
+    int seq = (int) number(payload, seqAt + SEQ.length);
+    long sent = number(payload, tAt + T.length);
+    t.phase.record(c.loopIndex(), Math.max(0, now - sent));
+    t.received++;
+    t.lastReceipt = now;
+    if (seq < 0 || seq >= t.phase.alertsPerKey() || t.seen.get(seq)) {
+      t.duplicates++;
+      return;
+    }
+    if (seq < t.highest) {
+      t.outOfOrder++;
+    }
+    t.highest = Math.max(t.highest, seq);
+    t.seen.set(seq);
+    if (++t.distinct == t.phase.alertsPerKey()) {
+      t.phase.complete().countDown();
+    }
+  }
+
+  @Override
+  public void onClosed(WsConnection c, int code, String reason, Throwable cause) {
+    if (!c.wasOpen()) {
+      fleet.failedHandshake(this, cause);
+    } else if (!c.closedByClient()) {
+      fleet.closedEarly(this, code, reason);
+    }
+    if (!replied && !fleet.retry(this)) {
+      replied = true;
+      fleet.unanswered(this);
     }
   }
 
@@ -103,8 +133,8 @@ final class BenchClient extends WebSocketClient {
   }
 
   /**
-   * An alert as this tool publishes it and {@link #onMessage(String)} reads it: numbered {@code
-   * seq}, stamped with this JVM's nanoTime as it is built.
+   * An alert as this tool publishes it and {@link #onText} reads it: numbered {@code seq}, stamped
+   * with this JVM's nanoTime as it is built.
    */
   static String alert(int seq, String padding) {
     return "{\"event\":\"alert\",\"seq\":"
@@ -116,46 +146,30 @@ final class BenchClient extends WebSocketClient {
         + "\"}";
   }
 
-  /** The integer after {@code field} in a frame this tool built. */
-  private static long number(String frame, String field) {
-    int i = frame.indexOf(field) + field.length();
+  private static int indexOf(ByteBuffer b, byte[] needle, int from) {
+    int last = b.limit() - needle.length;
+    outer:
+    for (int i = from; i <= last; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (b.get(i + j) != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  /** The decimal integer at {@code at}. */
+  private static long number(ByteBuffer b, int at) {
     long n = 0;
-    while (i < frame.length()) {
-      char c = frame.charAt(i++);
+    for (int i = at; i < b.limit(); i++) {
+      int c = b.get(i);
       if (c < '0' || c > '9') {
         break;
       }
       n = n * 10 + (c - '0');
     }
     return n;
-  }
-
-  @Override
-  public void onMessage(ByteBuffer bytes) {}
-
-  @Override
-  public void onClose(int code, String reason, boolean remote) {}
-
-  @Override
-  public void onError(Exception ex) {}
-
-  int received() {
-    return phase.received;
-  }
-
-  int distinct() {
-    return phase.distinct;
-  }
-
-  int duplicates() {
-    return phase.duplicates;
-  }
-
-  int outOfOrder() {
-    return phase.outOfOrder;
-  }
-
-  long lastReceipt() {
-    return phase.lastReceipt;
   }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -14,9 +15,13 @@ import java.util.regex.Pattern;
 
 /**
  * {@code --start}: the relay jar as a child process with its bundled Redis, both on loopback, so
- * that a run needs nothing else. Waits by reading the relay's log.
+ * that a run needs nothing else. Waits by reading the relay's log. The relay gets a file limit and
+ * a connection limit high enough for connection storms of tens of thousands.
  */
-public final class RelayLauncher implements AutoCloseable {
+public final class RelayLauncher implements Target {
+
+  /** The relay's --max-connections: above any storm this tool makes. */
+  static final int MAX_CONNECTIONS = 60_000;
 
   /** The initial heap scripts/relay and relay.service give the relay. */
   private static final String RELAY_HEAP = "-Xms16m";
@@ -57,10 +62,10 @@ public final class RelayLauncher implements AutoCloseable {
               "--port",
               "0",
               "--max-connections",
-              "50000"));
+              Integer.toString(MAX_CONNECTIONS)));
       command.addAll(relayOptions);
       Process process =
-          new ProcessBuilder(command)
+          new ProcessBuilder(Processes.withFileLimit(command))
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start();
@@ -68,6 +73,7 @@ public final class RelayLauncher implements AutoCloseable {
       while (System.nanoTime() < deadline && process.isAlive()) {
         Matcher m = READY.matcher(Files.readString(log, StandardCharsets.UTF_8));
         if (m.find()) {
+          stopWithThisJvm(process);
           return new RelayLauncher(process, log, Integer.parseInt(m.group(1)), redisPort);
         }
         process.waitFor(50, TimeUnit.MILLISECONDS);
@@ -79,16 +85,35 @@ public final class RelayLauncher implements AutoCloseable {
         "the relay did not start; see the logs in " + System.getProperty("java.io.tmpdir"));
   }
 
-  public URI relay() {
-    return URI.create("ws://127.0.0.1:" + port + "/bench");
+  /** A relay left behind by a killed tool would hold its port and memory: stop it too. */
+  static void stopWithThisJvm(Process process) {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(process::destroy, "bench-stop-" + process.pid()));
   }
 
+  @Override
+  public String name() {
+    return "relay";
+  }
+
+  @Override
+  public List<URI> relays() {
+    return List.of(URI.create("ws://127.0.0.1:" + port + "/bench"));
+  }
+
+  @Override
   public String redis() {
     return "redis://127.0.0.1:" + redisPort;
   }
 
-  public long pid() {
-    return process.pid();
+  @Override
+  public OptionalLong pid() {
+    return OptionalLong.of(process.pid());
+  }
+
+  @Override
+  public boolean forceGc() throws IOException, InterruptedException {
+    return Processes.jcmdGc(process.pid());
   }
 
   @Override

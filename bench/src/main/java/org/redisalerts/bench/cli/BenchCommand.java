@@ -9,17 +9,25 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.redisalerts.bench.BenchResult;
 import org.redisalerts.bench.CeilingRun;
+import org.redisalerts.bench.ClientOptions;
+import org.redisalerts.bench.Identify;
 import org.redisalerts.bench.IdleRun;
 import org.redisalerts.bench.LoadRun;
 import org.redisalerts.bench.LoadSpec;
+import org.redisalerts.bench.LoadSpec.PublishMode;
+import org.redisalerts.bench.OriginalLauncher;
+import org.redisalerts.bench.Processes;
 import org.redisalerts.bench.RelayLauncher;
+import org.redisalerts.bench.StormRun;
+import org.redisalerts.bench.Target;
 import org.redisalerts.common.Durations;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code bench}: one load case, the tool's ceiling, or memory per idle connection. */
+/** {@code bench}: one load case, a connection storm, idle memory, or the tool's ceiling. */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
@@ -27,25 +35,50 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-      "Measures a relay: N keys x C clients identify, M alerts of B bytes per key are "
-          + "published (pipelined, or paced with --rate), and every delivery is checked and timed. "
-          + "Prints a table on standard error and one JSON line on standard output.",
+      "Measures a relay: N keys x C clients connect and identify (all at once, over a few "
+          + "selector threads), M alerts of B bytes per key are published as back-end code does "
+          + "(RPUSH key alert, then RPUSH watch key) by several publisher connections, and every "
+          + "delivery is checked and timed. Reports throughput, latency (p50 to p99.9), missing, "
+          + "duplicate and out-of-order alerts, the Redis commands the relay made per alert "
+          + "(INFO commandstats before and after, less exactly what this tool sent), and CPU of "
+          + "the relay (when its process is known), Redis and this tool. A table goes to standard "
+          + "error, one JSON line to standard output.",
       ""
     },
     footer = {
       "",
-      "Modes: load (default), ceiling (the same clients against a trivial in-process sender: the",
-      "tool's own limit), idle (--idle K identified idle connections: relay memory per connection).",
-      "Exit status: 0 measured with nothing missing, 1 alerts missing or out of order, 2 bad command line."
+      "Modes: load (default); --storm N (N clients connect and identify at once: time to the",
+      "last identify, failed handshakes, connections closed early); --idle K (relay memory per",
+      "idle identified connection, without and with a forced GC); --ceiling (the receiving",
+      "side's own limit: the same clients against an in-process sender that writes pre-encoded",
+      "frames in big writes, no Redis, no relay; a relay result near it measures the tool).",
+      "Targets: --start (relay/target/relay.jar with its bundled Redis), --start-original (the",
+      "Node.js original with a bundled Redis; see bench/original/README.md), or --relay/--redis.",
+      "Past 12,000 connections clients bind 127.0.0.2, 127.0.0.3, ... (ephemeral ports are per",
+      "address pair); scripts/bench raises the file limit for itself and what it starts.",
+      "Exit status: 0 measured with nothing missing, 1 alerts missing or out of order (or not",
+      "every client identified), 2 bad command line."
     })
 public final class BenchCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--start",
-      description = "Start the relay (relay/target/relay.jar) with its bundled Redis, on loopback.")
-  boolean start;
+  static final class Which {
+    @Option(
+        names = "--start",
+        description = "Start the relay (--relay-jar) with its bundled Redis, on loopback.")
+    boolean start;
+
+    @Option(
+        names = "--start-original",
+        description =
+            "Start the Node.js original (npm redis-ws-alerts, through bench/original/) with a "
+                + "bundled Redis, on loopback.")
+    boolean startOriginal;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  Which which = new Which();
 
   @Option(
       names = "--relay-jar",
@@ -69,6 +102,29 @@ public final class BenchCommand implements Callable<Integer> {
   List<String> relayOptions = new ArrayList<>();
 
   @Option(
+      names = "--original-dir",
+      paramLabel = "DIR",
+      defaultValue = "bench/original",
+      description = "The original's runner, for --start-original. Default ${DEFAULT-VALUE}.")
+  Path originalDir;
+
+  @Option(
+      names = "--original-package",
+      paramLabel = "SPEC",
+      defaultValue = OriginalLauncher.DEFAULT_PACKAGE,
+      description =
+          "npm spec of redis-ws-alerts for --start-original: a version, a tarball or a folder. "
+              + "Default ${DEFAULT-VALUE}.")
+  String originalPackage;
+
+  @Option(
+      names = "--node",
+      paramLabel = "PATH",
+      defaultValue = "node",
+      description = "The node binary for --start-original. Default ${DEFAULT-VALUE}.")
+  String node;
+
+  @Option(
       names = "--relay",
       paramLabel = "URL",
       defaultValue = "ws://127.0.0.1:3001/bench",
@@ -85,14 +141,15 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--relay-pid",
       paramLabel = "PID",
-      description = "The relay's process, for --idle without --start.")
+      description =
+          "The relay's process without --start: for its CPU and memory (--idle needs it).")
   Long relayPid;
 
   @Option(
       names = "--watch",
       paramLabel = "LIST",
       defaultValue = "watch",
-      description = "Default ${DEFAULT-VALUE}.")
+      description = "The watch list, without --start. Default ${DEFAULT-VALUE}.")
   String watch;
 
   @Option(
@@ -128,29 +185,91 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "R",
       defaultValue = "0",
       description =
-          "Publish R alerts/s in total (0: as fast as the pipeline goes). Default ${DEFAULT-VALUE}.")
+          "Publish R alerts/s in total, interleaved over the keys, each publisher's sends spread "
+              + "evenly (0: as fast as the pipelines go). Default ${DEFAULT-VALUE}.")
   int rate;
+
+  static final class Order {
+    @Option(
+        names = "--interleave",
+        description =
+            "Round-robin over the keys, each alert its own RPUSH pair (default with several "
+                + "keys or a rate).")
+    boolean interleave;
+
+    @Option(
+        names = "--grouped",
+        description =
+            "Up to 100 of a key's alerts per RPUSH pair, key after key (default with one key).")
+    boolean grouped;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  Order order = new Order();
+
+  @Option(
+      names = "--publishers",
+      paramLabel = "P",
+      defaultValue = "4",
+      description =
+          "Publisher connections, each its own thread with a share of the keys (at most one per "
+              + "key). Default ${DEFAULT-VALUE}.")
+  int publishers;
+
+  @Option(
+      names = "--publisher-window",
+      paramLabel = "N",
+      defaultValue = "" + LoadSpec.PIPELINED,
+      description =
+          "Commands each publisher may have unanswered: pipelined by default; 2 makes each "
+              + "publisher wait for an alert's two replies before the next, as a back-end "
+              + "process that publishes one alert at a time. Default ${DEFAULT-VALUE}.")
+  int publisherWindow;
+
+  @Option(
+      names = "--client-threads",
+      paramLabel = "T",
+      defaultValue = "2",
+      description = "Selector threads the clients share. Default ${DEFAULT-VALUE}.")
+  int clientThreads;
+
+  @Option(
+      names = "--source-addresses",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Spread clients over 127.0.0.2 .. 127.0.0.(N+1) (0: one per 12,000 connections past "
+              + "the first 12,000). Default ${DEFAULT-VALUE}.")
+  int sourceAddresses;
+
+  @Option(
+      names = "--connect-rate",
+      paramLabel = "R",
+      defaultValue = "0",
+      description =
+          "Start at most R connects per second (0: every connect at once, as fast as sockets "
+              + "open; a relay whose accept backlog overflows then makes TCP retry after 1, 3, "
+              + "7 s). Default ${DEFAULT-VALUE}.")
+  int connectRate;
+
+  @Option(
+      names = "--max-connecting",
+      paramLabel = "N",
+      description =
+          "At most N connects in flight (started, identify not yet answered); 0 for any number. "
+              + "Default: 0 for --storm (every connect at once), "
+              + ClientOptions.GENTLE
+              + " otherwise (so that opening a load case's clients is no storm).")
+  Integer maxConnecting;
 
   @Option(
       names = "--timeout",
       paramLabel = "DURATION",
       defaultValue = "120s",
-      description = "Longest wait for the last alert. Default ${DEFAULT-VALUE}.")
+      description =
+          "Longest wait for every client to identify, and for the last alert. "
+              + "Default ${DEFAULT-VALUE}.")
   String timeout;
-
-  @Option(
-      names = "--ceiling",
-      description = "Measure the tool itself against a trivial sender instead of a relay.")
-  boolean ceiling;
-
-  @Option(
-      names = "--idle",
-      paramLabel = "K",
-      description = "Hold K idle identified connections; report relay memory each.")
-  Integer idle;
-
-  @Option(names = "--name", paramLabel = "TEXT", description = "A name for the case in the output.")
-  String name;
 
   @Option(
       names = "--warmup",
@@ -159,48 +278,152 @@ public final class BenchCommand implements Callable<Integer> {
       description =
           "First run N alerts per key of the same shape on the same connections, unmeasured, "
               + "so that the JIT has compiled the hot paths; the measured run follows at once. "
+              + "With --storm: a storm of N clients first, closed before the measured one. "
               + "Default ${DEFAULT-VALUE}.")
   int warmup;
+
+  @Option(names = "--name", paramLabel = "TEXT", description = "A name for the case in the output.")
+  String name;
+
+  @Option(
+      names = "--ceiling",
+      description =
+          "Measure the receiving side (these clients) against an in-process sender of "
+              + "pre-encoded frames instead of a relay.")
+  boolean ceiling;
+
+  @Option(
+      names = "--storm",
+      paramLabel = "N",
+      description =
+          "N clients connect and identify all at once; report the time to the last identify "
+              + "reply and what failed.")
+  Integer storm;
+
+  @Option(
+      names = "--storm-hold",
+      paramLabel = "DURATION",
+      defaultValue = "2s",
+      description =
+          "How long --storm keeps the connections after they identified, counting those the "
+              + "relay closes. Default ${DEFAULT-VALUE}.")
+  String stormHold;
+
+  @Option(
+      names = "--idle",
+      paramLabel = "K",
+      description =
+          "Hold K idle identified connections; report the relay's RSS growth per connection, "
+              + "as it is and after a forced full GC.")
+  Integer idle;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Duration wait = Durations.parse(timeout);
-    RelayLauncher launched =
-        start ? RelayLauncher.start(relayJar, relayJvmOptions, relayOptions) : null;
-    try {
-      URI relayUrl = launched != null ? launched.relay() : relay;
-      String redisUrl = launched != null ? launched.redis() : redis;
+    ClientOptions clientOptions =
+        new ClientOptions(
+            clientThreads,
+            sourceAddresses,
+            Identify.PLAIN,
+            connectRate,
+            maxConnecting != null ? maxConnecting : storm != null ? 0 : ClientOptions.GENTLE,
+            ClientOptions.RETRIES);
+    int connections = storm != null ? storm : idle != null ? idle : keys * clients;
+    if (ceiling) {
+      connections *= 2; // the sender is in this process too
+    }
+    long fileLimit = Processes.ownFileLimit();
+    if (fileLimit > 0 && connections + 1000 > fileLimit) {
+      err.printf(
+          "warning: %,d connections but this process may open %,d files (run through "
+              + "scripts/bench, which raises the limit, or raise ulimit -n)%n",
+          connections, fileLimit);
+    }
+    if (ceiling && storm != null) {
+      try (Target sender = CeilingRun.sender(bytes)) {
+        return storm(sender, clientOptions, wait, out, err);
+      }
+    }
+    if (ceiling) {
+      BenchResult result =
+          new CeilingRun(caseName("ceiling"), loadSpec(wait), clientOptions, warmup).run(err);
+      return report(result, out, err);
+    }
+    try (Target target = target()) {
+      if (storm != null) {
+        return storm(target, clientOptions, wait, out, err);
+      }
       if (idle != null) {
-        Long pid = launched != null ? Long.valueOf(launched.pid()) : relayPid;
-        if (pid == null) {
-          throw new IllegalArgumentException("--idle needs --start or --relay-pid");
-        }
-        IdleRun.Result result = new IdleRun(relayUrl, pid, idle).run();
+        IdleRun.Result result = new IdleRun(target, idle, clientOptions, wait).run();
         err.print(result.toTable());
         out.println(result.toJson());
         return 0;
       }
-      LoadSpec load =
-          new LoadSpec(relayUrl, redisUrl, watch, keys, clients, alerts, bytes, rate, wait);
-      String caseName =
-          name != null
-              ? name
-              : keys + "x" + clients + "x" + alerts + (rate > 0 ? "@" + rate + "/s" : "");
       BenchResult result =
-          ceiling
-              ? new CeilingRun(caseName, load, warmup).run(err)
-              : new LoadRun(caseName, load, warmup).run(err);
-      err.print(result.toTable());
-      out.println(result.toJson());
-      return result.missing() == 0 && result.outOfOrder() == 0 ? 0 : 1;
+          new LoadRun(caseName(null), target, loadSpec(wait), clientOptions, warmup).run(err);
+      return report(result, out, err);
     } finally {
-      if (launched != null) {
-        launched.close();
-      }
       err.flush();
       out.flush();
     }
+  }
+
+  /** A storm, after a smaller unmeasured one when --warmup asks (clients closed in between). */
+  private int storm(
+      Target target, ClientOptions clientOptions, Duration wait, PrintWriter out, PrintWriter err)
+      throws Exception {
+    if (warmup > 0) {
+      StormRun.Result warmed =
+          new StormRun(target, warmup, clientOptions, wait, Duration.ZERO).run();
+      err.printf(
+          "warm-up storm: %,d of %,d identified in %,.0f ms%n",
+          warmed.identified(), warmup, warmed.allIdentifiedMs());
+      err.flush();
+    }
+    StormRun.Result result =
+        new StormRun(target, storm, clientOptions, wait, Durations.parse(stormHold)).run();
+    err.print(result.toTable());
+    err.flush();
+    out.println(result.toJson());
+    out.flush();
+    return result.allIdentified() ? 0 : 1;
+  }
+
+  private LoadSpec loadSpec(Duration wait) {
+    PublishMode mode =
+        order.grouped
+            ? PublishMode.GROUPED
+            : order.interleave ? PublishMode.INTERLEAVED : LoadSpec.defaultMode(keys, rate);
+    return new LoadSpec(
+        keys, clients, alerts, bytes, rate, mode, publishers, publisherWindow, wait);
+  }
+
+  private String caseName(String prefix) {
+    if (name != null) {
+      return name;
+    }
+    String shape = keys + "x" + clients + "x" + alerts + (rate > 0 ? "@" + rate + "/s" : "");
+    return prefix == null ? shape : prefix + " " + shape;
+  }
+
+  private Target target() throws Exception {
+    if (which.start) {
+      return RelayLauncher.start(relayJar, relayJvmOptions, relayOptions);
+    }
+    if (which.startOriginal) {
+      return OriginalLauncher.start(
+          originalDir, Path.of("bench", "target", "original"), originalPackage, node);
+    }
+    return Target.external(relay, redis, watch, relayPid);
+  }
+
+  private static int report(BenchResult result, PrintWriter out, PrintWriter err) {
+    err.print(result.toTable());
+    err.flush();
+    out.println(result.toJson());
+    out.flush();
+    return result.complete() ? 0 : 1;
   }
 }
