@@ -23,10 +23,14 @@ public final class RelayLauncher implements Target {
   /** The relay's --max-connections: above any storm this tool makes. */
   static final int MAX_CONNECTIONS = 60_000;
 
-  /** The initial heap scripts/relay and relay.service give the relay. */
-  private static final String RELAY_HEAP = "-Xms16m";
+  /**
+   * The JVM flags scripts/relay and relay.service run the relay with (RelayLauncherTest keeps them
+   * in step with scripts/relay); --relay-jvm-option adds to them and wins.
+   */
+  static final List<String> RELAY_JVM_FLAGS =
+      List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms16m");
 
-  private static final Pattern READY = Pattern.compile("relay ready on ws://[^:]+:(\\d+)/");
+  private static final Pattern READY = Pattern.compile("relay ready on (wss?)://[^:]+:(\\d+)/");
 
   private final Process process;
   private final Path log;
@@ -48,7 +52,7 @@ public final class RelayLauncher implements Target {
       Path log = Files.createTempFile("bench-relay-", ".log");
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add(RELAY_HEAP); // as scripts/relay and relay.service run it
+      command.addAll(RELAY_JVM_FLAGS); // as scripts/relay and relay.service run it
       command.addAll(jvmOptions);
       command.addAll(
           List.of(
@@ -74,7 +78,7 @@ public final class RelayLauncher implements Target {
         Matcher m = READY.matcher(Files.readString(log, StandardCharsets.UTF_8));
         if (m.find()) {
           stopWithThisJvm(process);
-          return new RelayLauncher(process, log, Integer.parseInt(m.group(1)), redisPort);
+          return new RelayLauncher(process, log, Integer.parseInt(m.group(2)), redisPort);
         }
         process.waitFor(50, TimeUnit.MILLISECONDS);
       }
