@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.redisalerts.bench.BenchResult;
 import org.redisalerts.bench.CeilingRun;
 import org.redisalerts.bench.ClientOptions;
+import org.redisalerts.bench.HostileRun;
 import org.redisalerts.bench.Identify;
 import org.redisalerts.bench.IdleRun;
 import org.redisalerts.bench.LoadRun;
@@ -317,6 +318,31 @@ public final class BenchCommand implements Callable<Integer> {
               + "as it is and after a forced full GC.")
   Integer idle;
 
+  @Option(
+      names = "--hostile",
+      paramLabel = "K",
+      description =
+          "Open K connections that each do the worst a client may (an unfinished message just"
+              + " under --max-frame-bytes, or an unfinished upgrade request just under its 16 KiB"
+              + " limit); report the relay's heap after a full GC and its RSS, before and after.")
+  Integer hostile;
+
+  @Option(
+      names = "--hostile-message-bytes",
+      paramLabel = "B",
+      defaultValue = "4096",
+      description = "The relay's --max-frame-bytes, for --hostile. Default ${DEFAULT-VALUE}.")
+  int hostileMessageBytes;
+
+  @Option(
+      names = "--hostile-upgrade-every",
+      paramLabel = "N",
+      defaultValue = "4",
+      description =
+          "For --hostile: one connection in N sends an unfinished upgrade request instead of an"
+              + " unfinished message (0: none). Default ${DEFAULT-VALUE}.")
+  int hostileUpgradeEvery;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -330,7 +356,8 @@ public final class BenchCommand implements Callable<Integer> {
             connectRate,
             maxConnecting != null ? maxConnecting : storm != null ? 0 : ClientOptions.GENTLE,
             ClientOptions.RETRIES);
-    int connections = storm != null ? storm : idle != null ? idle : keys * clients;
+    int connections =
+        storm != null ? storm : idle != null ? idle : hostile != null ? hostile : keys * clients;
     if (ceiling) {
       connections *= 2; // the sender is in this process too
     }
@@ -354,6 +381,14 @@ public final class BenchCommand implements Callable<Integer> {
     try (Target target = target()) {
       if (storm != null) {
         return storm(target, clientOptions, wait, out, err);
+      }
+      if (hostile != null) {
+        HostileRun.Result result =
+            new HostileRun(target, hostile, hostileMessageBytes, 16 * 1024, hostileUpgradeEvery)
+                .run();
+        err.print(result.toTable());
+        out.println(result.toJson());
+        return 0;
       }
       if (idle != null) {
         IdleRun.Result result = new IdleRun(target, idle, clientOptions, wait).run();
