@@ -51,6 +51,10 @@ import org.redisalerts.common.RelayKeys;
  *     (SPEC 9)
  * @param ackTimeout how long an acknowledging connection may take to acknowledge what was written
  *     to it before it is closed; null: the write timeout
+ * @param relayId this relay's name among the relays of its watch list, for logs and metrics (SPEC
+ *     10); each process also gets a random part, so two relays may share a name
+ * @param lease how long a key's lease, and this relay's record among the living, last unless
+ *     renewed: how soon another relay takes over the keys of a relay that died
  * @param settleDelay how long a written batch may wait to be trimmed together with its key's next
  *     step before it is trimmed alone; not a command-line option, the default suits any rate
  */
@@ -87,6 +91,8 @@ public record RelayConfig(
     Path tlsKey,
     int ackWindow,
     Duration ackTimeout,
+    String relayId,
+    Duration lease,
     Duration settleDelay) {
 
   /**
@@ -100,6 +106,7 @@ public record RelayConfig(
     public static final String SHUTDOWN_TIMEOUT = "10s";
     public static final String WRITE_TIMEOUT = "30s";
     public static final String RECHECK_INTERVAL = "30s";
+    public static final String LEASE = "10s";
     public static final String MAX_BUFFER_BYTES = "1MiB";
 
     private Defaults() {}
@@ -121,6 +128,20 @@ public record RelayConfig(
   public static final Duration DEFAULT_WRITE_TIMEOUT = Durations.parse(Defaults.WRITE_TIMEOUT);
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final int DEFAULT_ACK_WINDOW = 100;
+  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
+
+  /** The host's name and the process id: a name that tells relays apart in logs. */
+  public static String defaultRelayId() {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "relay";
+    }
+    String id = (host + "-" + ProcessHandle.current().pid()).replaceAll("[^A-Za-z0-9._-]", "-");
+    return id.length() > 64 ? id.substring(id.length() - 64) : id;
+  }
+
   public static final int DEFAULT_BACKLOG = 4096;
   public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
   public static final Duration DEFAULT_RECHECK_INTERVAL =
@@ -212,6 +233,14 @@ public record RelayConfig(
     if (ackTimeout != null) {
       requirePositive("ack timeout", ackTimeout);
     }
+    if (relayId == null || relayId.isBlank() || !relayId.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException(
+          "relay id must be 1 to 64 letters, digits, dots, dashes or underscores: " + relayId);
+    }
+    requirePositive("lease", lease);
+    if (lease.toMillis() < 1000) {
+      throw new IllegalArgumentException("lease must be at least 1s: " + lease);
+    }
     if (settleDelay == null || settleDelay.isNegative()) {
       throw new IllegalArgumentException("settle delay must not be negative: " + settleDelay);
     }
@@ -266,6 +295,8 @@ public record RelayConfig(
     private Path tlsKey;
     private int ackWindow = DEFAULT_ACK_WINDOW;
     private Duration ackTimeout;
+    private String relayId = defaultRelayId();
+    private Duration lease = DEFAULT_LEASE;
     private Duration settleDelay = DEFAULT_SETTLE_DELAY;
 
     private Builder(RedisEndpoint redis) {
@@ -425,6 +456,16 @@ public record RelayConfig(
       return this;
     }
 
+    public Builder relayId(String value) {
+      this.relayId = value;
+      return this;
+    }
+
+    public Builder lease(Duration value) {
+      this.lease = value;
+      return this;
+    }
+
     public Builder settleDelay(Duration value) {
       this.settleDelay = value;
       return this;
@@ -464,6 +505,8 @@ public record RelayConfig(
           tlsKey,
           ackWindow,
           ackTimeout,
+          relayId,
+          lease,
           settleDelay);
     }
   }

@@ -15,7 +15,6 @@ import org.redisalerts.relay.clients.ClientProtocol;
 import org.redisalerts.relay.dispatch.DeliveryListener;
 import org.redisalerts.relay.dispatch.Dispatcher;
 import org.redisalerts.relay.monitoring.RelayMetrics;
-import org.redisalerts.relay.redis.DeliverySteps;
 import org.redisalerts.relay.redis.RevocationFeed;
 import org.redisalerts.relay.redis.Revocations;
 import org.redisalerts.relay.redis.WatchListWatcher;
@@ -68,6 +67,17 @@ public final class RelayServer implements AutoCloseable {
   private boolean listening;
   private boolean closed;
 
+  /** What makes this process's token unique among relays that share a name. */
+  private static String uniqueSuffix() {
+    byte[] random = new byte[6];
+    new java.security.SecureRandom().nextBytes(random);
+    return java.util.HexFormat.of().formatHex(random);
+  }
+
+  private static Duration maxOf(Duration a, Duration b) {
+    return b == null || a.compareTo(b) >= 0 ? a : b;
+  }
+
   public RelayServer(RelayConfig config) {
     this(config, new RelayListener() {});
   }
@@ -93,8 +103,12 @@ public final class RelayServer implements AutoCloseable {
                 config.keys().deadLetters(),
                 config.settleDelay(),
                 config.recheckInterval(),
-                config.ackWindow()),
-            new DeliverySteps(config.redis(), config.keys(), "relay-delivery"),
+                config.ackWindow(),
+                config.relayId() + ":" + uniqueSuffix(),
+                config.lease(),
+                maxOf(config.writeTimeout(), config.ackTimeout()).plus(config.lease())),
+            config.redis(),
+            config.keys(),
             codec,
             metrics,
             bridge(listener),

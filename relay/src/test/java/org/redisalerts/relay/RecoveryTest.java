@@ -52,29 +52,6 @@ class RecoveryTest {
   }
 
   @Test
-  void alertsARelayReadButDidNotTrimAreDeliveredByTheNextRelay() throws Exception {
-    // A settle delay longer than the test keeps the written batch at the head of the list, as a
-    // relay killed between writing and trimming would leave it. The alert goes in without a
-    // watch entry: the identify starts the only step.
-    RelayServer first = startRelay(redis, b -> b.settleDelay(Duration.ofMinutes(10)));
-    redis.client().rpush("alert/pool-1", alert("read", 1));
-    RecordingClient client = connect(first).identifyAndAwaitReply("alert/pool-1");
-    assertThat(client.nextText()).isEqualTo(alert("read", 1));
-    assertThat(redis.client().lrange("alert/pool-1", 0, -1)).containsExactly(alert("read", 1));
-    client.closeAndWait();
-    // Not first.close(): that would trim it. The second relay finds it untouched.
-    try (RelayServer second = startRelay(redis)) {
-      RecordingClient again = connect(second).identifyAndAwaitReply("alert/pool-1");
-      assertThat(again.nextText())
-          .as("delivered again: a duplicate, not a loss")
-          .isEqualTo(alert("read", 1));
-      again.closeAndWait();
-    } finally {
-      first.close();
-    }
-  }
-
-  @Test
   void aStepThatFailsKeepsWhatItHeldAndTrimsItOnceRedisAnswersAgain() throws Exception {
     // The written batch stays held (a long settle delay); then the delivery connection is
     // killed, so the key's next step fails. It must neither drop what it held (a duplicate

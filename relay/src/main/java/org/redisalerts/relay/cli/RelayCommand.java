@@ -271,6 +271,25 @@ public final class RelayCommand implements Callable<Integer> {
               + " write timeout; env RWA_ACK_TIMEOUT.")
   Duration ackTimeout;
 
+  @Option(
+      names = "--relay-id",
+      paramLabel = "NAME",
+      defaultValue = "${env:RWA_RELAY_ID}",
+      description =
+          "This relay's name among the relays that share the watch list, for logs and metrics."
+              + " Default: the host name and process id; env RWA_RELAY_ID.")
+  String relayId;
+
+  @Option(
+      names = "--lease",
+      paramLabel = "DURATION",
+      defaultValue = "${env:RWA_LEASE:-" + Defaults.LEASE + "}",
+      description =
+          "With several relays on one Redis and watch list: how long a key stays with the relay"
+              + " that delivers it unless renewed, so how soon another relay takes over the keys"
+              + " of one that died. Default ${DEFAULT-VALUE}; env RWA_LEASE.")
+  Duration lease;
+
   /** Counted down by SIGTERM/SIGINT; tests count it down themselves. */
   final CountDownLatch stop = new CountDownLatch(1);
 
@@ -326,6 +345,8 @@ public final class RelayCommand implements Callable<Integer> {
         .tls(tlsCert, tlsKey)
         .ackWindow(ackWindow)
         .ackTimeout(ackTimeout)
+        .relayId(relayId == null || relayId.isBlank() ? RelayConfig.defaultRelayId() : relayId)
+        .lease(lease)
         .build();
   }
 }

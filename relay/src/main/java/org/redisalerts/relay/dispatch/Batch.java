@@ -24,6 +24,15 @@ record Batch(
     return entries.size();
   }
 
+  /** The alerts, oldest first (the entries that are sent). */
+  List<byte[]> alerts() {
+    List<byte[]> alerts = new ArrayList<>(frames.count());
+    for (int i = 0; i < frames.count(); i++) {
+      alerts.add(entries.get(alertPositions[i]));
+    }
+    return alerts;
+  }
+
   /**
    * How many entries from the head are finished when {@code written} alerts (from the first) were
    * written: the alerts written and the bad entries before the first alert that was not.

@@ -101,6 +101,11 @@ final class DeliveryLoop implements AutoCloseable {
   private final RelayMetrics metrics;
   private final DeliveryListener listener;
   private final ScheduledExecutorService timer;
+  private final Peers peers;
+
+  /** Keys whose holder was found gone: the first batch after taking one over may repeat. */
+  private final Set<String> takingOver = ConcurrentHashMap.newKeySet();
+
   private final ThrottledLog throttled = new ThrottledLog(log, Duration.ofMinutes(1));
   private final Thread thread;
 
@@ -142,8 +147,10 @@ final class DeliveryLoop implements AutoCloseable {
       JsonCodec codec,
       RelayMetrics metrics,
       DeliveryListener listener,
-      ScheduledExecutorService timer) {
+      ScheduledExecutorService timer,
+      Peers peers) {
     this.settings = settings;
+    this.peers = peers;
     this.registry = registry;
     this.steps = steps;
     this.codec = codec;
@@ -191,18 +198,27 @@ final class DeliveryLoop implements AutoCloseable {
     wakeDeliveryThread(); // for what this round left, or when another round is running
   }
 
-  /** Queues the key's pump; true when it was not queued already. */
+  /**
+   * Queues the key's pump; true when it was not queued already. When another relay holds the key,
+   * that relay is told instead.
+   */
   private boolean queueStep(String key) {
     while (true) {
       KeyPump pump = pumps.computeIfAbsent(key, KeyPump::new);
+      String holder;
       synchronized (pump) {
         if (pump.retired()) {
           pumps.remove(key, pump);
           continue;
         }
-        if (!pump.request()) {
+        holder = pump.owner();
+        if (holder == null && !pump.request()) {
           return false;
         }
+      }
+      if (holder != null) {
+        peers.hint(holder, key);
+        return false;
       }
       synchronized (queue) {
         queue.add(pump);
@@ -221,12 +237,129 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
-  /** Drops the pump of a key that has no connection left, once it holds nothing. */
+  /**
+   * Drops the pump of a key that has no connection left, here or (when this relay holds it) on
+   * another relay, once it holds nothing; gives its lease back, or tells its holder this relay
+   * left.
+   */
   void forget(String key) {
     KeyPump pump = pumps.get(key);
-    if (pump != null && !registry.hasConnections(key) && pump.retireIfIdle()) {
-      pumps.remove(key, pump);
+    if (pump == null || registry.hasConnections(key) || !peers.remotes(key).isEmpty()) {
+      return;
     }
+    boolean owned;
+    String holder;
+    synchronized (pump) {
+      owned = pump.owned();
+      holder = pump.owner();
+      if (!pump.release()) {
+        return;
+      }
+    }
+    pumps.remove(key, pump);
+    if (owned) {
+      peers.released(key, true);
+    } else if (holder != null) {
+      peers.leave(holder, key);
+    }
+  }
+
+  // ---- several relays (SPEC 10) ----
+
+  /** This relay's connections of {@code key} changed; the key's next step records it. */
+  void presence(String key, StepRequest.Presence now) {
+    KeyPump pump = pumps.computeIfAbsent(key, KeyPump::new);
+    boolean queue;
+    String holder;
+    synchronized (pump) {
+      holder = pump.owner();
+      queue = pump.presence(now);
+    }
+    if (queue) {
+      enqueue(pump);
+    } else if (holder == null) {
+      request(key);
+    }
+  }
+
+  /** Whether this relay holds {@code key}'s lease. */
+  boolean holds(String key) {
+    KeyPump pump = pumps.get(key);
+    return pump != null && pump.owned();
+  }
+
+  /** Another relay passed on a watch entry for {@code key}. */
+  void hinted(String key) {
+    if (holds(key) || registry.hasConnections(key)) {
+      request(key);
+    }
+  }
+
+  /** The relay that held {@code key} stopped and gave it back, or told this one to look again. */
+  void holderGone(String key) {
+    KeyPump pump = pumps.get(key);
+    if (pump != null && pump.ownerGone()) {
+      enqueue(pump);
+    }
+  }
+
+  /** Steps the keys whose holder is not among {@code alive}, to take them over. */
+  void stepKeysWhoseHolderIsGone(Set<String> alive) {
+    for (KeyPump pump : pumps.values()) {
+      String holder = pump.owner();
+      if (holder != null && !alive.contains(holder) && pump.ownerGone()) {
+        takingOver.add(pump.key);
+        enqueue(pump);
+      }
+    }
+  }
+
+  /** Tells the holders of the keys this relay has connections of, again (after a bus outage). */
+  void rejoinHolders() {
+    for (KeyPump pump : pumps.values()) {
+      String holder = pump.owner();
+      if (holder != null) {
+        peers.join(holder, pump.key, acknowledging(registry.connections(pump.key)));
+      }
+    }
+  }
+
+  /** The keys whose lease this relay holds. */
+  List<String> heldKeys() {
+    List<String> held = new ArrayList<>();
+    for (KeyPump pump : pumps.values()) {
+      if (pump.owned()) {
+        held.add(pump.key);
+      }
+    }
+    return held;
+  }
+
+  /** A renewal sent at {@code sentAt} kept these leases. */
+  void renewed(List<String> keys, long sentAt) {
+    for (String key : keys) {
+      KeyPump pump = pumps.get(key);
+      if (pump != null) {
+        pump.renewed(sentAt, peers.leaseNanos());
+      }
+    }
+  }
+
+  /** The lease of {@code key} is no longer this relay's. */
+  void leaseLost(String key) {
+    KeyPump pump = pumps.get(key);
+    if (pump != null && pump.leaseLost()) {
+      enqueue(pump);
+    }
+  }
+
+  private static boolean acknowledging(List<ClientConnection> connections) {
+    for (ClientConnection c : connections) {
+      if (c.acknowledges()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void enqueue(KeyPump pump) {
@@ -308,6 +441,7 @@ final class DeliveryLoop implements AutoCloseable {
     if (round.isEmpty()) {
       return;
     }
+    long startedAt = System.nanoTime();
     List<KeyPump> stepping = new ArrayList<>(round.size());
     List<StepRequest> requests = new ArrayList<>(round.size());
     List<List<ClientConnection>> targets = new ArrayList<>(round.size());
@@ -317,7 +451,8 @@ final class DeliveryLoop implements AutoCloseable {
             Math.max(MIN_CLAIM_PER_KEY, MAX_ENTRIES_PER_ROUND / round.size()));
     for (KeyPump pump : round) {
       List<ClientConnection> to = stopping ? List.of() : registry.connections(pump.key);
-      StepRequest request = pump.begin(claimFor(to, claim), settings.claimBytes());
+      Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(pump.key);
+      StepRequest request = pump.begin(claimFor(to, remote, claim), settings.claimBytes());
       if (request != null) {
         stepping.add(pump);
         requests.add(request);
@@ -346,19 +481,20 @@ final class DeliveryLoop implements AutoCloseable {
     }
     retryDelay = FIRST_RETRY_MS;
     for (int i = 0; i < stepping.size(); i++) {
-      apply(stepping.get(i), results.get(i), targets.get(i), crowded);
+      apply(stepping.get(i), results.get(i), targets.get(i), crowded, startedAt);
     }
   }
 
-  /** How many alerts to read for connections {@code to}: none for none, a window for acks. */
-  private int claimFor(List<ClientConnection> to, int claim) {
-    if (to.isEmpty()) {
+  /**
+   * How many alerts to read for connections {@code to} and the relays {@code remote}: none for
+   * none, at most a window when some connection acknowledges.
+   */
+  private int claimFor(List<ClientConnection> to, Map<String, Boolean> remote, int claim) {
+    if (to.isEmpty() && remote.isEmpty()) {
       return 0;
     }
-    for (ClientConnection c : to) {
-      if (c.acknowledges()) {
-        return Math.min(claim, settings.ackWindow());
-      }
+    if (acknowledging(to) || remote.containsValue(Boolean.TRUE)) {
+      return Math.min(claim, settings.ackWindow());
     }
     return claim;
   }
@@ -369,8 +505,51 @@ final class DeliveryLoop implements AutoCloseable {
     rested();
   }
 
-  private void apply(KeyPump pump, StepResult result, List<ClientConnection> to, boolean crowded) {
+  private void apply(
+      KeyPump pump, StepResult result, List<ClientConnection> to, boolean crowded, long startedAt) {
     String key = pump.key;
+    switch (result.status()) {
+      case NOT_OWNER -> {
+        pump.elsewhere(result.owner());
+        takingOver.remove(key);
+        peers.released(key, false);
+        if (!to.isEmpty()) {
+          peers.join(result.owner(), key, acknowledging(to));
+        } else {
+          forget(key);
+        }
+        rested();
+        return;
+      }
+      case FENCED -> {
+        metrics.fenced();
+        throttled.warn(
+            "fenced:" + key,
+            "key="
+                + LogText.quote(key)
+                + " is no longer this relay's (its lease ran out or another relay took it):"
+                + " what it had read is left to the holder");
+        boolean again = pump.fenced(result.owner());
+        peers.released(key, false);
+        if (again) {
+          enqueue(pump);
+        } else if (!to.isEmpty()) {
+          peers.join(result.owner(), key, acknowledging(to));
+        }
+        rested();
+        return;
+      }
+      default -> {
+        // DONE, HEAD_CHANGED, REFUSED: this relay holds the lease (renewed or taken).
+        pump.owned(startedAt, peers.leaseNanos());
+        if (result.acquired()) {
+          peers.acquired(key, result.presence());
+          if (takingOver.remove(key) && !result.entries().isEmpty()) {
+            metrics.takenOver(result.entries().size());
+          }
+        }
+      }
+    }
     switch (result.status()) {
       case DONE -> report(key, pump.trimmed());
       case HEAD_CHANGED -> {
@@ -403,16 +582,30 @@ final class DeliveryLoop implements AutoCloseable {
         return;
       }
     }
+    if (!result.entries().isEmpty() && !pump.leaseValid(System.nanoTime())) {
+      // This relay stalled (a pause, a long GC) while the step ran: its lease may be another's by
+      // now. Write nothing; the next step finds out.
+      pump.lost();
+      if (pump.leaseLost()) {
+        enqueue(pump);
+      }
+      return;
+    }
     Batch batch = result.entries().isEmpty() ? null : inspect(key, result.entries());
     if (batch != null) {
       metrics.claimed(batch.size());
     }
-    KeyPump.Next next = pump.read(batch, result.more(), to.size());
+    Map<String, Boolean> remote = peers.remotes(key);
+    List<String> relays = remote.isEmpty() ? List.of() : new ArrayList<>(remote.keySet());
+    KeyPump.Next next = pump.read(batch, result.more(), to.size() + relays.size());
     switch (next) {
       case SEND -> {
         bytesOut.addAndGet(batch.frames().length());
         for (ClientConnection c : to) {
           c.send(key, batch.frames(), written -> sent(pump, batch, written));
+        }
+        for (String relay : relays) {
+          peers.forward(relay, key, batch, written -> sent(pump, batch, written));
         }
       }
       case QUEUE -> {
@@ -632,7 +825,7 @@ final class DeliveryLoop implements AutoCloseable {
   private boolean atRest() {
     for (KeyPump pump : pumps.values()) {
       KeyPump.State s = pump.state();
-      if (s != KeyPump.State.IDLE && s != KeyPump.State.STALLED) {
+      if (s != KeyPump.State.IDLE && s != KeyPump.State.STALLED && s != KeyPump.State.ELSEWHERE) {
         return false;
       }
     }

@@ -10,10 +10,14 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.LogText;
+import org.redisalerts.common.RedisEndpoint;
+import org.redisalerts.common.RelayKeys;
 import org.redisalerts.relay.clients.ClientConnection;
 import org.redisalerts.relay.clients.ClientEvents;
 import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.redisalerts.relay.redis.DeliverySteps;
+import org.redisalerts.relay.redis.Leases;
+import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.redis.WatchEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +42,10 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
    * @param settleDelay how long a written batch may wait to be trimmed with its key's next step
    * @param recheckInterval how often every connected key's list is looked at without a watch entry,
    *     so an alert whose watch entry never came is not stranded
+   * @param ackWindow the most alerts a key's batch holds while one of its connections acknowledges
+   * @param relayToken this relay's token among the relays of the watch list (SPEC 10)
+   * @param lease how long a key's lease lasts unless renewed
+   * @param forwardTimeout how long a batch forwarded to another relay may wait for its report
    */
   public record Settings(
       int claimBatch,
@@ -46,21 +54,38 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
       String deadLetters,
       Duration settleDelay,
       Duration recheckInterval,
-      int ackWindow) {}
+      int ackWindow,
+      String relayToken,
+      Duration lease,
+      Duration forwardTimeout) {}
 
   private final ConnectionRegistry registry = new ConnectionRegistry();
+  private final Peers peers;
   private final DeliveryLoop loop;
   private final DeliveryListener listener;
   private final ScheduledFuture<?> recheck;
 
   public Dispatcher(
       Settings settings,
-      DeliverySteps steps,
+      RedisEndpoint redis,
+      RelayKeys keys,
       JsonCodec codec,
       RelayMetrics metrics,
       DeliveryListener listener,
       ScheduledExecutorService timer) {
     this.listener = listener;
+    this.peers =
+        new Peers(
+            settings.relayToken(),
+            settings.lease(),
+            settings.forwardTimeout(),
+            redis,
+            keys,
+            new Leases(redis, keys, settings.relayToken(), settings.lease()),
+            registry,
+            metrics);
+    DeliverySteps steps =
+        new DeliverySteps(redis, keys, settings.relayToken(), settings.lease(), "relay-delivery");
     this.loop =
         new DeliveryLoop(
             new DeliveryLoop.Settings(
@@ -75,7 +100,8 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
             codec,
             metrics,
             listener,
-            timer);
+            timer,
+            peers);
     long every = settings.recheckInterval().toMillis();
     this.recheck = timer.scheduleWithFixedDelay(this::recheck, every, every, TimeUnit.MILLISECONDS);
     metrics.gauge(
@@ -86,6 +112,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   }
 
   public void start() {
+    peers.start(loop);
     loop.start();
   }
 
@@ -103,6 +130,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
             connection);
         listener.closed(previous, left, connection.toString(), 0, "identified again");
         if (left == 0) {
+          loop.presence(previous, StepRequest.Presence.GONE);
           loop.forget(previous);
         }
       }
@@ -118,7 +146,16 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
         count,
         connection);
     listener.ready(key, count, connection.toString());
-    loop.request(key);
+    if (count == 1 || connection.acknowledges()) {
+      // Other relays learn that this one has connections of the key (and whether they ack).
+      loop.presence(
+          key,
+          connection.acknowledges()
+              ? StepRequest.Presence.ACKNOWLEDGING
+              : StepRequest.Presence.PLAIN);
+    } else {
+      loop.request(key);
+    }
   }
 
   @Override
@@ -142,6 +179,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
         connection);
     listener.closed(key, left, connection.toString(), code, reason);
     if (left == 0) {
+      loop.presence(key, StepRequest.Presence.GONE);
       loop.forget(key);
     }
   }
@@ -156,13 +194,23 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   @Override
   public void watched(Collection<String> keys) {
     List<String> connected = new ArrayList<>(keys.size());
+    List<String> elsewhere = null;
     for (String key : keys) {
-      if (registry.hasConnections(key)) {
+      if (registry.hasConnections(key) || loop.holds(key)) {
         connected.add(key);
+      } else {
+        // No connection here: another relay may hold the key (then it is told); if none does,
+        // the alerts stay queued in their list until a connection identifies.
+        if (elsewhere == null) {
+          elsewhere = new ArrayList<>();
+        }
+        elsewhere.add(key);
       }
-      // No connection: the alerts stay queued in their list until one identifies.
     }
     loop.requestNow(connected);
+    if (elsewhere != null) {
+      peers.hintHolders(elsewhere);
+    }
   }
 
   @Override
@@ -197,9 +245,16 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
     return registry.connectionCount();
   }
 
+  /** This relay's name and token among the relays of its watch list. */
+  public String relayToken() {
+    return peers.token();
+  }
+
   @Override
   public void close() {
     recheck.cancel(false);
+    peers.handOver(loop.heldKeys());
     loop.close();
+    peers.close();
   }
 }

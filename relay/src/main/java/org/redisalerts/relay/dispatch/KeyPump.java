@@ -18,6 +18,9 @@ import org.redisalerts.relay.redis.StepRequest;
  *           (a watch entry, an identify) trims it, or the settle delay does
  * STALLED   the last step failed (Redis unreachable, or the key is not a list): what was written
  *           is kept and trimmed by the next step, once Redis is back or the key is asked again
+ * ELSEWHERE another relay holds the key's lease (SPEC 10): it delivers, and forwards batches
+ *           here for this relay's connections; this pump steps only to record a change of this
+ *           relay's presence, or when that relay is gone
  *
  * request       IDLE, PARKED, STALLED -> QUEUED; STEPPING, SENDING -> (again)
  * begin         QUEUED -> STEPPING
@@ -26,6 +29,11 @@ import org.redisalerts.relay.redis.StepRequest;
  * failed        STEPPING -> STALLED
  * sent          SENDING -> QUEUED (again, more, or not all written) | PARKED
  * settle due    PARKED -> QUEUED
+ * not owner     STEPPING -> ELSEWHERE (nothing was held)
+ * fenced        STEPPING -> ELSEWHERE, or QUEUED when the lease is free (what was held is dropped)
+ * lease lost    any -> QUEUED (the next step is fenced, or finds the holder)
+ * owner gone    ELSEWHERE -> QUEUED
+ * presence      ELSEWHERE -> QUEUED (to record it)
  * </pre>
  *
  * <p>Thread-safe: every field is guarded by this; the delivery thread steps it, the selector thread
@@ -39,7 +47,8 @@ final class KeyPump {
     STEPPING,
     SENDING,
     PARKED,
-    STALLED
+    STALLED,
+    ELSEWHERE
   }
 
   final String key;
@@ -75,6 +84,18 @@ final class KeyPump {
   /** The key refused a step (not a list) and its connections were told. */
   private boolean refusalReported;
 
+  /** Whether this relay holds the key's lease (its last step renewed or took it). */
+  private boolean owned;
+
+  /** Until when (nanoTime) the lease is surely this relay's, by its own clock; 0 when not owned. */
+  private long leaseUntil;
+
+  /** The lease's holder when it is another relay ({@link State#ELSEWHERE}). */
+  private String owner;
+
+  /** A change of this relay's connections of the key, for the next step to record. */
+  private StepRequest.Presence presence = StepRequest.Presence.UNCHANGED;
+
   KeyPump(String key) {
     this.key = key;
   }
@@ -84,6 +105,9 @@ final class KeyPump {
    */
   synchronized boolean request() {
     switch (state) {
+      case ELSEWHERE -> {
+        // The holder delivers: the caller tells it instead.
+      }
       case IDLE, PARKED, STALLED -> {
         state = State.QUEUED;
         return true;
@@ -96,10 +120,15 @@ final class KeyPump {
     return false;
   }
 
-  /** Whether the pump may be dropped (nothing held, nothing wanted); marks it retired if so. */
-  synchronized boolean retireIfIdle() {
-    if (state == State.IDLE && held == null) {
+  /**
+   * Whether the pump may be dropped (nothing held, nothing wanted); marks it retired if so, and no
+   * longer the lease's holder (the caller gives the lease back).
+   */
+  synchronized boolean release() {
+    if ((state == State.IDLE || state == State.ELSEWHERE) && held == null) {
       retired = true;
+      owned = false;
+      leaseUntil = 0;
     }
     return retired;
   }
@@ -133,8 +162,115 @@ final class KeyPump {
     }
     byte[] first = heldCount == 0 ? null : held.entries().get(0);
     byte[] last = heldCount == 0 ? null : held.entries().get(heldCount - 1);
+    StepRequest.Presence p = presence;
+    presence = StepRequest.Presence.UNCHANGED;
     return new StepRequest(
-        key, heldCount, first, last, heldCount == 0 ? 0 : finished, 0, dead, claim, claimBytes);
+        key, heldCount, first, last, heldCount == 0 ? 0 : finished, 0, dead, claim, claimBytes, p);
+  }
+
+  // ---- the lease (SPEC 10) ----
+
+  /** The step that began at {@code startedAt} (nanoTime) holds the lease for {@code leaseNanos}. */
+  synchronized void owned(long startedAt, long leaseNanos) {
+    owned = true;
+    owner = null;
+    leaseUntil = startedAt + leaseNanos;
+  }
+
+  /** A renewal sent at {@code sentAt} succeeded. */
+  synchronized void renewed(long sentAt, long leaseNanos) {
+    if (owned) {
+      leaseUntil = Math.max(leaseUntil, sentAt + leaseNanos);
+    }
+  }
+
+  synchronized boolean owned() {
+    return owned;
+  }
+
+  /** Whether the lease is surely still this relay's at {@code now}, by this relay's clock. */
+  synchronized boolean leaseValid(long now) {
+    return owned && now - leaseUntil < 0;
+  }
+
+  /** The step found another relay holding the lease; nothing was held. */
+  synchronized void elsewhere(String holder) {
+    owned = false;
+    leaseUntil = 0;
+    owner = holder;
+    again = false;
+    state = State.ELSEWHERE;
+  }
+
+  /**
+   * The step was fenced: this relay held entries but not the lease any more. They are dropped
+   * (whoever holds the lease now reads them from the head again).
+   *
+   * @param holder the lease's holder, or empty when it is free
+   * @return true when the caller must queue the pump (the lease is free: try to take it)
+   */
+  synchronized boolean fenced(String holder) {
+    lost();
+    owned = false;
+    leaseUntil = 0;
+    if (holder.isEmpty()) {
+      owner = null;
+      state = State.QUEUED;
+      return true;
+    }
+    owner = holder;
+    state = State.ELSEWHERE;
+    return false;
+  }
+
+  /**
+   * The lease is no longer this relay's (a renewal found so, or it ran out by this relay's clock).
+   *
+   * @return true when the caller must queue the pump
+   */
+  synchronized boolean leaseLost() {
+    owned = false;
+    leaseUntil = 0;
+    if (state == State.IDLE || state == State.PARKED || state == State.STALLED) {
+      state = State.QUEUED;
+      return true;
+    }
+    again = true;
+    return false;
+  }
+
+  /** The holder, when another relay holds the lease; else null. */
+  synchronized String owner() {
+    return state == State.ELSEWHERE ? owner : null;
+  }
+
+  /**
+   * The relay that held the lease stopped or died: step again (and take the lease when it is free).
+   *
+   * @return true when the caller must queue the pump
+   */
+  synchronized boolean ownerGone() {
+    if (state != State.ELSEWHERE) {
+      return false;
+    }
+    owner = null;
+    state = State.QUEUED;
+    return true;
+  }
+
+  /**
+   * This relay's connections of the key changed; the next step records it.
+   *
+   * @return true when the caller must queue the pump (it is {@link State#ELSEWHERE} and steps only
+   *     for this)
+   */
+  synchronized boolean presence(StepRequest.Presence now) {
+    presence = now;
+    if (state == State.ELSEWHERE) {
+      state = State.QUEUED;
+      return true;
+    }
+    return false;
   }
 
   /** What a step finished, for logs and metrics. */

@@ -59,6 +59,10 @@ public final class RelayMetrics {
   private final Counter wrongTypeSteps;
   private final Counter headChanged;
   private final Counter acks;
+  private final Counter forwarded;
+  private final Counter leasesLost;
+  private final Counter takenOver;
+  private final Counter fenced;
   private final Counter unacknowledged;
   private final Timer claimToWrite;
   private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
@@ -86,6 +90,24 @@ public final class RelayMetrics {
             "Delivery steps that found a list's head changed by someone else (trimmed, expired,"
                 + " deleted) while its alerts were being written; those may be delivered again");
     acks = counter("relay.acks.received", "Acknowledgements received from clients (SPEC 9)");
+    forwarded =
+        counter(
+            "relay.batches.forwarded",
+            "Batches of keys this relay holds forwarded to other relays with connections of them");
+    leasesLost =
+        counter(
+            "relay.leases.lost",
+            "Leases this relay held and found held by another relay, or run out (SPEC 10)");
+    takenOver =
+        counter(
+            "relay.alerts.taken.over",
+            "Alerts read right after taking a key over from a relay that was gone: it may have"
+                + " delivered them already, so they may be duplicates");
+    fenced =
+        counter(
+            "relay.steps.fenced",
+            "Delivery steps refused by Redis because this relay no longer held the key's lease;"
+                + " what it held is read again by the holder");
     unacknowledged =
         counter(
             "relay.alerts.unacknowledged",
@@ -116,6 +138,22 @@ public final class RelayMetrics {
 
   private Counter counter(String name, String description) {
     return Counter.builder(name).description(description).register(registry);
+  }
+
+  public void forwarded() {
+    forwarded.increment();
+  }
+
+  public void leaseLost() {
+    leasesLost.increment();
+  }
+
+  public void takenOver(int alerts) {
+    takenOver.increment(alerts);
+  }
+
+  public void fenced() {
+    fenced.increment();
   }
 
   public void ackReceived() {

@@ -2,8 +2,11 @@ package org.redisalerts.relay.redis;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RedisScript;
 import org.redisalerts.common.RelayKeys;
@@ -24,13 +27,24 @@ public final class DeliverySteps implements AutoCloseable {
   private static final byte[] ZERO = {'0'};
 
   private final RedisEndpoint endpoint;
+  private final RelayKeys keys;
   private final byte[] deadLetters;
+  private final byte[] token;
+  private final byte[] leaseMillis;
   private final String name;
   private Jedis jedis;
 
-  public DeliverySteps(RedisEndpoint endpoint, RelayKeys keys, String name) {
+  /**
+   * @param token this relay's lease token (SPEC 10)
+   * @param lease how long a lease lasts unless renewed
+   */
+  public DeliverySteps(
+      RedisEndpoint endpoint, RelayKeys keys, String token, Duration lease, String name) {
     this.endpoint = endpoint;
+    this.keys = keys;
     this.deadLetters = keys.deadLetters().getBytes(UTF_8);
+    this.token = token.getBytes(UTF_8);
+    this.leaseMillis = Long.toString(lease.toMillis()).getBytes(UTF_8);
     this.name = name;
   }
 
@@ -44,28 +58,33 @@ public final class DeliverySteps implements AutoCloseable {
    *     script; nothing is known to have happened then (the step is atomic)
    */
   public List<StepResult> run(List<StepRequest> requests, long byteBudget) {
-    List<byte[]> keys = new ArrayList<>(requests.size() + 1);
-    List<byte[]> args = new ArrayList<>(2 + requests.size() * 8);
+    List<byte[]> names = new ArrayList<>(requests.size() * 3 + 1);
+    List<byte[]> args = new ArrayList<>(4 + requests.size() * 9);
     args.add(Integer.toString(requests.size()).getBytes(UTF_8));
     args.add(Long.toString(byteBudget).getBytes(UTF_8));
+    args.add(token);
+    args.add(leaseMillis);
     for (StepRequest r : requests) {
-      keys.add(r.key().getBytes(UTF_8));
+      names.add(r.key().getBytes(UTF_8));
+      names.add(keys.lease(r.key()).getBytes(UTF_8));
+      names.add(keys.presence(r.key()).getBytes(UTF_8));
       args.add(number(r.held()));
       args.add(number(r.trim()));
       args.add(number(r.skip()));
       args.add(number(r.claim()));
       args.add(Long.toString(r.claimBytes()).getBytes(UTF_8));
       args.add(number(r.deadLetters().size()));
+      args.add(number(r.presence().ordinal()));
       if (r.held() > 0) {
         args.add(r.firstHeld());
         args.add(r.lastHeld());
       }
       args.addAll(r.deadLetters());
     }
-    keys.add(deadLetters);
+    names.add(deadLetters);
     List<?> reply;
     try {
-      reply = (List<?>) SCRIPT.run(connection(), keys, args);
+      reply = (List<?>) SCRIPT.run(connection(), names, args);
     } catch (JedisConnectionException e) {
       disconnect();
       throw e;
@@ -79,28 +98,65 @@ public final class DeliverySteps implements AutoCloseable {
     for (StepRequest r : requests) {
       int status = ((Long) reply.get(at)).intValue();
       boolean more = (Long) reply.get(at + 1) != 0;
-      int count = ((Long) reply.get(at + 2)).intValue();
-      at += 3;
-      if (status == 2) {
-        String error = new String((byte[]) reply.get(at), UTF_8);
-        at += count;
-        results.add(new StepResult(r.key(), StepResult.Status.REFUSED, List.of(), false, error));
-        continue;
-      }
+      boolean acquired = (Long) reply.get(at + 2) != 0;
+      int count = ((Long) reply.get(at + 3)).intValue();
+      at += 4;
       List<byte[]> entries = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         entries.add((byte[]) reply.get(at + i));
       }
       at += count;
-      results.add(
-          new StepResult(
-              r.key(),
-              status == 1 ? StepResult.Status.HEAD_CHANGED : StepResult.Status.DONE,
-              entries,
-              more,
-              null));
+      int extras = ((Long) reply.get(at)).intValue();
+      List<byte[]> extra = new ArrayList<>(extras);
+      for (int i = 0; i < extras; i++) {
+        extra.add((byte[]) reply.get(at + 1 + i));
+      }
+      at += 1 + extras;
+      results.add(result(r.key(), status, entries, more, acquired, extra));
     }
     return results;
+  }
+
+  private static StepResult result(
+      String key,
+      int status,
+      List<byte[]> entries,
+      boolean more,
+      boolean acquired,
+      List<byte[]> extra) {
+    switch (status) {
+      case 2:
+        return new StepResult(
+            key, StepResult.Status.REFUSED, List.of(), false, new String(entries.get(0), UTF_8));
+      case 3:
+      case 4:
+        return new StepResult(
+            key,
+            status == 3 ? StepResult.Status.NOT_OWNER : StepResult.Status.FENCED,
+            List.of(),
+            false,
+            null,
+            false,
+            new String(extra.get(0), UTF_8),
+            Map.of());
+      default:
+        Map<String, Boolean> presence = Map.of();
+        if (acquired && !extra.isEmpty()) {
+          presence = new HashMap<>();
+          for (int i = 0; i + 1 < extra.size(); i += 2) {
+            presence.put(new String(extra.get(i), UTF_8), extra.get(i + 1)[0] == '1');
+          }
+        }
+        return new StepResult(
+            key,
+            status == 1 ? StepResult.Status.HEAD_CHANGED : StepResult.Status.DONE,
+            entries,
+            more,
+            null,
+            acquired,
+            null,
+            presence);
+    }
   }
 
   private static byte[] number(int n) {

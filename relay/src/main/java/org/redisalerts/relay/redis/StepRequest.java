@@ -15,6 +15,7 @@ import java.util.List;
  * @param deadLetters dead-letter records for the bad entries among the finished ones
  * @param claim the most entries to read now (0: only finish)
  * @param claimBytes the most bytes to read now (one entry is always read when claim is positive)
+ * @param presence what this relay's connections of the key became since its last step
  */
 public record StepRequest(
     String key,
@@ -25,7 +26,20 @@ public record StepRequest(
     int skip,
     List<byte[]> deadLetters,
     int claim,
-    long claimBytes) {
+    long claimBytes,
+    Presence presence) {
+
+  /** This relay's connections of a key, as the other relays see them (SPEC 10). */
+  public enum Presence {
+    /** As recorded before. */
+    UNCHANGED,
+    /** It has connections, none acknowledging. */
+    PLAIN,
+    /** It has connections, some acknowledging (the key's batches are no larger than a window). */
+    ACKNOWLEDGING,
+    /** It has none any more. */
+    GONE
+  }
 
   public StepRequest {
     if (held < 0 || trim < 0 || skip < 0 || claim < 0 || trim + skip > held) {
@@ -36,5 +50,8 @@ public record StepRequest(
       throw new IllegalArgumentException("held entries need their first and last: " + key);
     }
     deadLetters = List.copyOf(deadLetters);
+    if (presence == null) {
+      presence = Presence.UNCHANGED;
+    }
   }
 }

@@ -1,6 +1,7 @@
 package org.redisalerts.relay.redis;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one delivery step did for one recipient list.
@@ -10,9 +11,26 @@ import java.util.List;
  * @param entries the entries read, oldest first
  * @param more whether the list may hold more than was read
  * @param error Redis's refusal, for {@link Status#REFUSED}
+ * @param acquired whether this step took the key's lease (the relay is its holder from now on)
+ * @param owner the token of the lease's holder, for {@link Status#NOT_OWNER} and {@link
+ *     Status#FENCED} (empty when the lease is free)
+ * @param presence when {@code acquired}: the relays with connections of the key, token to whether
+ *     some of them acknowledge
  */
 public record StepResult(
-    String key, Status status, List<byte[]> entries, boolean more, String error) {
+    String key,
+    Status status,
+    List<byte[]> entries,
+    boolean more,
+    String error,
+    boolean acquired,
+    String owner,
+    Map<String, Boolean> presence) {
+
+  /** A result without lease news: done, head changed or refused. */
+  public StepResult(String key, Status status, List<byte[]> entries, boolean more, String error) {
+    this(key, status, entries, more, error, false, null, Map.of());
+  }
 
   /** What became of a step's request. */
   public enum Status {
@@ -24,6 +42,13 @@ public record StepResult(
      */
     HEAD_CHANGED,
     /** Redis refused to touch the key (it holds another type): nothing happened. */
-    REFUSED
+    REFUSED,
+    /** Another relay holds the key's lease: nothing was read; {@link #owner} names it. */
+    NOT_OWNER,
+    /**
+     * The relay held entries of the key but no longer holds its lease (it expired, or another relay
+     * took it): nothing was trimmed or read, and what was held must be forgotten.
+     */
+    FENCED
   }
 }

@@ -4,50 +4,79 @@
 -- a client, so a relay killed at any moment loses nothing: what it had read and not finished
 -- is simply read again.
 --
--- KEYS[1..n] the recipient lists, KEYS[n+1] the dead-letter list
--- ARGV[1] n, ARGV[2] the most bytes this step may read in all
--- then per list, 6 fields, the held entries to check, and its dead letters:
+-- Several relays may share the lists (SPEC 10). Each list K has a lease, KEYS lease:{K}, that
+-- names the one relay that may step it; a step checks it here, inside the atomic script, so a
+-- relay that lost its lease (paused past it, cut off) can neither trim nor read: Redis itself
+-- fences it, by the token the relay holds, not by any relay's clock. A step takes a free lease
+-- when it means to read (and holds nothing from before), and renews a lease it holds. It also
+-- records, in presence:{K}, whether this relay has connections of K, so that an owner learns
+-- which relays to forward K's batches to.
+--
+-- KEYS, per list: K, its lease, its presence hash; then the dead-letter list
+-- ARGV[1] n, ARGV[2] the most bytes this step may read in all, ARGV[3] this relay's token,
+-- ARGV[4] the lease in milliseconds; then per list, 7 fields, the held entries to check, and
+-- its dead letters:
 --   held   entries at the head that the relay read before (and so expects to find there)
 --   trim   how many of those are finished (written, or bad and dead-lettered): removed now
 --   skip   entries after those that are still out (sent, not yet finished): not read again
 --   claim  the most entries to read now (0: only finish)
 --   bytes  the most bytes to read now (at least one entry is read when claim > 0)
 --   dead   how many dead-letter records follow the check
+--   here   0: presence unchanged; 1: this relay has plain connections of K; 2: it has
+--          acknowledging ones; 3: it has none any more
 --   check  when held > 0: the first and the last held entry, as the relay read them
 --   dead-letter records, appended to the dead-letter list with the trim
--- Returns, per list in order: status, more, count, then count entries, oldest first.
+-- Returns, per list in order: status, more, acquired, count, then count entries (oldest
+-- first), then extra, then extra values.
 --   status 0: done as asked; 1: the head was not what the relay held (someone trimmed,
 --   expired or deleted the list): nothing was trimmed, and the entries are read from the
---   head again; 2: the key refused the step (not a list): one more field, the error text.
---   more 1: the list may hold more than was read.
+--   head again; 2: the key refused the step (not a list): the one entry is the error text;
+--   3: another relay holds the lease: nothing was read, the one extra value is its token;
+--   4: fenced: the relay held entries but no longer holds the lease: nothing was trimmed or
+--   read; the extra value is the lease's holder, or empty when it is free.
+--   more 1: the list may hold more than was read. acquired 1: the step took the lease; the
+--   extra values are then presence:{K} as field, value pairs (relay token, 1 for acks).
 --
--- The check compares the first and the last held entry, not every one: re-reading a whole
--- batch to compare it would double what each step reads. A head moved by d entries passes it
--- only if the entries d apart at both ends are byte for byte the same (see architecture.md).
+-- The head check compares the first and the last held entry, not every one: re-reading a
+-- whole batch to compare it would double what each step reads. A head moved by d entries
+-- passes it only if the entries d apart at both ends are byte for byte the same (see
+-- architecture.md).
 local n = tonumber(ARGV[1])
 local budget = tonumber(ARGV[2])
-local deadList = KEYS[n + 1]
+local token = ARGV[3]
+local leaseMs = tonumber(ARGV[4])
+local deadList = KEYS[3 * n + 1]
 local out = {}
-local a = 3
+local a = 5
 
-local function emit(status, more, entries, from, count)
+local function emit(status, more, acquired, entries, from, count, extra)
   out[#out + 1] = status
   out[#out + 1] = more
+  out[#out + 1] = acquired
   out[#out + 1] = count
   for j = from, from + count - 1 do
     out[#out + 1] = entries[j]
   end
+  out[#out + 1] = #extra
+  for j = 1, #extra do
+    out[#out + 1] = extra[j]
+  end
 end
 
+local NONE = {}
+
 for i = 1, n do
-  local key = KEYS[i]
+  local key = KEYS[3 * i - 2]
+  local leaseKey = KEYS[3 * i - 1]
+  local presenceKey = KEYS[3 * i]
   local held = tonumber(ARGV[a])
   local trim = tonumber(ARGV[a + 1])
   local skip = tonumber(ARGV[a + 2])
   local claim = tonumber(ARGV[a + 3])
   local maxBytes = tonumber(ARGV[a + 4])
   local dead = tonumber(ARGV[a + 5])
-  a = a + 6
+  local here = tonumber(ARGV[a + 6])
+  a = a + 7
   local firstHeld, lastHeld
   if held > 0 then
     firstHeld = ARGV[a]
@@ -56,83 +85,110 @@ for i = 1, n do
   end
   local firstDead = a
   a = a + dead
-  local more = 0
-  if claim > 0 and budget <= 0 then
-    claim = 0
-    more = 1
+  if here == 1 or here == 2 then
+    redis.call('HSET', presenceKey, token, here - 1)
+  elseif here == 3 then
+    redis.call('HDEL', presenceKey, token)
   end
-  -- One read covers the last held entry and the batch to claim.
-  local from = trim + skip
-  local start = from
-  if held > 0 and held - 1 < start then
-    start = held - 1
-  end
-  local stop = from + claim - 1
-  if held > 0 and held - 1 > stop then
-    stop = held - 1
-  end
-  local items = {}
-  local failed = nil
-  if stop >= start then
-    local r = redis.pcall('LRANGE', key, start, stop)
-    if type(r) == 'table' and r.err then
-      failed = r.err
-    else
-      items = r
-    end
-  end
-  local status = 0
-  if not failed and held > 0 then
-    local last = items[held - start]
-    local first = last
-    if held > 1 then
-      first = redis.pcall('LINDEX', key, 0)
-    end
-    if last ~= lastHeld or first ~= firstHeld then
-      status = 1
-    end
-  end
-  if failed then
-    out[#out + 1] = 2
-    out[#out + 1] = 0
-    out[#out + 1] = 1
-    out[#out + 1] = failed
+  -- The lease: only its holder steps K.
+  local lease = redis.call('GET', leaseKey)
+  local acquired = 0
+  local skipKey = false
+  if lease == token then
+    redis.call('PEXPIRE', leaseKey, leaseMs)
+  elseif held > 0 then
+    emit(4, 0, 0, NONE, 1, 0, {lease or ''})
+    skipKey = true
+  elseif lease then
+    emit(3, 0, 0, NONE, 1, 0, {lease})
+    skipKey = true
+  elseif claim > 0 then
+    redis.call('SET', leaseKey, token, 'PX', leaseMs)
+    acquired = 1
   else
-    local offset = from - start
-    if status == 1 then
-      -- Read from the head again; trim nothing.
-      items = {}
-      if claim > 0 then
-        items = redis.call('LRANGE', key, 0, claim - 1)
-      end
-      offset = 0
-    else
-      if dead > 0 then
-        redis.call('RPUSH', deadList, unpack(ARGV, firstDead, firstDead + dead - 1))
-      end
-      if trim > 0 then
-        redis.call('LTRIM', key, trim, -1)
-      end
+    emit(0, 0, 0, NONE, 1, 0, NONE)
+    skipKey = true
+  end
+  if not skipKey then
+    local extra = NONE
+    if acquired == 1 then
+      extra = redis.call('HGETALL', presenceKey)
     end
-    local taken = 0
-    local bytes = 0
-    for j = offset + 1, #items do
-      if taken >= claim then
-        break
-      end
-      local len = string.len(items[j])
-      if taken > 0 and bytes + len > maxBytes then
-        more = 1
-        break
-      end
-      bytes = bytes + len
-      taken = taken + 1
-    end
-    if claim > 0 and taken == claim then
+    local more = 0
+    if claim > 0 and budget <= 0 then
+      claim = 0
       more = 1
     end
-    budget = budget - bytes
-    emit(status, more, items, offset + 1, taken)
+    -- One read covers the last held entry and the batch to claim.
+    local from = trim + skip
+    local start = from
+    if held > 0 and held - 1 < start then
+      start = held - 1
+    end
+    local stop = from + claim - 1
+    if held > 0 and held - 1 > stop then
+      stop = held - 1
+    end
+    local items = {}
+    local failed = nil
+    if stop >= start then
+      local r = redis.pcall('LRANGE', key, start, stop)
+      if type(r) == 'table' and r.err then
+        failed = r.err
+      else
+        items = r
+      end
+    end
+    local status = 0
+    if not failed and held > 0 then
+      local last = items[held - start]
+      local first = last
+      if held > 1 then
+        first = redis.pcall('LINDEX', key, 0)
+      end
+      if last ~= lastHeld or first ~= firstHeld then
+        status = 1
+      end
+    end
+    if failed then
+      emit(2, 0, acquired, {failed}, 1, 1, NONE)
+    else
+      local offset = from - start
+      if status == 1 then
+        -- Read from the head again; trim nothing.
+        items = {}
+        if claim > 0 then
+          items = redis.call('LRANGE', key, 0, claim - 1)
+        end
+        offset = 0
+      else
+        if dead > 0 then
+          redis.call('RPUSH', deadList, unpack(ARGV, firstDead, firstDead + dead - 1))
+        end
+        if trim > 0 then
+          redis.call('LTRIM', key, trim, -1)
+        end
+      end
+      local taken = 0
+      local bytes = 0
+      for j = offset + 1, #items do
+        if taken >= claim then
+          break
+        end
+        local len = string.len(items[j])
+        if taken > 0 and bytes + len > maxBytes then
+          more = 1
+          break
+        end
+        bytes = bytes + len
+        taken = taken + 1
+      end
+      if claim > 0 and taken == claim then
+        more = 1
+      end
+      budget = budget - bytes
+      emit(status, more, acquired, items, offset + 1, taken, extra)
+    end
   end
 end
 return out

@@ -1,0 +1,193 @@
+package org.redisalerts.relay.cluster;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.redisalerts.common.RedisEndpoint;
+import org.redisalerts.common.RelayKeys;
+import org.redisalerts.relay.monitoring.ThrottledLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Messages between the relays of one watch list, over Redis pub/sub (SPEC 10): each relay listens
+ * on a channel named after its token ({@link RelayKeys#relayChannel}) and sends to the others'.
+ * Pub/sub keeps one sender's messages in order and loses them only when a connection drops;
+ * whatever depends on a message also has a deadline or a record in Redis to fall back on.
+ *
+ * <p>Two threads: {@code relay-bus-in} (subscribed; resubscribes after an outage and then says so)
+ * and {@code relay-bus-out} (sends what was queued, pipelined).
+ */
+public final class RelayBus implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RelayBus.class);
+
+  /** What arrives. Called on the receiving thread, in order; must not block. */
+  public interface Listener {
+    void received(BusMessage message);
+
+    /** The subscription was lost and is back: messages sent meanwhile are gone. */
+    void resubscribed();
+  }
+
+  private record Outgoing(byte[] channel, byte[] payload) {}
+
+  private static final long MAX_BACKOFF_MS = 5_000;
+
+  private final RedisEndpoint endpoint;
+  private final RelayKeys keys;
+  private final String token;
+  private final Listener listener;
+  private final BlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>(100_000);
+  private final ThrottledLog throttled = new ThrottledLog(log, java.time.Duration.ofMinutes(1));
+  private final Thread in;
+  private final Thread out;
+  private volatile boolean closed;
+  private volatile BinaryJedisPubSub subscription;
+
+  public RelayBus(RedisEndpoint endpoint, RelayKeys keys, String token, Listener listener) {
+    this.endpoint = endpoint;
+    this.keys = keys;
+    this.token = token;
+    this.listener = listener;
+    this.in = new Thread(this::listen, "relay-bus-in");
+    this.out = new Thread(this::send, "relay-bus-out");
+    in.setDaemon(true);
+    out.setDaemon(true);
+  }
+
+  public void start() {
+    in.start();
+    out.start();
+  }
+
+  /** Queues {@code message} for the relay whose token is {@code to}; never blocks. */
+  public void send(String to, BusMessage message) {
+    if (closed) {
+      return;
+    }
+    if (!outgoing.offer(new Outgoing(keys.relayChannel(to).getBytes(UTF_8), message.encode()))) {
+      throttled.warn("full", "messages to other relays are dropped: the queue is full");
+    }
+  }
+
+  private void listen() {
+    byte[] channel = keys.relayChannel(token).getBytes(UTF_8);
+    long backoff = 100;
+    boolean first = true;
+    while (!closed) {
+      try (Jedis jedis = endpoint.newConnection(0, "relay-bus-in")) {
+        BinaryJedisPubSub pubsub =
+            new BinaryJedisPubSub() {
+              @Override
+              public void onMessage(byte[] from, byte[] message) {
+                BusMessage decoded;
+                try {
+                  decoded = BusMessage.decode(message);
+                } catch (IllegalArgumentException e) {
+                  throttled.warn("bad", "ignored a message that is not one: " + e.getMessage());
+                  return;
+                }
+                listener.received(decoded);
+              }
+
+              @Override
+              public void onSubscribe(byte[] name, int count) {
+                // subscribed
+              }
+            };
+        subscription = pubsub;
+        if (!first) {
+          listener.resubscribed();
+        }
+        first = false;
+        backoff = 100;
+        jedis.subscribe(pubsub, channel);
+      } catch (JedisException | IllegalStateException e) {
+        if (closed) {
+          return;
+        }
+        first = false;
+        log.debug("relay bus subscription lost: {}", e.getMessage());
+        sleep(backoff);
+        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+      }
+    }
+  }
+
+  private void send() {
+    Jedis jedis = null;
+    List<Outgoing> batch = new ArrayList<>();
+    while (!closed || !outgoing.isEmpty()) {
+      try {
+        Outgoing first = outgoing.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.clear();
+        batch.add(first);
+        outgoing.drainTo(batch, 999);
+        if (jedis == null) {
+          jedis = endpoint.newConnection(5_000, "relay-bus-out");
+        }
+        Pipeline pipeline = jedis.pipelined();
+        for (Outgoing o : batch) {
+          pipeline.publish(o.channel(), o.payload());
+        }
+        pipeline.sync();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (JedisException e) {
+        throttled.warn(
+            "send", "messages to other relays were lost (" + batch.size() + "): " + e.getMessage());
+        if (jedis != null) {
+          try {
+            jedis.close();
+          } catch (RuntimeException ignored) {
+            // broken already
+          }
+          jedis = null;
+        }
+        sleep(200);
+      }
+    }
+    if (jedis != null) {
+      jedis.close();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    BinaryJedisPubSub s = subscription;
+    if (s != null) {
+      try {
+        s.unsubscribe();
+      } catch (RuntimeException e) {
+        // not subscribed any more
+      }
+    }
+    try {
+      out.join(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

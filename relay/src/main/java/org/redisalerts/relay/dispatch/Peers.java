@@ -1,0 +1,428 @@
+package org.redisalerts.relay.dispatch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisalerts.common.LogText;
+import org.redisalerts.common.RedisEndpoint;
+import org.redisalerts.common.RelayKeys;
+import org.redisalerts.relay.clients.ClientConnection;
+import org.redisalerts.relay.cluster.BusMessage;
+import org.redisalerts.relay.cluster.RelayBus;
+import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.redisalerts.relay.monitoring.ThrottledLog;
+import org.redisalerts.relay.redis.Leases;
+import org.redisalerts.relay.websocket.BatchCallback;
+import org.redisalerts.relay.websocket.FrameBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The other relays of the watch list, as delivery sees them (SPEC 10). For each key this relay
+ * holds the lease of, the relays that have connections of it (learnt from the key's presence record
+ * when the lease was taken, then from their JOIN and LEAVE messages) get each batch over the relay
+ * bus and report how much of it they delivered, like local connections do. For the keys another
+ * relay holds, batches arrive here and go to the local connections.
+ *
+ * <p>Every third of a lease ({@code relay-leases} thread) it records this relay as alive, learns
+ * which relays are, renews the leases this relay holds, steps the keys whose holder is gone, and
+ * gives up on forwards that were never answered.
+ */
+final class Peers implements RelayBus.Listener, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Peers.class);
+
+  /** A batch forwarded to another relay, waiting for its report. */
+  private record Forward(String to, String key, int size, BatchCallback callback, long deadline) {}
+
+  private final String token;
+  private final String name;
+  private final long leaseNanos;
+  private final long forwardTimeoutNanos;
+  private final RelayBus bus;
+  private final Leases leases;
+  private final ConnectionRegistry registry;
+  private final RelayMetrics metrics;
+  private final ThrottledLog throttled = new ThrottledLog(log, Duration.ofMinutes(1));
+  private final ScheduledExecutorService ticker;
+  private final AtomicLong forwardIds = new AtomicLong();
+  private final Map<Long, Forward> forwards = new ConcurrentHashMap<>();
+
+  /** For each key this relay holds: the other relays with connections of it, and their acks. */
+  private final Map<String, Map<String, Boolean>> remotes = new ConcurrentHashMap<>();
+
+  private volatile Set<String> alive;
+  private volatile DeliveryLoop loop;
+  private volatile boolean reachable = true;
+
+  /**
+   * @param token this relay's token: its name, a colon, and what makes this process unique
+   * @param lease how long a lease (and this relay's record among the living) lasts
+   * @param forwardTimeout how long a forwarded batch may wait for its report
+   */
+  Peers(
+      String token,
+      Duration lease,
+      Duration forwardTimeout,
+      RedisEndpoint endpoint,
+      RelayKeys keys,
+      Leases leases,
+      ConnectionRegistry registry,
+      RelayMetrics metrics) {
+    this.token = token;
+    this.name = token.substring(0, Math.max(0, token.lastIndexOf(':')));
+    this.leaseNanos = lease.toNanos();
+    this.forwardTimeoutNanos = forwardTimeout.toNanos();
+    this.bus = new RelayBus(endpoint, keys, token, this);
+    this.leases = leases;
+    this.registry = registry;
+    this.metrics = metrics;
+    this.alive = Set.of(token);
+    this.ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "relay-leases");
+              t.setDaemon(true);
+              return t;
+            });
+    metrics.gauge("relay.relays.alive", "Relays alive on this watch list", () -> alive.size());
+    metrics.gauge("relay.keys.held", "Keys whose lease this relay holds", () -> remotes.size());
+  }
+
+  void start(DeliveryLoop deliveryLoop) {
+    this.loop = deliveryLoop;
+    bus.start();
+    long every = Math.max(1, leaseNanos / 3);
+    ticker.scheduleWithFixedDelay(this::tick, 0, every, TimeUnit.NANOSECONDS);
+  }
+
+  String token() {
+    return token;
+  }
+
+  long leaseNanos() {
+    return leaseNanos;
+  }
+
+  /** Whether this relay is the only one alive (then no key needs asking about). */
+  boolean alone() {
+    return alive.size() <= 1;
+  }
+
+  // ---- the keys this relay holds ----
+
+  /** This relay took the lease of {@code key}; {@code presence} is who has connections of it. */
+  void acquired(String key, Map<String, Boolean> presence) {
+    Map<String, Boolean> others = new ConcurrentHashMap<>();
+    Set<String> living = alive;
+    presence.forEach(
+        (relay, acks) -> {
+          if (!relay.equals(token) && living.contains(relay)) {
+            others.put(relay, acks);
+          }
+        });
+    remotes.put(key, others);
+  }
+
+  /** The other relays with connections of {@code key} (empty when none, or not held here). */
+  Map<String, Boolean> remotes(String key) {
+    Map<String, Boolean> r = remotes.get(key);
+    return r == null ? Map.of() : r;
+  }
+
+  /**
+   * Forwards {@code batch} of {@code key} to relay {@code to}; {@code callback} gets its report.
+   */
+  void forward(String to, String key, Batch batch, BatchCallback callback) {
+    long id = forwardIds.incrementAndGet();
+    forwards.put(
+        id,
+        new Forward(
+            to, key, batch.frames().count(), callback, System.nanoTime() + forwardTimeoutNanos));
+    metrics.forwarded();
+    bus.send(to, BusMessage.batch(token, key, id, batch.alerts()));
+  }
+
+  /**
+   * This relay no longer holds {@code key} (released, or the lease was lost). With {@code release},
+   * the lease is given back in Redis, and the relays with connections of the key are told to take
+   * it.
+   */
+  void released(String key, boolean release) {
+    Map<String, Boolean> others = remotes.remove(key);
+    if (release) {
+      ticker.execute(() -> releaseNow(List.of(key), others == null ? Set.of() : others.keySet()));
+    }
+  }
+
+  private void releaseNow(Collection<String> keys, Collection<String> tellTo) {
+    try {
+      leases.release(keys, !anyConnected(keys));
+    } catch (JedisException e) {
+      log.debug("could not release leases: {}", e.getMessage()); // they run out by themselves
+    }
+    for (String key : keys) {
+      for (String relay : tellTo) {
+        bus.send(relay, BusMessage.of(BusMessage.Type.TAKE_OVER, token, key));
+      }
+    }
+  }
+
+  private boolean anyConnected(Collection<String> keys) {
+    for (String key : keys) {
+      if (registry.hasConnections(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- the keys another relay holds ----
+
+  /** Tells {@code owner} that this relay has connections of {@code key} (acknowledging or not). */
+  void join(String owner, String key, boolean acknowledging) {
+    bus.send(owner, BusMessage.join(token, key, acknowledging));
+  }
+
+  /** Tells {@code owner} that this relay has no connection of {@code key} any more. */
+  void leave(String owner, String key) {
+    bus.send(owner, BusMessage.of(BusMessage.Type.LEAVE, token, key));
+  }
+
+  /** Tells {@code owner} that a watch entry for {@code key} came here. */
+  void hint(String owner, String key) {
+    bus.send(owner, BusMessage.of(BusMessage.Type.HINT, token, key));
+  }
+
+  /**
+   * Watch entries came here for keys this relay has no connection of: their holders (if any) are
+   * told. Only asked of Redis when other relays are alive.
+   */
+  void hintHolders(Collection<String> keys) {
+    if (keys.isEmpty() || alone()) {
+      return;
+    }
+    Map<String, String> holders;
+    try {
+      holders = leases.holders(keys);
+    } catch (JedisException e) {
+      return; // the holders find the alerts at their recheck
+    }
+    holders.forEach(
+        (key, holder) -> {
+          if (!holder.equals(token)) {
+            hint(holder, key);
+          }
+        });
+  }
+
+  // ---- messages from other relays (relay-bus-in thread) ----
+
+  @Override
+  public void received(BusMessage m) {
+    DeliveryLoop l = loop;
+    if (l == null) {
+      return;
+    }
+    switch (m.type()) {
+      case BATCH -> deliverHere(m);
+      case REPORT -> {
+        Forward f = forwards.remove(m.id());
+        if (f != null) {
+          f.callback().done(Math.max(0, Math.min(f.size(), m.count())));
+        }
+      }
+      case JOIN -> {
+        Map<String, Boolean> r = remotes.get(m.key());
+        if (r != null && l.holds(m.key())) {
+          r.put(m.from(), m.count() == 1);
+          l.request(m.key());
+        } else {
+          // Not (or no longer) held here: let it find the holder, or take the lease.
+          bus.send(m.from(), BusMessage.of(BusMessage.Type.TAKE_OVER, token, m.key()));
+        }
+      }
+      case LEAVE -> {
+        Map<String, Boolean> r = remotes.get(m.key());
+        if (r != null && r.remove(m.from()) != null) {
+          l.request(m.key());
+        }
+      }
+      case HINT -> l.hinted(m.key());
+      case TAKE_OVER -> l.holderGone(m.key());
+    }
+  }
+
+  /** A batch of a key another relay holds: to this relay's connections of it, then the report. */
+  private void deliverHere(BusMessage m) {
+    List<ClientConnection> here = registry.connections(m.key());
+    if (here.isEmpty() || m.entries().isEmpty()) {
+      bus.send(m.from(), BusMessage.report(token, m.key(), m.id(), 0));
+      return;
+    }
+    FrameBatch frames = FrameBatch.encode(m.entries());
+    AtomicInteger left = new AtomicInteger(here.size());
+    AtomicInteger most = new AtomicInteger();
+    for (ClientConnection c : here) {
+      c.send(
+          m.key(),
+          frames,
+          written -> {
+            most.accumulateAndGet(written, Math::max);
+            if (left.decrementAndGet() == 0) {
+              bus.send(m.from(), BusMessage.report(token, m.key(), m.id(), most.get()));
+            }
+          });
+    }
+  }
+
+  @Override
+  public void resubscribed() {
+    DeliveryLoop l = loop;
+    if (l != null) {
+      l.rejoinHolders(); // they may have missed JOINs sent meanwhile
+    }
+  }
+
+  // ---- every third of a lease ----
+
+  private void tick() {
+    DeliveryLoop l = loop;
+    if (l == null) {
+      return;
+    }
+    try {
+      Set<String> now = leases.alive();
+      Set<String> gone = new HashSet<>(alive);
+      gone.removeAll(now);
+      alive = now;
+      if (!reachable) {
+        reachable = true;
+      }
+      for (String relay : gone) {
+        if (!relay.equals(token)) {
+          log.info(
+              "relay gone: {} (it stopped, or its record ran out)", LogText.quote(nameOf(relay)));
+          forgetRelay(relay);
+        }
+      }
+      l.stepKeysWhoseHolderIsGone(now);
+      long sentAt = System.nanoTime();
+      List<String> held = l.heldKeys();
+      if (!held.isEmpty()) {
+        List<String> lost = leases.renew(held);
+        Set<String> lostSet = new HashSet<>(lost);
+        List<String> renewed = new ArrayList<>(held.size());
+        for (String key : held) {
+          if (!lostSet.contains(key)) {
+            renewed.add(key);
+          }
+        }
+        l.renewed(renewed, sentAt);
+        for (String key : lost) {
+          metrics.leaseLost();
+          throttled.warn(
+              "lost:" + key,
+              "lease of key="
+                  + LogText.quote(key)
+                  + " lost (another relay holds it, or it ran out)");
+          remotes.remove(key);
+          l.leaseLost(key);
+        }
+      }
+    } catch (JedisException e) {
+      reachable = false; // the watcher logs Redis outages; leases run out by themselves meanwhile
+    } catch (RuntimeException e) {
+      log.error("the lease keeper failed; it runs again in a third of a lease", e);
+    }
+    expireForwards();
+  }
+
+  /** A relay is gone: nothing more is forwarded to it, and what waits on it is settled. */
+  private void forgetRelay(String relay) {
+    for (Map<String, Boolean> r : remotes.values()) {
+      r.remove(relay);
+    }
+    for (Map.Entry<Long, Forward> e : forwards.entrySet()) {
+      if (e.getValue().to().equals(relay) && forwards.remove(e.getKey(), e.getValue())) {
+        e.getValue().callback().done(0);
+      }
+    }
+  }
+
+  private void expireForwards() {
+    long now = System.nanoTime();
+    for (Map.Entry<Long, Forward> e : forwards.entrySet()) {
+      Forward f = e.getValue();
+      if (now - f.deadline() >= 0 && forwards.remove(e.getKey(), f)) {
+        throttled.warn(
+            "forward:" + f.to(),
+            "relay "
+                + LogText.quote(nameOf(f.to()))
+                + " did not report a batch of key="
+                + LogText.quote(f.key())
+                + " in time; counted as not delivered there");
+        f.callback().done(0);
+      }
+    }
+  }
+
+  private static String nameOf(String relayToken) {
+    int colon = relayToken.lastIndexOf(':');
+    return colon < 0 ? relayToken : relayToken.substring(0, colon);
+  }
+
+  String name() {
+    return name;
+  }
+
+  // ---- stopping ----
+
+  /**
+   * A clean stop: every lease this relay holds goes back, the relays with connections of those keys
+   * are told to take them, and this relay leaves the living. Call once delivery is at rest.
+   */
+  void handOver(Collection<String> held) {
+    Map<String, Set<String>> tell = new ConcurrentHashMap<>();
+    for (String key : held) {
+      Map<String, Boolean> r = remotes.remove(key);
+      tell.put(key, r == null ? Set.of() : Set.copyOf(r.keySet()));
+    }
+    try {
+      if (!held.isEmpty()) {
+        leases.release(held, true);
+      }
+      leases.leave();
+    } catch (JedisException e) {
+      log.info("could not hand leases back ({}); they run out within a lease", e.getMessage());
+    }
+    tell.forEach(
+        (key, relays) -> {
+          for (String relay : relays) {
+            bus.send(relay, BusMessage.of(BusMessage.Type.TAKE_OVER, token, key));
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    bus.close();
+    leases.close();
+    for (Forward f : forwards.values()) {
+      f.callback().done(0);
+    }
+    forwards.clear();
+  }
+}

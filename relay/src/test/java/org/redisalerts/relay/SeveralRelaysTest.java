@@ -1,0 +1,161 @@
+package org.redisalerts.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.redisalerts.relay.RelayTesting.connect;
+import static org.redisalerts.relay.RelayTesting.metric;
+import static org.redisalerts.relay.RelayTesting.startRelay;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.common.RelayKeys;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/** Several relays on one Redis and watch list (SPEC 10), in this JVM. */
+class SeveralRelaysTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  private static final Duration LEASE = Duration.ofSeconds(2);
+
+  private final List<RelayServer> relays = new ArrayList<>();
+  private final TestPublisher publisher = new TestPublisher(redis);
+
+  @AfterEach
+  void stop() {
+    for (RelayServer relay : relays) {
+      relay.close();
+    }
+  }
+
+  private RelayServer relay(String name) throws Exception {
+    RelayServer relay = startRelay(redis, b -> b.relayId(name).lease(LEASE));
+    relays.add(relay);
+    return relay;
+  }
+
+  private static List<String> alerts(String name, int from, int to) {
+    List<String> out = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      out.add(alert(name, i));
+    }
+    return out;
+  }
+
+  /** Pushes alerts one per watch entry, as independent publishers do. */
+  private void publishOneByOne(String key, List<String> alerts) {
+    for (String a : alerts) {
+      publisher.push(key, a);
+    }
+  }
+
+  @Test
+  void clientsOfOneKeyOnThreeRelaysEachReceiveEveryAlertInOrderOnce() throws Exception {
+    String key = "alert/several-1";
+    List<RecordingClient> clients = new ArrayList<>();
+    for (String name : List.of("a", "b", "c")) {
+      RelayServer relay = relay(name);
+      clients.add(connect(relay).identifyAndAwaitReply(key));
+      clients.add(connect(relay).identifyAndAwaitReply(key));
+    }
+    // Every relay's connections are known to the key's holder before alerts flow.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 3);
+    List<String> sent = alerts("s", 0, 300);
+    publishOneByOne(key, sent);
+    for (RecordingClient c : clients) {
+      assertThat(c.nextTexts(300)).containsExactlyElementsOf(sent);
+    }
+    RecordingClient.assertNoMoreEvents(RecordingClient.QUIET, clients);
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+    double forwarded = 0;
+    for (RelayServer relay : relays) {
+      forwarded += metric(relay, "relay_batches_forwarded_total");
+    }
+    assertThat(forwarded).as("batches went from the holder to the other two relays").isPositive();
+  }
+
+  @Test
+  void manyKeysSpreadOverThreeRelaysAllFlow() throws Exception {
+    List<RelayServer> three = List.of(relay("a"), relay("b"), relay("c"));
+    int keys = 30;
+    List<List<RecordingClient>> byKey = new ArrayList<>();
+    for (int k = 0; k < keys; k++) {
+      String key = "alert/spread-" + k;
+      List<RecordingClient> clients = new ArrayList<>();
+      clients.add(connect(three.get(k % 3)).identifyAndAwaitReply(key));
+      clients.add(connect(three.get((k + 1) % 3)).identifyAndAwaitReply(key));
+      byKey.add(clients);
+    }
+    for (int k = 0; k < keys; k++) {
+      String key = "alert/spread-" + k;
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    }
+    for (int i = 0; i < 20; i++) {
+      for (int k = 0; k < keys; k++) {
+        publisher.push("alert/spread-" + k, alert("k" + k, i));
+      }
+    }
+    for (int k = 0; k < keys; k++) {
+      for (RecordingClient c : byKey.get(k)) {
+        assertThat(c.nextTexts(20)).containsExactlyElementsOf(alerts("k" + k, 0, 20));
+      }
+    }
+  }
+
+  @Test
+  void aRelayStoppedCleanlyHandsItsKeysOverWithNoLossAndNoDuplicate() throws Exception {
+    String key = "alert/handover";
+    RelayServer a = relay("a");
+    RecordingClient onA = connect(a).identifyAndAwaitReply(key); // a takes the lease
+    RelayServer b = relay("b");
+    RecordingClient onB = connect(b).identifyAndAwaitReply(key);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    List<String> first = alerts("h", 0, 50);
+    publishOneByOne(key, first);
+    assertThat(onB.nextTexts(50)).containsExactlyElementsOf(first);
+    assertThat(onA.nextTexts(50)).containsExactlyElementsOf(first);
+
+    a.close(); // SIGTERM's path: settle, give the lease back, tell b
+    relays.remove(a);
+    List<String> second = alerts("h", 50, 100);
+    publishOneByOne(key, second);
+    assertThat(onB.nextTexts(50)).as("b takes over at once").containsExactlyElementsOf(second);
+    onB.assertNoMoreEvents();
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+  }
+
+  @Test
+  void aRelayThatLostItsLeaseWhileHoldingABatchCannotTrimIt() throws Exception {
+    String key = "alert/fenced";
+    // A long settle delay keeps the written batch held (not yet trimmed).
+    RelayServer a =
+        startRelay(
+            redis,
+            b -> b.relayId("a").lease(Duration.ofMinutes(1)).settleDelay(Duration.ofMinutes(10)));
+    relays.add(a);
+    RecordingClient client = connect(a).identifyAndAwaitReply(key);
+    publisher.push(key, alert("f", 0));
+    assertThat(client.nextText()).isEqualTo(alert("f", 0));
+    // Another relay takes the lease (as if a had been paused past it).
+    redis.client().set(new RelayKeys("watch").lease(key), "other:0000");
+    publisher.push(key, alert("f", 1)); // a's next step: fenced
+    await().atMost(Duration.ofSeconds(10)).until(() -> metric(a, "relay_steps_fenced_total") == 1);
+    assertThat(redis.client().lrange(key, 0, -1))
+        .as("nothing trimmed by the fenced relay")
+        .containsExactly(alert("f", 0), alert("f", 1));
+    client.assertNoMoreEvents();
+  }
+}
