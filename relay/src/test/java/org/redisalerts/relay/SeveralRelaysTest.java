@@ -157,4 +157,45 @@ class SeveralRelaysTest {
         .containsExactly(alert("f", 0), alert("f", 1));
     client.assertNoMoreEvents();
   }
+
+  @Test
+  void afterRedisRestartsEmptyEveryRelaysClientsStillReceiveEveryAlert() throws Exception {
+    // Redis without persistence (or a failover to a replica that missed writes) comes back
+    // without leases, presence and the relays' records: the relays must record them again.
+    String key = "alert/redis-restart";
+    RelayServer a = relay("a");
+    RecordingClient onA = connect(a).identifyAndAwaitReply(key); // a holds the key
+    RelayServer b = relay("b");
+    RecordingClient onB = connect(b).identifyAndAwaitReply(key);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    publishOneByOne(key, alerts("r", 0, 20));
+    assertThat(onA.nextTexts(20)).containsExactlyElementsOf(alerts("r", 0, 20));
+    assertThat(onB.nextTexts(20)).containsExactlyElementsOf(alerts("r", 0, 20));
+
+    redis.stop();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !a.health().healthy() && !b.health().healthy());
+    redis.start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> a.health().healthy() && b.health().healthy());
+
+    List<String> after = alerts("r", 20, 60);
+    for (String alert : after) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                new TestPublisher(redis).push(key, alert);
+                return true;
+              });
+    }
+    assertThat(onA.nextTexts(40)).as("a's client").containsExactlyElementsOf(after);
+    assertThat(onB.nextTexts(40)).as("b's client").containsExactlyElementsOf(after);
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+  }
 }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -40,7 +41,8 @@ public final class RelayBus implements AutoCloseable {
 
   private record Outgoing(byte[] channel, byte[] payload) {}
 
-  private static final long MAX_BACKOFF_MS = 5_000;
+  /** Short: messages to this relay are lost while it is not subscribed. */
+  private static final long MAX_BACKOFF_MS = 1_000;
 
   private final RedisEndpoint endpoint;
   private final RelayKeys keys;
@@ -85,6 +87,7 @@ public final class RelayBus implements AutoCloseable {
     boolean first = true;
     while (!closed) {
       try (Jedis jedis = endpoint.newConnection(0, "relay-bus-in")) {
+        boolean again = !first;
         BinaryJedisPubSub pubsub =
             new BinaryJedisPubSub() {
               @Override
@@ -101,13 +104,14 @@ public final class RelayBus implements AutoCloseable {
 
               @Override
               public void onSubscribe(byte[] name, int count) {
-                // subscribed
+                // Only now can messages reach this relay: tell the others again what they may
+                // have missed.
+                if (again) {
+                  listener.resubscribed();
+                }
               }
             };
         subscription = pubsub;
-        if (!first) {
-          listener.resubscribed();
-        }
         first = false;
         backoff = 100;
         jedis.subscribe(pubsub, channel);
@@ -135,33 +139,50 @@ public final class RelayBus implements AutoCloseable {
         batch.clear();
         batch.add(first);
         outgoing.drainTo(batch, 999);
-        if (jedis == null) {
+        try {
+          if (jedis == null) {
+            jedis = endpoint.newConnection(5_000, "relay-bus-out");
+          }
+          publish(jedis, batch);
+        } catch (JedisConnectionException e) {
+          // The connection may be one Redis dropped while idle (a restart): try once on a new
+          // one. A message that went through already comes twice; every kind bears that.
+          closeQuietly(jedis);
+          jedis = null;
           jedis = endpoint.newConnection(5_000, "relay-bus-out");
+          publish(jedis, batch);
         }
-        Pipeline pipeline = jedis.pipelined();
-        for (Outgoing o : batch) {
-          pipeline.publish(o.channel(), o.payload());
-        }
-        pipeline.sync();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
       } catch (JedisException e) {
         throttled.warn(
             "send", "messages to other relays were lost (" + batch.size() + "): " + e.getMessage());
-        if (jedis != null) {
-          try {
-            jedis.close();
-          } catch (RuntimeException ignored) {
-            // broken already
-          }
-          jedis = null;
-        }
+        closeQuietly(jedis);
+        jedis = null;
         sleep(200);
       }
     }
     if (jedis != null) {
       jedis.close();
+    }
+  }
+
+  private static void publish(Jedis jedis, List<Outgoing> batch) {
+    Pipeline pipeline = jedis.pipelined();
+    for (Outgoing o : batch) {
+      pipeline.publish(o.channel(), o.payload());
+    }
+    pipeline.sync();
+  }
+
+  private static void closeQuietly(Jedis jedis) {
+    if (jedis != null) {
+      try {
+        jedis.close();
+      } catch (RuntimeException ignored) {
+        // broken already
+      }
     }
   }
 

@@ -282,6 +282,25 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Records this relay's presence again for every key it has connections of. Redis may have come
+   * back without what it held (no persistence, a failover to a replica that missed writes): the
+   * next step of each key writes the presence again and so tells the key's holder, or takes the key
+   * when nobody holds it.
+   */
+  void presenceAgain() {
+    for (String key : registry.keys()) {
+      List<ClientConnection> connections = registry.connections(key);
+      if (!connections.isEmpty()) {
+        presence(
+            key,
+            acknowledging(connections)
+                ? StepRequest.Presence.ACKNOWLEDGING
+                : StepRequest.Presence.PLAIN);
+      }
+    }
+  }
+
   /** Whether this relay holds {@code key}'s lease. */
   boolean holds(String key) {
     KeyPump pump = pumps.get(key);

@@ -216,9 +216,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   @Override
   public void redisAvailable() {
     loop.retryFailed();
-    for (String key : registry.keys()) {
-      loop.request(key);
-    }
+    loop.presenceAgain();
   }
 
   private void recheck() {

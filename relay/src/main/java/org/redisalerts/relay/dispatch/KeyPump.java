@@ -96,6 +96,8 @@ final class KeyPump {
   /** A change of this relay's connections of the key, for the next step to record. */
   private StepRequest.Presence presence = StepRequest.Presence.UNCHANGED;
 
+  private StepRequest.Presence stepPresence = StepRequest.Presence.UNCHANGED;
+
   KeyPump(String key) {
     this.key = key;
   }
@@ -164,6 +166,7 @@ final class KeyPump {
     byte[] last = heldCount == 0 ? null : held.entries().get(heldCount - 1);
     StepRequest.Presence p = presence;
     presence = StepRequest.Presence.UNCHANGED;
+    stepPresence = p;
     return new StepRequest(
         key, heldCount, first, last, heldCount == 0 ? 0 : finished, 0, dead, claim, claimBytes, p);
   }
@@ -342,6 +345,9 @@ final class KeyPump {
 
   /** What to do when the last step failed; keeps what it held for the next step. */
   synchronized void failed() {
+    if (state == State.STEPPING && presence == StepRequest.Presence.UNCHANGED) {
+      presence = stepPresence; // not recorded: the retry records it
+    }
     state = State.STALLED;
   }
 

@@ -43,8 +43,14 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Peers.class);
 
-  /** A batch forwarded to another relay, waiting for its report. */
-  private record Forward(String to, String key, int size, BatchCallback callback, long deadline) {}
+  /** A batch forwarded to another relay, waiting for its report; kept to be sent again. */
+  private record Forward(
+      String to, String key, BusMessage batch, int size, BatchCallback callback, long deadline) {}
+
+  /** The last batch another relay forwarded here for a key, and its report once known. */
+  private record Received(long id, int written) {
+    static final int WRITING = -1;
+  }
 
   private final String token;
   private final String name;
@@ -58,6 +64,12 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final AtomicLong forwardIds = new AtomicLong();
   private final Map<Long, Forward> forwards = new ConcurrentHashMap<>();
+
+  /**
+   * By holder and key: the last batch received, so a batch sent again (its first sending or its
+   * report may have been lost) is reported, not delivered twice.
+   */
+  private final Map<String, Received> received = new ConcurrentHashMap<>();
 
   /** For each key this relay holds: the other relays with connections of it, and their acks. */
   private final Map<String, Map<String, Boolean>> remotes = new ConcurrentHashMap<>();
@@ -146,12 +158,18 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    */
   void forward(String to, String key, Batch batch, BatchCallback callback) {
     long id = forwardIds.incrementAndGet();
+    BusMessage message = BusMessage.batch(token, key, id, batch.alerts());
     forwards.put(
         id,
         new Forward(
-            to, key, batch.frames().count(), callback, System.nanoTime() + forwardTimeoutNanos));
+            to,
+            key,
+            message,
+            batch.frames().count(),
+            callback,
+            System.nanoTime() + forwardTimeoutNanos));
     metrics.forwarded();
-    bus.send(to, BusMessage.batch(token, key, id, batch.alerts()));
+    bus.send(to, message);
   }
 
   /**
@@ -197,6 +215,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   /** Tells {@code owner} that this relay has no connection of {@code key} any more. */
   void leave(String owner, String key) {
+    received.remove(receivedKey(owner, key));
     bus.send(owner, BusMessage.of(BusMessage.Type.LEAVE, token, key));
   }
 
@@ -247,6 +266,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
         Map<String, Boolean> r = remotes.get(m.key());
         if (r != null && l.holds(m.key())) {
           r.put(m.from(), m.count() == 1);
+          resendForwards(m.from(), m.key());
           l.request(m.key());
         } else {
           // Not (or no longer) held here: let it find the holder, or take the lease.
@@ -264,13 +284,41 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
   }
 
+  /**
+   * A relay (re)joined {@code key}: it may have been away from the bus (a Redis restart, a pause),
+   * so what waits on its report is sent again; it reports a batch it already had without delivering
+   * it twice.
+   */
+  private void resendForwards(String to, String key) {
+    for (Forward f : forwards.values()) {
+      if (f.to().equals(to) && f.key().equals(key)) {
+        bus.send(to, f.batch());
+      }
+    }
+  }
+
+  private static String receivedKey(String holder, String key) {
+    return holder + '\n' + key;
+  }
+
   /** A batch of a key another relay holds: to this relay's connections of it, then the report. */
   private void deliverHere(BusMessage m) {
+    String from = receivedKey(m.from(), m.key());
+    Received before = received.get(from);
+    if (before != null && m.id() <= before.id()) {
+      // Sent again: report it once it is written (or now, if it was), never deliver it twice.
+      if (m.id() == before.id() && before.written() != Received.WRITING) {
+        bus.send(m.from(), BusMessage.report(token, m.key(), m.id(), before.written()));
+      }
+      return;
+    }
     List<ClientConnection> here = registry.connections(m.key());
     if (here.isEmpty() || m.entries().isEmpty()) {
+      received.remove(from);
       bus.send(m.from(), BusMessage.report(token, m.key(), m.id(), 0));
       return;
     }
+    received.put(from, new Received(m.id(), Received.WRITING));
     FrameBatch frames = FrameBatch.encode(m.entries());
     AtomicInteger left = new AtomicInteger(here.size());
     AtomicInteger most = new AtomicInteger();
@@ -281,6 +329,8 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
           written -> {
             most.accumulateAndGet(written, Math::max);
             if (left.decrementAndGet() == 0) {
+              received.replace(
+                  from, new Received(m.id(), Received.WRITING), new Received(m.id(), most.get()));
               bus.send(m.from(), BusMessage.report(token, m.key(), m.id(), most.get()));
             }
           });
@@ -351,6 +401,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   /** A relay is gone: nothing more is forwarded to it, and what waits on it is settled. */
   private void forgetRelay(String relay) {
+    received.keySet().removeIf(k -> k.startsWith(relay + '\n'));
     for (Map<String, Boolean> r : remotes.values()) {
       r.remove(relay);
     }
