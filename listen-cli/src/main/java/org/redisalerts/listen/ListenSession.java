@@ -6,6 +6,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
 import org.redisalerts.common.ClientMessage;
 import org.redisalerts.common.Durations;
@@ -23,6 +24,9 @@ import org.redisalerts.listen.RelayConnection.Stop;
  * Connects, identifies, shows alerts, and reconnects with capped exponential backoff when the
  * connection drops, until {@code --count} alerts arrived, the timeout passed, the relay refused the
  * key, or {@link #stop} was called. Runs on the caller's thread.
+ *
+ * <p>With {@code --ack} it acknowledges each alert once the view has shown it (SPEC 9), so the
+ * relay keeps in Redis every alert that was not shown: with {@code --count N} exactly N leave.
  */
 public final class ListenSession {
 
@@ -97,6 +101,10 @@ public final class ListenSession {
   private final class Attempt {
     private final RelayConnection connection;
     private boolean identified;
+
+    /** Alerts received since the identify reply: what an ack counts (SPEC 9). */
+    private long received;
+
     private String refusal;
     private String lostBecause = "connection lost";
 
@@ -120,7 +128,7 @@ public final class ListenSession {
         }
         if (event instanceof Opened) {
           connection.send(
-              codec.write(ClientMessage.identify(options.key(), options.token(), false)));
+              codec.write(ClientMessage.identify(options.key(), options.token(), options.ack())));
         } else if (event instanceof Frame frame) {
           Outcome done = frame(frame.text());
           if (done != null) {
@@ -154,6 +162,15 @@ public final class ListenSession {
         if (reply != null && ServerReply.CONNECTED.equals(reply.message())) {
           identified = true;
           view.identified(options.key(), text);
+          if (options.ack() && !Boolean.TRUE.equals(reply.ack())) {
+            // It would trim alerts once written: --ack could not keep what was not shown.
+            close(CloseFrame.NORMAL, "acknowledgements not supported");
+            return new Outcome(
+                Kind.ACKS_UNSUPPORTED,
+                "--ack: the relay does not support acknowledgements (its identify reply has no"
+                    + " \"ack\":true; an older relay?)",
+                alerts);
+          }
           return null;
         }
         if (reply != null && ServerReply.ERROR.equals(reply.event())) {
@@ -162,12 +179,34 @@ public final class ListenSession {
         }
       }
       alerts++;
-      view.alert(text, Instant.now());
+      received++;
+      boolean shown = view.alert(text, Instant.now());
+      if (options.ack()) {
+        if (!shown) {
+          close(CloseFrame.NORMAL, "output failed");
+          return new Outcome(
+              Kind.OUTPUT_FAILED,
+              "cannot write the output; alert "
+                  + alerts
+                  + " and those after it were not acknowledged and stay queued",
+              alerts);
+        }
+        acknowledge();
+      }
       if (options.count() > 0 && alerts >= options.count()) {
         close(CloseFrame.NORMAL, "done");
         return new Outcome(Kind.COUNT_REACHED, alerts + " alerts", alerts);
       }
       return null;
+    }
+
+    /** Acknowledges every alert received on this connection so far. */
+    private void acknowledge() {
+      try {
+        connection.send(codec.write(ClientMessage.ack(received)));
+      } catch (WebsocketNotConnectedException e) {
+        // Closing already; its event follows. The relay sends what this did not confirm again.
+      }
     }
 
     private Outcome closed(Closed closed) {
@@ -224,7 +263,8 @@ public final class ListenSession {
       var node = codec.readTree(text);
       String event = node.path("event").asText(null);
       String message = node.path("message").asText(null);
-      return new ServerReply(event, message, node.path("queue").asText(null), null, null);
+      Boolean ack = node.path("ack").asBoolean(false) ? Boolean.TRUE : null;
+      return new ServerReply(event, message, node.path("queue").asText(null), null, ack);
     } catch (ProtocolException e) {
       return null;
     }
