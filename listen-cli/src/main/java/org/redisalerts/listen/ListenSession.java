@@ -26,13 +26,22 @@ import org.redisalerts.listen.RelayConnection.Stop;
  * key, or {@link #stop} was called. Runs on the caller's thread.
  *
  * <p>With {@code --ack} it acknowledges each alert once the view has shown it (SPEC 9), so the
- * relay keeps in Redis every alert that was not shown: with {@code --count N} exactly N leave.
+ * relay keeps in Redis every alert that was not shown: with {@code --count N} exactly N leave. Acks
+ * are cumulative, so one ack confirms every alert shown before it: at most one goes out per {@link
+ * #ACK_INTERVAL}, and the rest of a fast backlog is confirmed by the next one.
  */
 public final class ListenSession {
 
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  /**
+   * Least time between two acks. The relay closes a client that sends more than 20 messages a
+   * second (60 at once), and a window of 100 alerts acknowledged one by one would exceed that; 10
+   * acks a second stay well within it and delay a confirmation by at most this.
+   */
+  private static final Duration ACK_INTERVAL = Duration.ofMillis(100);
 
   /** Close codes of SPEC 7. */
   private static final int TOKEN_EXPIRED = 4001;
@@ -102,8 +111,14 @@ public final class ListenSession {
     private final RelayConnection connection;
     private boolean identified;
 
-    /** Alerts received since the identify reply: what an ack counts (SPEC 9). */
-    private long received;
+    /** Alerts shown since the identify reply: what the next ack confirms (SPEC 9). */
+    private long shown;
+
+    /** The count the last ack sent; at most {@link #shown}. */
+    private long acknowledged;
+
+    /** When the last ack went out (System.nanoTime), so the first one goes at once. */
+    private long lastAckAt = System.nanoTime() - ACK_INTERVAL.toNanos();
 
     private String refusal;
     private String lostBecause = "connection lost";
@@ -122,7 +137,8 @@ public final class ListenSession {
           close(CloseFrame.NORMAL, "timed out");
           return timedOut();
         }
-        Event event = events.poll(left, TimeUnit.NANOSECONDS);
+        acknowledgeIfDue();
+        Event event = events.poll(Math.min(left, untilAckDue()), TimeUnit.NANOSECONDS);
         if (event == null) {
           continue;
         }
@@ -179,10 +195,9 @@ public final class ListenSession {
         }
       }
       alerts++;
-      received++;
-      boolean shown = view.alert(text, Instant.now());
+      boolean written = view.alert(text, Instant.now());
       if (options.ack()) {
-        if (!shown) {
+        if (!written) {
           close(CloseFrame.NORMAL, "output failed");
           return new Outcome(
               Kind.OUTPUT_FAILED,
@@ -191,7 +206,7 @@ public final class ListenSession {
                   + " and those after it were not acknowledged and stay queued",
               alerts);
         }
-        acknowledge();
+        shown++;
       }
       if (options.count() > 0 && alerts >= options.count()) {
         close(CloseFrame.NORMAL, "done");
@@ -200,13 +215,32 @@ public final class ListenSession {
       return null;
     }
 
-    /** Acknowledges every alert received on this connection so far. */
+    /** Nanoseconds until the shown alerts may be acknowledged; MAX_VALUE when none waits. */
+    private long untilAckDue() {
+      if (shown == acknowledged) {
+        return Long.MAX_VALUE;
+      }
+      return Math.max(0, lastAckAt + ACK_INTERVAL.toNanos() - System.nanoTime());
+    }
+
+    private void acknowledgeIfDue() {
+      if (untilAckDue() == 0) {
+        acknowledge();
+      }
+    }
+
+    /** Acknowledges every alert shown on this connection so far, if any is not yet. */
     private void acknowledge() {
+      if (shown == acknowledged) {
+        return;
+      }
       try {
-        connection.send(codec.write(ClientMessage.ack(received)));
+        connection.send(codec.write(ClientMessage.ack(shown)));
       } catch (WebsocketNotConnectedException e) {
         // Closing already; its event follows. The relay sends what this did not confirm again.
       }
+      acknowledged = shown;
+      lastAckAt = System.nanoTime();
     }
 
     private Outcome closed(Closed closed) {
@@ -245,8 +279,12 @@ public final class ListenSession {
       return null;
     }
 
-    /** Closes with {@code code} and waits (a bounded time) for the relay's answer to the close. */
+    /**
+     * Confirms what was shown, closes with {@code code} and waits (a bounded time) for the relay's
+     * answer to the close.
+     */
     private void close(int code, String reason) throws InterruptedException {
+      acknowledge();
       connection.close(code, reason);
       long end = System.nanoTime() + CLOSE_WAIT.toNanos();
       for (long left = CLOSE_WAIT.toNanos(); left > 0; left = end - System.nanoTime()) {

@@ -164,6 +164,32 @@ class ListenCommandTest {
   }
 
   @Test
+  void ackTakesALongBacklogWindowByWindowEachAlertOnceWithinTheRelaysMessageBudget() {
+    // Four windows of 100, more than the relay lets a client send messages at once (60).
+    String key = "alert/pool-long";
+    List<String> backlog = alerts("long", 1, 400);
+    publisher.push(key, backlog);
+
+    assertThat(
+            run(
+                "--url",
+                url(),
+                "--key",
+                key,
+                "--ack",
+                "--json",
+                "--count",
+                "400",
+                "--timeout",
+                "60s"))
+        .as(err.toString())
+        .isZero();
+    assertThat(lines()).containsExactlyElementsOf(backlog);
+    assertThat(err.toString()).doesNotContain("too many messages").doesNotContain("reconnecting");
+    await("nothing queued").atMost(Duration.ofSeconds(10)).until(() -> queued(key) == 0);
+  }
+
+  @Test
   void withoutAckWhatWasOnItsWayWhenTheCountWasReachedIsGoneFromRedis() {
     String key = "alert/pool-plain";
     List<String> backlog = alerts("backlog", 1, 10);
