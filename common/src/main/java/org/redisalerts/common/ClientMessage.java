@@ -1,5 +1,6 @@
 package org.redisalerts.common;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -44,6 +45,7 @@ public record ClientMessage(String event, String queue, String token, Boolean ac
     return new ClientMessage(ACK, null, null, null, count);
   }
 
+  @JsonIgnore // not a field: "identify":true on the wire is noise a strict relay could refuse
   public boolean isIdentify() {
     return IDENTIFY.equals(event);
   }

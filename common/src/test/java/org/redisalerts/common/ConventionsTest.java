@@ -77,6 +77,16 @@ class ConventionsTest {
             "{\"event\":\"identified\",\"message\":\"you are now connected\",\"queue\":\"alert/a-1\"}");
   }
 
+  @Test
+  void clientMessagesCarryTheirFieldsAndNothingElse() {
+    JsonCodec codec = new JsonCodec();
+    assertThat(codec.write(ClientMessage.identify("alert/a-1")))
+        .isEqualTo("{\"event\":\"identify\",\"queue\":\"alert/a-1\"}");
+    assertThat(codec.write(ClientMessage.identify("alert/a-1", null, true)))
+        .isEqualTo("{\"event\":\"identify\",\"queue\":\"alert/a-1\",\"ack\":true}");
+    assertThat(codec.write(ClientMessage.ack(3))).isEqualTo("{\"event\":\"ack\",\"count\":3}");
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

@@ -8,8 +8,13 @@ public interface AlertView extends AutoCloseable {
   /** The relay accepted the identify; {@code reply} is its answer as sent. */
   void identified(String key, String reply);
 
-  /** An alert arrived: {@code frame} is the text frame exactly as received. */
-  void alert(String frame, Instant receivedAt);
+  /**
+   * An alert arrived: {@code frame} is the text frame exactly as received.
+   *
+   * @return whether it reached the output in full (written and flushed); false when the output
+   *     failed (a closed pipe, a full disk), so that it is not acknowledged
+   */
+  boolean alert(String frame, Instant receivedAt);
 
   /** The connection state changed (connecting, reconnecting in Ns, refused, ...). */
   void status(String text);

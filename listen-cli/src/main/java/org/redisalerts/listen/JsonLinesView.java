@@ -24,9 +24,10 @@ public final class JsonLinesView implements AlertView {
   }
 
   @Override
-  public void alert(String frame, Instant receivedAt) {
+  public boolean alert(String frame, Instant receivedAt) {
     out.println(frame);
     out.flush();
+    return !out.checkError(); // a PrintWriter keeps its I/O errors to itself otherwise
   }
 
   @Override

@@ -15,9 +15,18 @@ import org.redisalerts.common.AlertKeys;
  * @param reconnect whether to reconnect when the connection drops
  * @param token a signed identify token (SPEC 7), or null
  * @param ca certificates to trust on {@code wss://} besides the JVM's CAs, or null
+ * @param ack whether to identify with {@code "ack":true} and acknowledge each alert once shown
+ *     (SPEC 9)
  */
 public record ListenOptions(
-    URI url, String key, int count, Duration timeout, boolean reconnect, String token, Path ca) {
+    URI url,
+    String key,
+    int count,
+    Duration timeout,
+    boolean reconnect,
+    String token,
+    Path ca,
+    boolean ack) {
 
   public static final String DEFAULT_URL = "ws://localhost:3001/";
 

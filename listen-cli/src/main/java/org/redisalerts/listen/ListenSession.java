@@ -6,6 +6,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
 import org.redisalerts.common.ClientMessage;
 import org.redisalerts.common.Durations;
@@ -23,12 +24,24 @@ import org.redisalerts.listen.RelayConnection.Stop;
  * Connects, identifies, shows alerts, and reconnects with capped exponential backoff when the
  * connection drops, until {@code --count} alerts arrived, the timeout passed, the relay refused the
  * key, or {@link #stop} was called. Runs on the caller's thread.
+ *
+ * <p>With {@code --ack} it acknowledges each alert once the view has shown it (SPEC 9), so the
+ * relay keeps in Redis every alert that was not shown: with {@code --count N} exactly N leave. Acks
+ * are cumulative, so one ack confirms every alert shown before it: at most one goes out per {@link
+ * #ACK_INTERVAL}, and the rest of a fast backlog is confirmed by the next one.
  */
 public final class ListenSession {
 
   private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  /**
+   * Least time between two acks. The relay closes a client that sends more than 20 messages a
+   * second (60 at once), and a window of 100 alerts acknowledged one by one would exceed that; 10
+   * acks a second stay well within it and delay a confirmation by at most this.
+   */
+  private static final Duration ACK_INTERVAL = Duration.ofMillis(100);
 
   /** Close codes of SPEC 7. */
   private static final int TOKEN_EXPIRED = 4001;
@@ -97,6 +110,16 @@ public final class ListenSession {
   private final class Attempt {
     private final RelayConnection connection;
     private boolean identified;
+
+    /** Alerts shown since the identify reply: what the next ack confirms (SPEC 9). */
+    private long shown;
+
+    /** The count the last ack sent; at most {@link #shown}. */
+    private long acknowledged;
+
+    /** When the last ack went out (System.nanoTime), so the first one goes at once. */
+    private long lastAckAt = System.nanoTime() - ACK_INTERVAL.toNanos();
+
     private String refusal;
     private String lostBecause = "connection lost";
 
@@ -114,13 +137,14 @@ public final class ListenSession {
           close(CloseFrame.NORMAL, "timed out");
           return timedOut();
         }
-        Event event = events.poll(left, TimeUnit.NANOSECONDS);
+        acknowledgeIfDue();
+        Event event = events.poll(Math.min(left, untilAckDue()), TimeUnit.NANOSECONDS);
         if (event == null) {
           continue;
         }
         if (event instanceof Opened) {
           connection.send(
-              codec.write(ClientMessage.identify(options.key(), options.token(), false)));
+              codec.write(ClientMessage.identify(options.key(), options.token(), options.ack())));
         } else if (event instanceof Frame frame) {
           Outcome done = frame(frame.text());
           if (done != null) {
@@ -154,6 +178,15 @@ public final class ListenSession {
         if (reply != null && ServerReply.CONNECTED.equals(reply.message())) {
           identified = true;
           view.identified(options.key(), text);
+          if (options.ack() && !Boolean.TRUE.equals(reply.ack())) {
+            // It would trim alerts once written: --ack could not keep what was not shown.
+            close(CloseFrame.NORMAL, "acknowledgements not supported");
+            return new Outcome(
+                Kind.ACKS_UNSUPPORTED,
+                "--ack: the relay does not support acknowledgements (its identify reply has no"
+                    + " \"ack\":true; an older relay?)",
+                alerts);
+          }
           return null;
         }
         if (reply != null && ServerReply.ERROR.equals(reply.event())) {
@@ -162,12 +195,52 @@ public final class ListenSession {
         }
       }
       alerts++;
-      view.alert(text, Instant.now());
+      boolean written = view.alert(text, Instant.now());
+      if (options.ack()) {
+        if (!written) {
+          close(CloseFrame.NORMAL, "output failed");
+          return new Outcome(
+              Kind.OUTPUT_FAILED,
+              "cannot write the output; alert "
+                  + alerts
+                  + " and those after it were not acknowledged and stay queued",
+              alerts);
+        }
+        shown++;
+      }
       if (options.count() > 0 && alerts >= options.count()) {
         close(CloseFrame.NORMAL, "done");
         return new Outcome(Kind.COUNT_REACHED, alerts + " alerts", alerts);
       }
       return null;
+    }
+
+    /** Nanoseconds until the shown alerts may be acknowledged; MAX_VALUE when none waits. */
+    private long untilAckDue() {
+      if (shown == acknowledged) {
+        return Long.MAX_VALUE;
+      }
+      return Math.max(0, lastAckAt + ACK_INTERVAL.toNanos() - System.nanoTime());
+    }
+
+    private void acknowledgeIfDue() {
+      if (untilAckDue() == 0) {
+        acknowledge();
+      }
+    }
+
+    /** Acknowledges every alert shown on this connection so far, if any is not yet. */
+    private void acknowledge() {
+      if (shown == acknowledged) {
+        return;
+      }
+      try {
+        connection.send(codec.write(ClientMessage.ack(shown)));
+      } catch (WebsocketNotConnectedException e) {
+        // Closing already; its event follows. The relay sends what this did not confirm again.
+      }
+      acknowledged = shown;
+      lastAckAt = System.nanoTime();
     }
 
     private Outcome closed(Closed closed) {
@@ -206,8 +279,12 @@ public final class ListenSession {
       return null;
     }
 
-    /** Closes with {@code code} and waits (a bounded time) for the relay's answer to the close. */
+    /**
+     * Confirms what was shown, closes with {@code code} and waits (a bounded time) for the relay's
+     * answer to the close.
+     */
     private void close(int code, String reason) throws InterruptedException {
+      acknowledge();
       connection.close(code, reason);
       long end = System.nanoTime() + CLOSE_WAIT.toNanos();
       for (long left = CLOSE_WAIT.toNanos(); left > 0; left = end - System.nanoTime()) {
@@ -224,7 +301,8 @@ public final class ListenSession {
       var node = codec.readTree(text);
       String event = node.path("event").asText(null);
       String message = node.path("message").asText(null);
-      return new ServerReply(event, message, node.path("queue").asText(null), null, null);
+      Boolean ack = node.path("ack").asBoolean(false) ? Boolean.TRUE : null;
+      return new ServerReply(event, message, node.path("queue").asText(null), null, ack);
     } catch (ProtocolException e) {
       return null;
     }

@@ -25,6 +25,10 @@ public record Outcome(Kind kind, String detail, int alerts) {
     /** The connection dropped (or never opened) and reconnecting was off. */
     DISCONNECTED,
     /** The TLS handshake failed (the relay's certificate is not trusted, or not for this host). */
-    TLS_FAILED
+    TLS_FAILED,
+    /** Acknowledgements were asked for and the relay's identify reply did not take them up. */
+    ACKS_UNSUPPORTED,
+    /** The output failed (closed pipe, full disk); the alert it lost was not acknowledged. */
+    OUTPUT_FAILED
   }
 }

@@ -41,10 +41,11 @@ public final class TerminalView implements AlertView {
   }
 
   @Override
-  public void alert(String frame, Instant receivedAt) {
+  public boolean alert(String frame, Instant receivedAt) {
     count++;
     terminal.writer().println(formatter.format(frame, receivedAt).toAnsi(terminal));
     redrawStatus();
+    return !terminal.writer().checkError();
   }
 
   @Override

@@ -30,6 +30,12 @@ final class ExitCodes {
   /** The TLS handshake failed: the relay's certificate is not trusted, or not for this host. */
   static final int TLS_FAILED = 7;
 
+  /** With {@code --ack}: the relay's identify reply did not take acknowledgements up. */
+  static final int ACKS_UNSUPPORTED = 8;
+
+  /** With {@code --ack}: the output could not be written, so that alert was not acknowledged. */
+  static final int OUTPUT_FAILED = 9;
+
   /** Which failure exits with which status: anything but a usage error is a lost connection. */
   static final ExitCodeMapper MAPPER = ExitCodeMapper.of(USAGE, DISCONNECTED);
 
@@ -44,6 +50,8 @@ final class ExitCodes {
       case TOKEN_EXPIRED -> TOKEN_EXPIRED;
       case DISCONNECTED -> DISCONNECTED;
       case TLS_FAILED -> TLS_FAILED;
+      case ACKS_UNSUPPORTED -> ACKS_UNSUPPORTED;
+      case OUTPUT_FAILED -> OUTPUT_FAILED;
     };
   }
 }

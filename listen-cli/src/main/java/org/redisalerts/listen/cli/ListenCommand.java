@@ -36,10 +36,17 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Exit status: 0 --count alerts arrived or stopped with Ctrl-C, 1 --timeout passed first,",
-      "2 bad command line, 3 the relay refused the key, 4 connection lost with --no-reconnect,",
-      "5 the relay refused the token (4003), 6 the token expired (4001), 7 TLS failed (the",
-      "relay's certificate is not trusted or not for its host)."
+      "Exit status:",
+      "  0  --count alerts arrived, or stopped with Ctrl-C",
+      "  1  --timeout passed before --count alerts arrived",
+      "  2  bad command line",
+      "  3  the relay refused the key",
+      "  4  the connection dropped or could not be made, with --no-reconnect",
+      "  5  the relay refused the token (4003)",
+      "  6  the token expired (4001)",
+      "  7  TLS failed: the relay's certificate is not trusted or not for its host",
+      "  8  --ack, and the relay does not support acknowledgements",
+      "  9  --ack, and the output failed: that alert and later ones stay queued"
     })
 public final class ListenCommand implements Callable<Integer> {
 
@@ -102,10 +109,19 @@ public final class ListenCommand implements Callable<Integer> {
               + " relay's self-signed certificate), besides the CAs this machine trusts. env RWA_CA.")
   Path ca;
 
+  @Option(
+      names = "--ack",
+      defaultValue = "${env:RWA_ACK:-false}",
+      description =
+          "Acknowledge each alert once it is printed and flushed (the relay keeps in Redis what"
+              + " was not acknowledged), so --ack --count N takes exactly N alerts off the key and"
+              + " leaves the rest queued. env RWA_ACK=true.")
+  boolean ack;
+
   @Override
   public Integer call() throws Exception {
     ListenOptions options =
-        new ListenOptions(uri(url), recipient.key(), count, timeout, !noReconnect, token, ca);
+        new ListenOptions(uri(url), recipient.key(), count, timeout, !noReconnect, token, ca, ack);
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = !json && Terminals.interactive();
     try (AlertView view =

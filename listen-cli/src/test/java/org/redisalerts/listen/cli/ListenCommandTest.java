@@ -4,14 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.redisalerts.testing.TestPublisher.alert;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.java_websocket.WebSocket;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.server.WebSocketServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -97,6 +105,229 @@ class ListenCommandTest {
     assertThat(listen.get(10, TimeUnit.SECONDS)).isZero();
     assertThat(lines()).containsExactly(alert("a", 1), alert("b", 2));
     await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
+  }
+
+  private static List<String> alerts(String name, int from, int to) {
+    List<String> list = new ArrayList<>();
+    for (int i = from; i <= to; i++) {
+      list.add(alert(name, i));
+    }
+    return list;
+  }
+
+  private long queued(String key) {
+    return redis.client().llen(key);
+  }
+
+  @Test
+  void ackWithCountTakesExactlyThatManyOffTheKeyAndTheNextConsumerGetsTheRestInOrder() {
+    String key = "alert/pool-ack";
+    List<String> backlog = alerts("backlog", 1, 10);
+    publisher.push(key, backlog);
+
+    assertThat(
+            run(
+                "--url",
+                url(),
+                "--key",
+                key,
+                "--ack",
+                "--json",
+                "--count",
+                "3",
+                "--timeout",
+                "20s"))
+        .as(err.toString())
+        .isZero();
+    assertThat(lines()).containsExactlyElementsOf(backlog.subList(0, 3));
+    assertThat(err.toString()).contains("\"ack\":true");
+    // The relay sent all ten at once; the seven listen did not acknowledge stay queued.
+    await("7 alerts queued").atMost(Duration.ofSeconds(10)).until(() -> queued(key) == 7);
+
+    out.getBuffer().setLength(0);
+    assertThat(
+            run(
+                "--url",
+                url(),
+                "--key",
+                key,
+                "--ack",
+                "--json",
+                "--count",
+                "7",
+                "--timeout",
+                "20s"))
+        .as(err.toString())
+        .isZero();
+    assertThat(lines()).containsExactlyElementsOf(backlog.subList(3, 10));
+    await("nothing queued").atMost(Duration.ofSeconds(10)).until(() -> queued(key) == 0);
+  }
+
+  @Test
+  void ackTakesALongBacklogWindowByWindowEachAlertOnceWithinTheRelaysMessageBudget() {
+    // Four windows of 100, more than the relay lets a client send messages at once (60).
+    String key = "alert/pool-long";
+    List<String> backlog = alerts("long", 1, 400);
+    publisher.push(key, backlog);
+
+    assertThat(
+            run(
+                "--url",
+                url(),
+                "--key",
+                key,
+                "--ack",
+                "--json",
+                "--count",
+                "400",
+                "--timeout",
+                "60s"))
+        .as(err.toString())
+        .isZero();
+    assertThat(lines()).containsExactlyElementsOf(backlog);
+    assertThat(err.toString()).doesNotContain("too many messages").doesNotContain("reconnecting");
+    await("nothing queued").atMost(Duration.ofSeconds(10)).until(() -> queued(key) == 0);
+  }
+
+  @Test
+  void withoutAckWhatWasOnItsWayWhenTheCountWasReachedIsGoneFromRedis() {
+    String key = "alert/pool-plain";
+    List<String> backlog = alerts("backlog", 1, 10);
+    publisher.push(key, backlog);
+
+    assertThat(run("--url", url(), "--key", key, "--json", "--count", "3", "--timeout", "20s"))
+        .isZero();
+    assertThat(lines()).containsExactlyElementsOf(backlog.subList(0, 3));
+    assertThat(err.toString()).contains("identified as " + key).doesNotContain("\"ack\"");
+    // Written is delivered for a plain connection: the seven not printed left Redis too.
+    await("nothing queued").atMost(Duration.ofSeconds(10)).until(() -> queued(key) == 0);
+  }
+
+  @Test
+  void ackCountsStartOverAfterReconnecting() throws Exception {
+    String key = "alert/pool-again";
+    publisher.push(key, alerts("before", 1, 2));
+    CompletableFuture<Integer> listen =
+        runInBackground(
+            "--url", url(), "--key", key, "--ack", "--json", "--count", "4", "--timeout", "40s");
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines().size() == 2);
+    await("both acknowledged").atMost(Duration.ofSeconds(10)).until(() -> queued(key) == 0);
+
+    int port = relay.port();
+    relay.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> err.toString().contains("reconnecting in"));
+    relay = startRelay(port);
+    publisher.push(key, alerts("after", 3, 4));
+
+    assertThat(listen.get(40, TimeUnit.SECONDS)).as(err.toString()).isZero();
+    assertThat(lines())
+        .containsExactly(
+            alert("before", 1), alert("before", 2), alert("after", 3), alert("after", 4));
+    // Counting on from 2 would be an ack beyond what this connection was sent: the relay
+    // would close it (1008) and keep both alerts.
+    await("the alerts after the reconnection acknowledged")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> queued(key) == 0);
+    assertThat(err.toString()).doesNotContain("1008");
+  }
+
+  @Test
+  void ackWhenTheOutputFailsAcknowledgesNothingAndExits9() {
+    String key = "alert/pool-full";
+    List<String> backlog = alerts("kept", 1, 3);
+    publisher.push(key, backlog);
+    Writer broken =
+        new Writer() {
+          @Override
+          public void write(char[] buffer, int offset, int length) throws IOException {
+            throw new IOException("No space left on device");
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    CommandLine cli = ListenMain.commandLine(new ListenCommand());
+    cli.setOut(new PrintWriter(broken));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute("--url", url(), "--key", key, "--ack", "--json", "--timeout", "20s");
+    assertThat(code).as(err.toString()).isEqualTo(ExitCodes.OUTPUT_FAILED);
+    assertThat(err.toString()).contains("alert 1 and those after it were not acknowledged");
+
+    // Nothing was acknowledged, so the next consumer gets all three.
+    assertThat(run("--url", url(), "--key", key, "--json", "--count", "3", "--timeout", "20s"))
+        .as(err.toString())
+        .isZero();
+    assertThat(lines()).containsExactlyElementsOf(backlog);
+  }
+
+  @Test
+  void ackAgainstARelayWithoutAcknowledgementsExits8AndAcknowledgesNothing() throws Exception {
+    try (OldRelay old = new OldRelay()) {
+      int code =
+          run(
+              "--url",
+              "ws://127.0.0.1:" + old.getPort() + "/",
+              "--key",
+              "alert/pool-1",
+              "--ack",
+              "--json",
+              "--timeout",
+              "20s");
+      assertThat(code).as(err.toString()).isEqualTo(ExitCodes.ACKS_UNSUPPORTED);
+      assertThat(err.toString()).contains("does not support acknowledgements");
+      assertThat(out.toString()).isEmpty();
+      assertThat(old.received)
+          .containsExactly("{\"event\":\"identify\",\"queue\":\"alert/pool-1\",\"ack\":true}");
+    }
+  }
+
+  /**
+   * A relay from before acknowledgements: it answers an identify without {@code "ack":true} and
+   * sends an alert straight after, as it would the key's backlog.
+   */
+  private static final class OldRelay extends WebSocketServer implements AutoCloseable {
+    final List<String> received = new CopyOnWriteArrayList<>();
+    private final CountDownLatch started = new CountDownLatch(1);
+
+    OldRelay() throws InterruptedException {
+      super(new InetSocketAddress("127.0.0.1", 0));
+      setReuseAddr(true);
+      start();
+      assertThat(started.await(10, TimeUnit.SECONDS)).as("old relay started").isTrue();
+    }
+
+    @Override
+    public void onStart() {
+      started.countDown();
+    }
+
+    @Override
+    public void onOpen(WebSocket socket, ClientHandshake handshake) {}
+
+    @Override
+    public void onMessage(WebSocket socket, String message) {
+      received.add(message);
+      if (message.contains("\"identify\"")) {
+        socket.send(
+            "{\"event\":\"identified\",\"message\":\"you are now connected\","
+                + "\"queue\":\"alert/pool-1\"}");
+        socket.send(alert("written, and so gone", 1));
+      }
+    }
+
+    @Override
+    public void onClose(WebSocket socket, int code, String reason, boolean remote) {}
+
+    @Override
+    public void onError(WebSocket socket, Exception e) {}
+
+    @Override
+    public void close() throws InterruptedException {
+      stop(5000);
+    }
   }
 
   @Test
@@ -198,7 +429,9 @@ class ListenCommandTest {
             "RWA_COUNT",
             "RWA_TIMEOUT",
             "RWA_NO_RECONNECT",
-            "3 the relay refused the key");
+            "RWA_ACK",
+            "3  the relay refused the key",
+            "8  --ack, and the relay does not support acknowledgements");
   }
 
   /** A relay that requires tokens signed with a fresh secret; returns the secret file. */
