@@ -158,6 +158,36 @@ class AckTest {
   }
 
   @Test
+  void aClientMayAckEveryAlertOfALongBacklogWithoutRunningOutOfMessages() throws Exception {
+    start(b -> b); // the default budget: far fewer messages than alerts
+    String key = "alert/a-each";
+    List<String> sent = alerts("e", 0, 500);
+    publisher.push(key, sent);
+    RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+    for (int i = 0; i < sent.size(); i++) {
+      assertThat(client.nextText()).isEqualTo(sent.get(i));
+      client.ack(i + 1);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 0);
+    client.assertNoMoreEvents();
+    assertThat(metric(relay, "relay_refusals_total", "reason", "too_many_messages")).isZero();
+  }
+
+  @Test
+  void acksThatConfirmNothingNewCostMessagesLikeAnyOther() throws Exception {
+    start(b -> b);
+    String key = "alert/a-repeat";
+    RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+    publisher.push(key, alert("r", 0));
+    assertThat(client.nextText()).isEqualTo(alert("r", 0));
+    for (int i = 0; i < 200; i++) {
+      client.send("{\"event\":\"ack\",\"count\":1}");
+    }
+    assertThat(client.nextText()).contains("too many messages");
+    assertThat(client.nextClose().code()).isEqualTo(1008);
+  }
+
+  @Test
   void anAckOnAPlainConnectionIsIgnored() throws Exception {
     start(b -> b);
     String key = "alert/a-ignored";

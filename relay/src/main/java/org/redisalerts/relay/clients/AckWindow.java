@@ -188,6 +188,14 @@ final class AckWindow {
     acked = 0;
   }
 
+  /**
+   * Whether an ack of {@code count} confirms alerts not confirmed before. Such acks are at most one
+   * per alert sent, so they need no other bound.
+   */
+  synchronized boolean advances(long count) {
+    return count > acked && count <= sent;
+  }
+
   /** Alerts sent and not acknowledged. */
   synchronized long outstanding() {
     return sent - acked;

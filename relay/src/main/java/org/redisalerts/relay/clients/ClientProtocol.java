@@ -143,14 +143,11 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     if (client == null || client.isClosed()) {
       return;
     }
-    if (!client.budget.take(System.nanoTime())) {
-      refuse(
-          client,
-          Refusal.TOO_MANY_MESSAGES,
-          "too many messages",
-          POLICY,
-          "too many messages",
-          client.key());
+    // Taken first, so a flood costs no parsing; given back for an ack that confirms new alerts
+    // (SPEC 9 lets a client ack every alert; those acks are bounded by the alerts sent).
+    boolean withinBudget = client.budget.take(System.nanoTime());
+    if (!withinBudget && !client.acknowledges()) {
+      refuseTooMany(client);
       return;
     }
     ClientMessage message;
@@ -158,6 +155,17 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
       message = codec.parseClientMessage(text);
     } catch (ProtocolException e) {
       refuse(client, Refusal.MALFORMED, e.getMessage(), POLICY, e.getMessage(), null);
+      return;
+    }
+    boolean confirmsAlerts =
+        ClientMessage.ACK.equals(message.event())
+            && client.acknowledges()
+            && message.count() != null
+            && client.acks().advances(message.count());
+    if (confirmsAlerts && withinBudget) {
+      client.budget.giveBack();
+    } else if (!withinBudget && !confirmsAlerts) {
+      refuseTooMany(client);
       return;
     }
     if (message.isIdentify()) {
@@ -410,14 +418,18 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
   public void pinged(SocketConnection socket) {
     ClientConnection client = socket.attachment();
     if (client != null && !client.isClosed() && !client.budget.take(System.nanoTime())) {
-      refuse(
-          client,
-          Refusal.TOO_MANY_MESSAGES,
-          "too many messages",
-          POLICY,
-          "too many messages",
-          client.key());
+      refuseTooMany(client);
     }
+  }
+
+  private void refuseTooMany(ClientConnection client) {
+    refuse(
+        client,
+        Refusal.TOO_MANY_MESSAGES,
+        "too many messages",
+        POLICY,
+        "too many messages",
+        client.key());
   }
 
   @Override

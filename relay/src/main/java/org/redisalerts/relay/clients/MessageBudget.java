@@ -2,8 +2,9 @@ package org.redisalerts.relay.clients;
 
 /**
  * How many control messages a client may send: a bucket of {@code burst} tokens refilled at {@code
- * perSecond}. Identify, refresh and ping cost one each, so a client cannot make the relay parse,
- * log and re-register without end. Only touched by the connection's decoder thread.
+ * perSecond}. Identify, refresh, ping and any other message cost one each, so a client cannot make
+ * the relay parse, log and re-register without end; an ack that confirms new alerts is free (there
+ * are at most as many as alerts sent). Only touched by the connection's decoder thread.
  */
 final class MessageBudget {
 
@@ -28,5 +29,10 @@ final class MessageBudget {
     }
     tokens -= 1;
     return true;
+  }
+
+  /** Returns the token just taken: the message turned out to be free. */
+  void giveBack() {
+    tokens = Math.min(burst, tokens + 1);
   }
 }
