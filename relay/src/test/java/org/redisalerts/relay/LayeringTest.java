@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * <pre>
  * cli (picocli)  ->  org.redisalerts.relay (the API: RelayServer, RelayConfig, RelayListener)
  *                      -> dispatch -> clients -> websocket (the only code that imports Java-WebSocket)
- *                      -> dispatch -> redis
+ *                      -> dispatch -> redis (leases too)
+ *                      -> dispatch -> cluster (the other relays: pub/sub messages)
  *                      clients, redis -> auth (tokens: verification, revocations)
  *                      -> tls (the certificate) -> websocket
  *                      -> admin
@@ -131,21 +132,23 @@ class LayeringTest {
     Map<String, List<String>> forbidden =
         Map.of(
             "websocket",
-            List.of(".clients", ".dispatch", ".redis", ".auth", ".tls"),
+            List.of(".clients", ".dispatch", ".redis", ".auth", ".tls", ".cluster"),
             "clients",
-            List.of(".dispatch", ".redis", ".tls"),
+            List.of(".dispatch", ".redis", ".tls", ".cluster"),
             "redis",
-            List.of(".websocket", ".clients", ".dispatch", ".tls"),
+            List.of(".websocket", ".clients", ".dispatch", ".tls", ".cluster"),
+            "cluster",
+            List.of(".websocket", ".clients", ".dispatch", ".redis", ".auth", ".tls"),
             "dispatch",
             List.of(".tls"),
             "auth",
-            List.of(".websocket", ".clients", ".dispatch", ".redis", ".tls"),
+            List.of(".websocket", ".clients", ".dispatch", ".redis", ".tls", ".cluster"),
             "tls",
-            List.of(".clients", ".dispatch", ".redis", ".auth"),
+            List.of(".clients", ".dispatch", ".redis", ".auth", ".cluster"),
             "admin",
-            List.of(".websocket", ".clients", ".dispatch", ".redis", ".auth", ".tls"),
+            List.of(".websocket", ".clients", ".dispatch", ".redis", ".auth", ".tls", ".cluster"),
             "monitoring",
-            List.of(".websocket", ".clients", ".dispatch", ".redis", ".auth", ".tls"));
+            List.of(".websocket", ".clients", ".dispatch", ".redis", ".auth", ".tls", ".cluster"));
     List<String> bad = new ArrayList<>();
     forbidden.forEach(
         (part, below) -> {
