@@ -51,6 +51,26 @@ public final class Tokens {
       String issuer,
       String audience)
       throws IOException {
+    return mint(
+        secretFile, privateKey, algorithm, queues, subject, id, ttl, issuer, audience, null);
+  }
+
+  /**
+   * As {@link #mint(Path, Path, String, List, String, String, Duration, String, String)}, with
+   * {@code keyId} as the header's {@code kid} (null for none).
+   */
+  public static String mint(
+      Path secretFile,
+      Path privateKey,
+      String algorithm,
+      List<String> queues,
+      String subject,
+      String id,
+      Duration ttl,
+      String issuer,
+      String audience,
+      String keyId)
+      throws IOException {
     if ((secretFile == null) == (privateKey == null)) {
       throw new IllegalArgumentException("give a secret file or a private key, one of the two");
     }
@@ -66,7 +86,7 @@ public final class Tokens {
         secretFile != null
             ? TokenMinter.withSecret(VerificationKeys.readSecret(secretFile), alg)
             : TokenMinter.withPrivateKey(Pem.privateKey(privateKey), alg);
-    return minter.mint(queues, subject, id, ttl, issuer, audience, Instant.now());
+    return minter.keyId(keyId).mint(queues, subject, id, ttl, issuer, audience, Instant.now());
   }
 
   /** What a relay with given options would make of a token. */

@@ -507,6 +507,27 @@ class TokenTest {
             });
   }
 
+  @Test
+  void aTokenMintedWithAKidIsCheckedWithThatKeyOfTheKeySet() throws Exception {
+    KeyPair first = TestKeys.rsa();
+    KeyPair second = TestKeys.rsa();
+    Path jwks = KEYS.resolve("two-keys.json");
+    Files.writeString(
+        jwks,
+        new JWKSet(List.of(jwks(first, "k1").getKeys().get(0), jwks(second, "k2").getKeys().get(0)))
+            .toString());
+    relay = startRelay(redis, b -> b.tokenJwks(jwks));
+    Path secondKey = TestKeys.privatePem(KEYS, "second-key", second);
+    List<String> queues = List.of("alert/a-1");
+    Duration ttl = Duration.ofMinutes(5);
+    String named = Tokens.mint(null, secondKey, null, queues, null, null, ttl, null, null, "k2");
+    RecordingClient c = client();
+    c.send(identify("alert/a-1", named));
+    assertThat(c.nextText()).contains("you are now connected");
+    String unnamed = Tokens.mint(null, secondKey, null, queues, null, null, ttl, null, null);
+    assertThat(refusal(identify("alert/a-1", unnamed), 4003)).startsWith("token invalid");
+  }
+
   private static JWKSet jwks(KeyPair pair, String kid) {
     return new JWKSet(new RSAKey.Builder((RSAPublicKey) pair.getPublic()).keyID(kid).build());
   }

@@ -25,10 +25,24 @@ public final class TokenMinter {
 
   private final JWSSigner signer;
   private final JWSAlgorithm algorithm;
+  private final String keyId;
 
   private TokenMinter(JWSSigner signer, JWSAlgorithm algorithm) {
+    this(signer, algorithm, null);
+  }
+
+  private TokenMinter(JWSSigner signer, JWSAlgorithm algorithm, String keyId) {
     this.signer = signer;
     this.algorithm = algorithm;
+    this.keyId = keyId;
+  }
+
+  /**
+   * The same minter, naming its key {@code kid} in each token's header, so a relay with a key set
+   * (JWKS) finds the key; null for none.
+   */
+  public TokenMinter keyId(String kid) {
+    return new TokenMinter(signer, algorithm, kid);
   }
 
   /**
@@ -130,7 +144,8 @@ public final class TokenMinter {
     }
     SignedJWT jwt =
         new SignedJWT(
-            new JWSHeader.Builder(algorithm).type(JOSEObjectType.JWT).build(), claims.build());
+            new JWSHeader.Builder(algorithm).type(JOSEObjectType.JWT).keyID(keyId).build(),
+            claims.build());
     try {
       jwt.sign(signer);
     } catch (JOSEException e) {

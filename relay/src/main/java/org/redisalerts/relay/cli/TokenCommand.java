@@ -66,6 +66,13 @@ public final class TokenCommand implements Callable<Integer> {
           "Its algorithm, within the key's family (e.g. HS512, PS256); the key's default unless set.")
   String algorithm;
 
+  @Option(
+      names = "--kid",
+      paramLabel = "KID",
+      description =
+          "Name the signing key in the token's header (kid), as relays with --token-jwks need.")
+  String keyId;
+
   @ArgGroup(multiplicity = "1")
   SigningKey key;
 
@@ -90,7 +97,16 @@ public final class TokenCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String token =
         Tokens.mint(
-            key.secretFile, key.privateKey, algorithm, queues, subject, id, ttl, issuer, audience);
+            key.secretFile,
+            key.privateKey,
+            algorithm,
+            queues,
+            subject,
+            id,
+            ttl,
+            issuer,
+            audience,
+            keyId);
     spec.commandLine().getOut().println(token);
     spec.commandLine().getOut().flush();
     return ExitCodes.OK;
