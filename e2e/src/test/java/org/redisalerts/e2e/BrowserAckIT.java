@@ -6,18 +6,12 @@ import static org.redisalerts.testing.TestPublisher.alert;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.openqa.selenium.By;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.redisalerts.relay.RelayConfig;
-import org.redisalerts.relay.RelayListener;
 import org.redisalerts.relay.RelayServer;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
@@ -39,30 +33,8 @@ class BrowserAckIT {
   private static final Duration ACK_TIMEOUT = Duration.ofMinutes(2);
 
   private RelayServer relay;
-  private ChromeDriver browser;
-  private final Events events = new Events();
-
-  /** What the relay tells its listener; called on the relay's threads. */
-  private static final class Events implements RelayListener {
-    final AtomicInteger identified = new AtomicInteger();
-    final AtomicInteger closed = new AtomicInteger();
-    final List<String> refusals = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionReady(String key, int connections) {
-      identified.incrementAndGet();
-    }
-
-    @Override
-    public void connectionClosed(String key, int remaining) {
-      closed.incrementAndGet();
-    }
-
-    @Override
-    public void refused(String key, String reason) {
-      refusals.add(reason);
-    }
-  }
+  private ExamplePage page;
+  private final RelayEvents events = new RelayEvents();
 
   @BeforeEach
   void start() throws Exception {
@@ -76,64 +48,30 @@ class BrowserAckIT {
                     .build(),
                 events)
             .start();
-    browser = HeadlessChromium.start();
+    page = new ExamplePage();
   }
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      browser.quit();
+    if (page != null) {
+      page.close();
     }
     if (relay != null) {
       relay.close();
     }
   }
 
+  /** Waits until the page's acknowledgement line reads {@code acks}. */
+  private void awaitAcks(String acks) {
+    page.awaitText("acks", acks, () -> "relay refusals: " + events.refusals);
+  }
+
   private void open(String parameters) {
-    browser.get(
-        HeadlessChromium.PAGE.toUri()
-            + "?relay=ws://127.0.0.1:"
-            + relay.port()
-            + "/app&key="
-            + KEY
-            + "&"
-            + parameters);
-  }
-
-  private String text(String id) {
-    return browser.findElement(By.id(id)).getText();
-  }
-
-  private List<String> messages() {
-    return browser.findElements(By.cssSelector("#alerts li .message")).stream()
-        .map(e -> e.getText())
-        .toList();
+    page.open("relay=ws://127.0.0.1:" + relay.port() + "/app&key=" + KEY + "&" + parameters);
   }
 
   private long queued() {
     return redis.client().llen(KEY);
-  }
-
-  private void waitForState(String state) {
-    new WebDriverWait(browser, WAIT)
-        .withMessage(() -> "page state is \"" + text("state") + "\", not \"" + state + "\"")
-        .until(d -> text("state").equals(state));
-  }
-
-  /** Waits until the page's acknowledgement line reads {@code acks}. */
-  private void waitForAcks(String acks) {
-    new WebDriverWait(browser, WAIT)
-        .withMessage(
-            () ->
-                "the page says \""
-                    + text("acks")
-                    + "\", not \""
-                    + acks
-                    + "\"; its state: "
-                    + text("state")
-                    + "; relay refusals: "
-                    + events.refusals)
-        .until(d -> text("acks").equals(acks));
   }
 
   private static List<String> numbered(String prefix, int from, int to) {
@@ -154,10 +92,10 @@ class BrowserAckIT {
     new TestPublisher(redis).push(KEY, alerts(sent));
 
     open("ack=1");
-    waitForAcks("acknowledged 250 of 250");
-    assertThat(messages()).as("every alert once, in order").containsExactlyElementsOf(sent);
+    awaitAcks("acknowledged 250 of 250");
+    assertThat(page.messages()).as("every alert once, in order").containsExactlyElementsOf(sent);
     await("the acknowledged alerts leave Redis").atMost(WAIT).until(() -> queued() == 0);
-    assertThat(text("state")).isEqualTo("connected");
+    assertThat(page.text("state")).isEqualTo("connected");
     assertThat(events.refusals).as("refusals").isEmpty();
     assertThat(events.identified).as("identifies: the page never reconnected").hasValue(1);
     System.out.println(
@@ -171,9 +109,9 @@ class BrowserAckIT {
 
     // The page shows all five and acknowledges two, as if its network died after the second.
     open("holdAcksAfter=2");
-    waitForState("connected");
-    waitForAcks("acknowledged 2 of 5 (holding acks after 2)");
-    assertThat(messages()).containsExactlyElementsOf(sent);
+    page.awaitState("connected");
+    awaitAcks("acknowledged 2 of 5 (holding acks after 2)");
+    assertThat(page.messages()).containsExactlyElementsOf(sent);
     // A plain page's alerts would be gone once written; these wait for the page's acks.
     await("the relay keeps what waits for acknowledgement")
         .during(Duration.ofSeconds(1))
@@ -183,8 +121,8 @@ class BrowserAckIT {
     // Loading the page again closes the first connection: what it acknowledged is delivered,
     // the rest goes back to the head of the key, and the new connection receives it.
     open("ack=1");
-    waitForAcks("acknowledged 3 of 3");
-    assertThat(messages())
+    awaitAcks("acknowledged 3 of 3");
+    assertThat(page.messages())
         .as("exactly the alerts not acknowledged before, in order")
         .containsExactlyElementsOf(sent.subList(2, 5));
     await("the acknowledged alerts leave Redis").atMost(WAIT).until(() -> queued() == 0);
@@ -200,12 +138,12 @@ class BrowserAckIT {
     new TestPublisher(redis).push(KEY, alerts(sent));
 
     open("holdAcksAfter=0");
-    waitForState("connected");
-    waitForAcks("acknowledged 0 of 3 (holding acks after 0)");
-    assertThat(messages()).containsExactlyElementsOf(sent);
+    page.awaitState("connected");
+    awaitAcks("acknowledged 0 of 3 (holding acks after 0)");
+    assertThat(page.messages()).containsExactlyElementsOf(sent);
 
     // Navigating away closes the connection; nothing was acknowledged, so nothing is lost.
-    browser.get("about:blank");
+    page.browser.get("about:blank");
     await("the page's connection closed").atMost(WAIT).until(() -> events.closed.get() == 1);
     await("every alert still queued")
         .during(Duration.ofSeconds(1))
@@ -213,8 +151,8 @@ class BrowserAckIT {
         .until(() -> queued() == 3);
 
     open("ack=1");
-    waitForAcks("acknowledged 3 of 3");
-    assertThat(messages()).as("shown again, in order").containsExactlyElementsOf(sent);
+    awaitAcks("acknowledged 3 of 3");
+    assertThat(page.messages()).as("shown again, in order").containsExactlyElementsOf(sent);
     await("the acknowledged alerts leave Redis").atMost(WAIT).until(() -> queued() == 0);
     assertThat(events.refusals).as("refusals").isEmpty();
   }

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.redisalerts.relay.RelayConfig;
 import org.redisalerts.relay.RelayServer;
@@ -30,10 +29,8 @@ class BrowserIT {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
-  private static final Path PAGE = HeadlessChromium.PAGE;
-
   private RelayServer relay;
-  private ChromeDriver browser;
+  private ExamplePage page;
 
   @BeforeEach
   void start() throws Exception {
@@ -41,23 +38,17 @@ class BrowserIT {
     relay =
         new RelayServer(RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build())
             .start();
-    browser = HeadlessChromium.start();
+    page = new ExamplePage();
   }
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      browser.quit();
+    if (page != null) {
+      page.close();
     }
     if (relay != null) {
       relay.close();
     }
-  }
-
-  private List<WebElement> waitForAlerts(int n) {
-    new WebDriverWait(browser, Duration.ofSeconds(15))
-        .until(d -> d.findElements(By.cssSelector("#alerts li")).size() >= n);
-    return browser.findElements(By.cssSelector("#alerts li"));
   }
 
   @Test
@@ -70,10 +61,9 @@ class BrowserIT {
             + "\"host\":\"db1\",\"bytes\":12345678901234567890123}",
         "{\"event\":\"alert\",\"message\":\"Backup failed\",\"job\":\"nightly\",\"attempt\":2}");
 
-    browser.get(PAGE.toUri() + "?relay=ws://127.0.0.1:" + relay.port() + "/app&key=" + key);
-    new WebDriverWait(browser, Duration.ofSeconds(15))
-        .until(d -> d.findElement(By.id("state")).getText().equals("connected"));
-    List<WebElement> backlog = waitForAlerts(2);
+    page.open("relay=ws://127.0.0.1:" + relay.port() + "/app&key=" + key);
+    page.awaitState("connected");
+    List<WebElement> backlog = page.awaitAlerts(2);
     assertThat(backlog.get(0).findElement(By.className("message")).getText())
         .isEqualTo("Disque presque plein \u00e9\u00e8 \u2014 \u6f22\u5b57 \ud83d\ude80");
     assertThat(backlog.get(0).findElement(By.className("fields")).getText())
@@ -84,7 +74,7 @@ class BrowserIT {
 
     publisher.push(key, "{\"event\":\"alert\",\"message\":\"Deploy done \u2713\",\"build\":1234}");
     publisher.push(key, "{\"event\":\"alert\",\"message\":\"Latency high\",\"p99_ms\":812.5}");
-    List<WebElement> all = waitForAlerts(4);
+    List<WebElement> all = page.awaitAlerts(4);
     assertThat(all)
         .extracting(li -> li.findElement(By.className("message")).getText())
         .containsExactly(
@@ -95,7 +85,7 @@ class BrowserIT {
     assertThat(all.get(3).findElement(By.className("fields")).getText()).isEqualTo("p99_ms=812.5");
     assertThat(all.get(0).getAttribute("data-raw")).contains("12345678901234567890123");
 
-    File shot = browser.getScreenshotAs(OutputType.FILE);
+    File shot = page.browser.getScreenshotAs(OutputType.FILE);
     Path target = Path.of("target", "browser-page.png");
     Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
     System.out.println(
@@ -106,9 +96,9 @@ class BrowserIT {
 
   @Test
   void pageShowsARefusedKey() {
-    browser.get(PAGE.toUri() + "?relay=ws://127.0.0.1:" + relay.port() + "/app&key=not-allowed");
-    new WebDriverWait(browser, Duration.ofSeconds(15))
+    page.open("relay=ws://127.0.0.1:" + relay.port() + "/app&key=not-allowed");
+    new WebDriverWait(page.browser, Duration.ofSeconds(15))
         .until(d -> d.findElement(By.id("state")).getText().startsWith("refused"));
-    assertThat(browser.findElement(By.id("state")).getText()).contains("not allowed");
+    assertThat(page.browser.findElement(By.id("state")).getText()).contains("not allowed");
   }
 }

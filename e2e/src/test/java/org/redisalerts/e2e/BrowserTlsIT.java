@@ -2,24 +2,17 @@ package org.redisalerts.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.redisalerts.relay.RelayConfig;
 import org.redisalerts.relay.RelayServer;
 import org.redisalerts.testing.TestCertificates;
@@ -34,25 +27,14 @@ class BrowserTlsIT {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
-  private static final File CHROMIUM = new File("/usr/bin/chromium");
-  private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-  private static final Path PAGE =
-      Path.of("..", "examples", "browser", "index.html").toAbsolutePath().normalize();
-
   @TempDir Path dir;
 
   private RelayServer relay;
-  private ChromeDriver browser;
+  private ExamplePage page;
 
   @BeforeEach
   void start() throws Exception {
-    boolean installed = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
-    if (!installed) {
-      System.out.println(
-          "BrowserTlsIT skipped: Debian's chromium and chromium-driver are not installed "
-              + "(apt-get install chromium chromium-driver; .ci/run does)");
-    }
-    Assumptions.assumeTrue(installed, "chromium and chromedriver are not installed");
+    HeadlessChromium.assumeInstalled("BrowserTlsIT");
     TestCertificates.Issued certificate = TestCertificates.issue(dir, "relay", "EC");
     relay =
         new RelayServer(
@@ -67,26 +49,16 @@ class BrowserTlsIT {
             .encodeToString(
                 MessageDigest.getInstance("SHA-256")
                     .digest(certificate.certificate().getPublicKey().getEncoded()));
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM);
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=900,560",
-        "--lang=en-US",
-        "--user-data-dir=" + dir.resolve("profile"),
-        "--ignore-certificate-errors-spki-list=" + spki);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
-    browser = new ChromeDriver(service, options);
+    page =
+        new ExamplePage(
+            "--user-data-dir=" + dir.resolve("profile"),
+            "--ignore-certificate-errors-spki-list=" + spki);
   }
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      browser.quit();
+    if (page != null) {
+      page.close();
     }
     if (relay != null) {
       relay.close();
@@ -99,13 +71,10 @@ class BrowserTlsIT {
     TestPublisher publisher = new TestPublisher(redis);
     publisher.push(key, "{\"event\":\"alert\",\"message\":\"queued before \u2713\"}");
 
-    browser.get(PAGE.toUri() + "?relay=wss://localhost:" + relay.port() + "/app&key=" + key);
-    new WebDriverWait(browser, Duration.ofSeconds(15))
-        .until(d -> d.findElement(By.id("state")).getText().equals("connected"));
+    page.open("relay=wss://localhost:" + relay.port() + "/app&key=" + key);
+    page.awaitState("connected");
     publisher.push(key, "{\"event\":\"alert\",\"message\":\"live over TLS\",\"n\":2}");
-    new WebDriverWait(browser, Duration.ofSeconds(15))
-        .until(d -> d.findElements(By.cssSelector("#alerts li")).size() >= 2);
-    List<WebElement> shown = browser.findElements(By.cssSelector("#alerts li"));
+    List<WebElement> shown = page.awaitAlerts(2);
     assertThat(shown)
         .extracting(li -> li.findElement(By.className("message")).getText())
         .containsExactly("queued before \u2713", "live over TLS");

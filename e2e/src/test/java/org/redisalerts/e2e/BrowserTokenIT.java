@@ -24,18 +24,14 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.redisalerts.relay.RelayConfig;
-import org.redisalerts.relay.RelayListener;
 import org.redisalerts.relay.RelayServer;
 import org.redisalerts.relay.Tokens;
 import org.redisalerts.testing.TestPublisher;
@@ -57,9 +53,9 @@ class BrowserTokenIT {
 
   private Path secret;
   private RelayServer relay;
-  private ChromeDriver browser;
+  private ExamplePage page;
   private HttpServer tokenServer;
-  private final Events events = new Events();
+  private final RelayEvents events = new RelayEvents();
 
   /** The tokens the refresh URL handed out, as their {@code exp}. */
   private final List<Instant> minted = new CopyOnWriteArrayList<>();
@@ -69,22 +65,6 @@ class BrowserTokenIT {
 
   /** What went wrong in the refresh URL's handler, if anything. */
   private final List<Throwable> tokenServerFailures = new CopyOnWriteArrayList<>();
-
-  /** What the relay tells its listener; called on the relay's threads. */
-  private static final class Events implements RelayListener {
-    final AtomicInteger identified = new AtomicInteger();
-    final List<String> refusals = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void connectionReady(String key, int connections) {
-      identified.incrementAndGet();
-    }
-
-    @Override
-    public void refused(String key, String reason) {
-      refusals.add(reason);
-    }
-  }
 
   @BeforeEach
   void start() throws Exception {
@@ -99,13 +79,13 @@ class BrowserTokenIT {
                     .build(),
                 events)
             .start();
-    browser = HeadlessChromium.start();
+    page = new ExamplePage();
   }
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      browser.quit();
+    if (page != null) {
+      page.close();
     }
     if (tokenServer != null) {
       tokenServer.stop(0);
@@ -162,9 +142,8 @@ class BrowserTokenIT {
   }
 
   private void open(String token, URI refresh) {
-    browser.get(
-        HeadlessChromium.PAGE.toUri()
-            + "?relay=ws://127.0.0.1:"
+    page.open(
+        "relay=ws://127.0.0.1:"
             + relay.port()
             + "/app&key="
             + KEY
@@ -172,42 +151,26 @@ class BrowserTokenIT {
             + (refresh == null ? "" : "&refresh=" + URLEncoder.encode(refresh.toString(), UTF_8)));
   }
 
-  private String text(String id) {
-    return browser.findElement(By.id(id)).getText();
-  }
-
-  private List<String> messages() {
-    return browser.findElements(By.cssSelector("#alerts li .message")).stream()
-        .map(e -> e.getText())
-        .toList();
-  }
-
-  private void waitForState(String state) {
-    new WebDriverWait(browser, WAIT)
-        .withMessage(() -> "page state is \"" + text("state") + "\", not \"" + state + "\"")
-        .until(d -> text("state").equals(state));
-  }
-
   /** Waits until {@code message} is the newest alert shown. */
   private void waitForLast(String message) {
-    new WebDriverWait(browser, WAIT)
+    new WebDriverWait(page.browser, WAIT)
         .withMessage(
             () ->
                 "the page shows "
-                    + messages()
+                    + page.messages()
                     + ", not ending with "
                     + message
                     + "; its state: "
-                    + text("state"))
+                    + page.text("state"))
         .until(
             d -> {
-              List<String> shown = messages();
+              List<String> shown = page.messages();
               return !shown.isEmpty() && shown.get(shown.size() - 1).equals(message);
             });
   }
 
   private void screenshot(String name) throws IOException {
-    File shot = browser.getScreenshotAs(OutputType.FILE);
+    File shot = page.browser.getScreenshotAs(OutputType.FILE);
     Files.copy(
         shot.toPath(), Path.of("target", name + ".png"), StandardCopyOption.REPLACE_EXISTING);
   }
@@ -222,9 +185,9 @@ class BrowserTokenIT {
     publisher.push(KEY, alert("queued 1", 1), alert("queued 2", 2));
 
     open(first, refreshUrl);
-    waitForState("connected");
+    page.awaitState("connected");
     waitForLast("queued 2");
-    assertThat(text("token")).matches("token: 0:0[1-6] left");
+    assertThat(page.text("token")).matches("token: 0:0[1-6] left");
 
     // The relay writes nothing on a token after its exp: an alert pushed later arrives only if
     // the page replaced the token on this connection.
@@ -241,7 +204,7 @@ class BrowserTokenIT {
     publisher.push(KEY, alert("after the second exp", 4), alert("last", 5));
     waitForLast("last");
 
-    assertThat(messages())
+    assertThat(page.messages())
         .as("every alert once, in order")
         .containsExactly(
             "queued 1", "queued 2", "after the first exp", "after the second exp", "last");
@@ -249,8 +212,8 @@ class BrowserTokenIT {
     assertThat(tokenServerFailures).isEmpty();
     assertThat(events.identified).as("identifies: the page never reconnected").hasValue(1);
     assertThat(events.refusals).isEmpty();
-    assertThat(text("state")).isEqualTo("connected");
-    assertThat(text("token")).matches("token: 0:0[0-6] left");
+    assertThat(page.text("state")).isEqualTo("connected");
+    assertThat(page.text("token")).matches("token: 0:0[0-6] left");
     screenshot("browser-token-refreshed");
     System.out.println(
         "BrowserTokenIT: "
@@ -265,10 +228,10 @@ class BrowserTokenIT {
     new TestPublisher(redis).push(KEY, alert("queued", 1));
 
     open(null, refreshUrl);
-    waitForState("connected");
+    page.awaitState("connected");
     waitForLast("queued");
     assertThat(minted).as("refresh URL calls").hasSize(1);
-    assertThat(text("token")).matches("token: [45]:[0-5][0-9] left");
+    assertThat(page.text("token")).matches("token: [45]:[0-5][0-9] left");
   }
 
   @Test
@@ -286,8 +249,8 @@ class BrowserTokenIT {
             null,
             null),
         null);
-    waitForState("refused: token invalid: bad signature (4003)");
-    assertThat(text("token")).isEqualTo("token refused");
+    page.awaitState("refused: token invalid: bad signature (4003)");
+    assertThat(page.text("token")).isEqualTo("token refused");
     await("no reconnection after 4003")
         .during(Duration.ofSeconds(2))
         .atMost(Duration.ofSeconds(5))
@@ -295,7 +258,7 @@ class BrowserTokenIT {
             () -> assertThat(events.refusals).as("refusals").containsExactly("TOKEN_INVALID"));
 
     open(null, null);
-    waitForState("refused: token required (4003)");
+    page.awaitState("refused: token required (4003)");
   }
 
   @Test
@@ -306,13 +269,13 @@ class BrowserTokenIT {
     publisher.push(KEY, alert("before the exp", 1));
 
     open(token, null);
-    waitForState("connected");
+    page.awaitState("connected");
     waitForLast("before the exp");
-    assertThat(text("token")).matches("token: 0:0[1-4] left");
+    assertThat(page.text("token")).matches("token: 0:0[1-4] left");
 
-    waitForState("expired: token expired (4001)");
+    page.awaitState("expired: token expired (4001)");
     assertThat(Instant.now()).as("closed at exp, not before").isAfterOrEqualTo(expiry);
-    assertThat(text("token")).isEqualTo("token expired");
+    assertThat(page.text("token")).isEqualTo("token expired");
     screenshot("browser-token-expired");
 
     publisher.push(
@@ -329,16 +292,17 @@ class BrowserTokenIT {
             () -> {
               assertThat(events.refusals).as("refusals").containsExactly("TOKEN_EXPIRED");
               assertThat(events.identified).as("identifies").hasValue(1);
-              assertThat(messages()).as("alerts shown").containsExactly("before the exp");
+              assertThat(page.messages()).as("alerts shown").containsExactly("before the exp");
             });
     assertThat(redis.client().llen(KEY)).as("alerts queued for " + KEY).isEqualTo(3);
-    assertThat(text("state")).isEqualTo("expired: token expired (4001)");
+    assertThat(page.text("state")).isEqualTo("expired: token expired (4001)");
 
     // They were held, not lost: a page with a new token gets them, in order.
     open(mint(Duration.ofMinutes(5), "new"), null);
-    waitForState("connected");
+    page.awaitState("connected");
     waitForLast("after the exp 3");
-    assertThat(messages()).containsExactly("after the exp 1", "after the exp 2", "after the exp 3");
+    assertThat(page.messages())
+        .containsExactly("after the exp 1", "after the exp 2", "after the exp 3");
     await("the delivered alerts leave Redis")
         .atMost(WAIT)
         .until(() -> redis.client().llen(KEY) == 0);

@@ -34,8 +34,8 @@ final class HeadlessChromium {
     Assumptions.assumeTrue(installed, "chromium and chromedriver are not installed");
   }
 
-  /** A new browser; the caller quits it. */
-  static ChromeDriver start() {
+  /** A new browser, with {@code extraArguments} added to the usual ones; the caller quits it. */
+  static ChromeDriver start(String... extraArguments) {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
     options.addArguments(
@@ -45,6 +45,7 @@ final class HeadlessChromium {
         "--disable-dev-shm-usage",
         "--window-size=900,560",
         "--lang=en-US");
+    options.addArguments(extraArguments);
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
     return new ChromeDriver(service, options);
