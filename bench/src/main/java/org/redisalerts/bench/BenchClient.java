@@ -16,6 +16,8 @@ final class BenchClient implements WsListener {
   private static final byte[] T = "\"t\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] CONNECTED =
       "you are now connected".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] ACK_TRUE =
+      "\"ack\":true".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** What one phase expects of this connection and what it got; loop thread only. */
   static final class Tally {
@@ -46,10 +48,19 @@ final class BenchClient implements WsListener {
   private volatile long identifiedAt;
   private volatile Tally tally;
 
+  /** Its acknowledgements, when it identifies with {@code "ack":true}; null otherwise. */
+  private final AckPacer acks;
+
   BenchClient(int keyIndex, String key, ClientFleet fleet) {
     this.keyIndex = keyIndex;
     this.key = key;
     this.fleet = fleet;
+    this.acks = fleet.identify().acks() ? new AckPacer(fleet.ackTimer()) : null;
+  }
+
+  /** Acks sent so far (0 for a client that does not acknowledge). */
+  long acksSent() {
+    return acks == null ? 0 : acks.acksSent();
   }
 
   /** When the identify reply arrived (nanoTime); 0 if it has not. */
@@ -76,13 +87,17 @@ final class BenchClient implements WsListener {
     long now = System.nanoTime();
     if (!replied) {
       replied = true;
-      if (indexOf(payload, CONNECTED, payload.position()) >= 0) {
+      boolean connected = indexOf(payload, CONNECTED, payload.position()) >= 0;
+      if (connected && (acks == null || indexOf(payload, ACK_TRUE, payload.position()) >= 0)) {
         identifiedAt = now;
         fleet.identified(this);
       } else {
         fleet.refused(this);
       }
       return;
+    }
+    if (acks != null) {
+      acks.received(c); // every alert since the reply counts, measured or not
     }
     Tally t = tally;
     if (t == null) {

@@ -6,11 +6,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import javax.net.ssl.SSLContext;
 import org.redisalerts.bench.ws.WsClientLoops;
 
 /**
@@ -22,6 +25,10 @@ public final class ClientFleet implements AutoCloseable {
 
   private final WsClientLoops loops;
   private final Identify identify;
+
+  /** Schedules acks held back by the relay's message budget; null when clients do not ack. */
+  private final ScheduledExecutorService ackTimer;
+
   private final List<BenchClient> clients = new ArrayList<>();
   private final CountDownLatch answered;
   private final AtomicInteger identified = new AtomicInteger();
@@ -44,8 +51,9 @@ public final class ClientFleet implements AutoCloseable {
 
   /**
    * Starts connecting {@code keys.size()} clients, client {@code i} identifying as {@code
-   * keys.get(i)}; returns at once.
+   * keys.get(i)} with relay {@code i % relays.size()}; returns at once.
    *
+   * @param tls what {@code wss://} relays are trusted by; null for {@code ws://}
    * @param keyIndexes the index of each client's key, for per-key tallies
    * @param connectRate connects started per second; 0 starts them all as fast as it can
    * @param maxConnecting connects in flight (started, identify not answered) at most; 0 for any
@@ -55,6 +63,7 @@ public final class ClientFleet implements AutoCloseable {
    */
   public ClientFleet(
       List<URI> relays,
+      SSLContext tls,
       List<String> keys,
       int[] keyIndexes,
       int threads,
@@ -64,12 +73,21 @@ public final class ClientFleet implements AutoCloseable {
       int maxConnecting,
       int retries)
       throws IOException, InterruptedException {
-    this.loops = new WsClientLoops(threads);
+    this.loops = new WsClientLoops(threads, tls);
     this.relays = relays;
     this.sources = sources;
     this.retries = retries;
     this.connecting = maxConnecting > 0 ? new Semaphore(maxConnecting) : null;
-    this.identify = identify;
+    this.identify = identify.forKeys(keys);
+    this.ackTimer =
+        identify.acks()
+            ? Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread t = new Thread(r, "bench-acks");
+                  t.setDaemon(true);
+                  return t;
+                })
+            : null;
     this.answered = new CountDownLatch(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       clients.add(new BenchClient(keyIndexes[i], keys.get(i), this));
@@ -148,6 +166,7 @@ public final class ClientFleet implements AutoCloseable {
     }
     return new ClientFleet(
         target.relays(),
+        target.clientTls(),
         keys,
         indexes,
         threads,
@@ -160,6 +179,19 @@ public final class ClientFleet implements AutoCloseable {
 
   Identify identify() {
     return identify;
+  }
+
+  ScheduledExecutorService ackTimer() {
+    return ackTimer;
+  }
+
+  /** Acks the clients sent, over all of them. */
+  public long acksSent() {
+    long sum = 0;
+    for (BenchClient client : clients) {
+      sum += client.acksSent();
+    }
+    return sum;
   }
 
   List<BenchClient> clients() {
@@ -264,5 +296,8 @@ public final class ClientFleet implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     loops.close();
+    if (ackTimer != null) {
+      ackTimer.shutdownNow();
+    }
   }
 }

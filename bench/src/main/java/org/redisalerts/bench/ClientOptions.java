@@ -52,6 +52,11 @@ public record ClientOptions(
     return new ClientOptions(threads, sourceAddresses, identify, connectRate, maxConnecting, 0);
   }
 
+  /** The same, identifying with {@code other}. */
+  public ClientOptions withIdentify(Identify other) {
+    return new ClientOptions(threads, sourceAddresses, other, connectRate, maxConnecting, retries);
+  }
+
   /** Opens the clients of a load case. */
   ClientFleet open(Target target, LoadSpec spec) throws IOException, InterruptedException {
     return ClientFleet.forLoad(
@@ -70,6 +75,7 @@ public record ClientOptions(
     int[] indexes = new int[keys.size()];
     return new ClientFleet(
         target.relays(),
+        target.clientTls(),
         keys,
         indexes,
         threads,

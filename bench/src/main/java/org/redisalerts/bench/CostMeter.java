@@ -2,8 +2,8 @@ package org.redisalerts.bench;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import org.redisalerts.common.RedisEndpoint;
 import redis.clients.jedis.Jedis;
 
@@ -19,15 +19,18 @@ final class CostMeter implements AutoCloseable {
   private static final long SETTLE_POLL_MILLIS = 100;
 
   private final Jedis redis;
-  private final OptionalLong relayPid;
+  private final List<Long> relayPids;
 
   /** Where a phase started. */
   record Start(
       long nanos, RedisSnapshot redis, double relayCpu, double toolCpu, double machineBusy) {}
 
-  CostMeter(String redisUrl, OptionalLong relayPid) {
+  /**
+   * @param relayPids the relay processes, whose CPU is summed; none when unknown
+   */
+  CostMeter(String redisUrl, List<Long> relayPids) {
     this.redis = RedisEndpoint.parse(redisUrl).newConnection(30_000, "bench-meter");
-    this.relayPid = relayPid;
+    this.relayPids = relayPids;
     redis.ping();
   }
 
@@ -73,7 +76,7 @@ final class CostMeter implements AutoCloseable {
     byName.merge("info", -infos, Long::sum);
     byName.values().removeIf(n -> n == 0);
     long relayCommands = last.total() - start.redis().total() - toolCommands - infos;
-    double relayCpu = relayPid.isPresent() ? relayCpu() - start.relayCpu() : -1;
+    double relayCpu = relayPids.isEmpty() ? -1 : relayCpu() - start.relayCpu();
     double machineBusy = Processes.machineBusySeconds() - start.machineBusy();
     double redisCpu = last.cpuSeconds() - start.redis().cpuSeconds();
     double toolCpuToNow = Processes.ownCpuSeconds() - start.toolCpu();
@@ -85,7 +88,7 @@ final class CostMeter implements AutoCloseable {
   }
 
   private double relayCpu() throws IOException {
-    return relayPid.isPresent() ? Processes.cpuSeconds(relayPid.getAsLong()) : -1;
+    return relayPids.isEmpty() ? -1 : Processes.cpuSeconds(relayPids);
   }
 
   @Override

@@ -52,7 +52,7 @@ public final class LoadRun {
   public BenchResult run(PrintWriter log) throws IOException, InterruptedException {
     try (ClientFleet fleet = clients.open(target, spec);
         Publishers publishers = new Publishers(spec, target.redis(), target.watch());
-        CostMeter meter = new CostMeter(target.redis(), target.pid())) {
+        CostMeter meter = new CostMeter(target.redis(), target.pids())) {
       awaitIdentified(fleet, log);
       if (warmup > 0) {
         warmUp(fleet, publishers::publish, log);

@@ -27,6 +27,15 @@ public final class Processes {
     return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND;
   }
 
+  /** User plus system CPU seconds the processes have used so far, together. */
+  public static double cpuSeconds(List<Long> pids) throws IOException {
+    double sum = 0;
+    for (long pid : pids) {
+      sum += cpuSeconds(pid);
+    }
+    return sum;
+  }
+
   /** CPU seconds used by this JVM so far. */
   public static double ownCpuSeconds() throws IOException {
     return cpuSeconds(ProcessHandle.current().pid());

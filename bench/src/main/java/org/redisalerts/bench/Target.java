@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.OptionalLong;
+import javax.net.ssl.SSLContext;
 
 /**
  * What is measured: one or more relays (clients are spread over them in turn), the Redis their
@@ -25,8 +26,18 @@ public interface Target extends AutoCloseable {
     return "watch";
   }
 
-  /** The relay's process, when known. */
+  /** The relay's process, when known (the first relay's, when there are several). */
   OptionalLong pid();
+
+  /** Every relay process known, for the CPU they use together. */
+  default List<Long> pids() {
+    return pid().isPresent() ? List.of(pid().getAsLong()) : List.of();
+  }
+
+  /** What clients trust for {@code wss://} relays; null when the relays serve {@code ws://}. */
+  default SSLContext clientTls() {
+    return null;
+  }
 
   /** Asks the relay process for a full garbage collection; false when it cannot be asked. */
   boolean forceGc() throws IOException, InterruptedException;
@@ -36,6 +47,14 @@ public interface Target extends AutoCloseable {
 
   /** A relay started by someone else, at {@code relay}, with the given Redis and process. */
   static Target external(URI relay, String redis, String watch, Long pid) {
+    return external(List.of(relay), redis, watch, pid, null);
+  }
+
+  /**
+   * Relays started by someone else, on one Redis and watch list; {@code pid} is one relay's process
+   * (or null), {@code tls} what clients trust for {@code wss://} (or null).
+   */
+  static Target external(List<URI> relays, String redis, String watch, Long pid, SSLContext tls) {
     return new Target() {
       @Override
       public String name() {
@@ -44,7 +63,12 @@ public interface Target extends AutoCloseable {
 
       @Override
       public List<URI> relays() {
-        return List.of(relay);
+        return relays;
+      }
+
+      @Override
+      public SSLContext clientTls() {
+        return tls;
       }
 
       @Override

@@ -1,5 +1,6 @@
 package org.redisalerts.bench.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -19,13 +20,18 @@ import org.redisalerts.bench.LoadSpec.PublishMode;
 import org.redisalerts.bench.OriginalLauncher;
 import org.redisalerts.bench.Processes;
 import org.redisalerts.bench.RelayLauncher;
+import org.redisalerts.bench.SignedIdentify;
 import org.redisalerts.bench.StormRun;
 import org.redisalerts.bench.Target;
 import org.redisalerts.common.Durations;
+import org.redisalerts.common.Pem;
+import org.redisalerts.relay.auth.TokenMinter;
+import org.redisalerts.relay.auth.VerificationKeys;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code bench}: one load case, a connection storm, idle memory, or the tool's ceiling. */
@@ -53,8 +59,11 @@ import picocli.CommandLine.Spec;
       "idle identified connection, without and with a forced GC); --ceiling (the receiving",
       "side's own limit: the same clients against an in-process sender that writes pre-encoded",
       "frames in big writes, no Redis, no relay; a relay result near it measures the tool).",
-      "Targets: --start (relay/target/relay.jar with its bundled Redis), --start-original (the",
-      "Node.js original with a bundled Redis; see bench/original/README.md), or --relay/--redis.",
+      "Targets: --start (relay/target/relay.jar with its bundled Redis; with --relays N, N relay",
+      "processes on it; with --tls, over wss://), --start-original (the Node.js original with a",
+      "bundled Redis; see bench/original/README.md), or --relay/--redis.",
+      "Identify: plain by default; --ack acknowledges (SPEC 9); --token-secret or --token-key",
+      "sends a token per key (SPEC 7), and with --start the relay requires tokens.",
       "Past 12,000 connections clients bind 127.0.0.2, 127.0.0.3, ... (ephemeral ports are per",
       "address pair); scripts/bench raises the file limit for itself and what it starts.",
       "Exit status: 0 measured with nothing missing, 1 alerts missing or out of order (or not",
@@ -101,6 +110,61 @@ public final class BenchCommand implements Callable<Integer> {
       description =
           "A relay option for --start runs (repeatable), e.g. --relay-option=--claim-batch=2000.")
   List<String> relayOptions = new ArrayList<>();
+
+  @Option(
+      names = "--relays",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "With --start: N relay processes on the same Redis and watch list (SPEC 10), each on its "
+              + "own port; clients go to them in turn, so a key's client may be on a relay that "
+              + "does not hold the key's lease. Default ${DEFAULT-VALUE}.")
+  int relays;
+
+  @Option(
+      names = "--tls",
+      description =
+          "With --start: make a self-signed certificate for 127.0.0.1, start the relays with "
+              + "--tls-cert/--tls-key and connect over wss://, trusting exactly that certificate.")
+  boolean tls;
+
+  @Option(
+      names = "--ack",
+      description =
+          "Clients identify with \"ack\":true and acknowledge what they receive (SPEC 9): "
+              + "cumulative counts, one ack per batch read, within the relay's per-client message "
+              + "budget (20 a second).")
+  boolean ack;
+
+  static final class TokenKey {
+    @Option(
+        names = "--token-secret",
+        paramLabel = "FILE",
+        description =
+            "Identify with an HS256 token per key signed with this HMAC secret (as the relay "
+                + "reads --token-secret-file: one trailing newline dropped, 32 bytes or more); "
+                + "with --start the relay is given the file and requires tokens.")
+    Path secret;
+
+    @Option(
+        names = "--token-key",
+        paramLabel = "FILE",
+        description =
+            "Identify with a token per key signed with this PEM PKCS#8 private key (ES256 for a "
+                + "P-256 key, RS256, EdDSA); with --start, give the relay its public key with "
+                + "--token-public-key.")
+    Path privateKey;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  TokenKey tokenKey = new TokenKey();
+
+  @Option(
+      names = "--token-public-key",
+      paramLabel = "FILE",
+      description =
+          "With --start and --token-key: the relay's --token-public-key (the PEM public key).")
+  Path tokenPublicKey;
 
   @Option(
       names = "--original-dir",
@@ -348,11 +412,12 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Duration wait = Durations.parse(timeout);
+    checkVariants();
     ClientOptions clientOptions =
         new ClientOptions(
             clientThreads,
             sourceAddresses,
-            Identify.PLAIN,
+            identify(),
             connectRate,
             maxConnecting != null ? maxConnecting : storm != null ? 0 : ClientOptions.GENTLE,
             ClientOptions.RETRIES);
@@ -443,9 +508,53 @@ public final class BenchCommand implements Callable<Integer> {
     return prefix == null ? shape : prefix + " " + shape;
   }
 
+  /** Refuses the variants a target cannot run. */
+  private void checkVariants() {
+    if ((relays != 1 || tls) && !which.start) {
+      throw new ParameterException(
+          spec.commandLine(), "--relays and --tls start relays: they need --start");
+    }
+    if (relays != 1 && (idle != null || hostile != null)) {
+      throw new ParameterException(
+          spec.commandLine(), "--idle and --hostile measure one relay's memory: not with --relays");
+    }
+    boolean tokens = tokenKey.secret != null || tokenKey.privateKey != null;
+    if ((ack || tokens) && (ceiling || which.startOriginal)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--ack and tokens are this relay's: not with --ceiling or --start-original");
+    }
+    if (which.start && tokenKey.privateKey != null && tokenPublicKey == null) {
+      throw new ParameterException(
+          spec.commandLine(), "--start with --token-key needs the relay's --token-public-key");
+    }
+  }
+
+  /** The identify the clients send: plain, with "ack":true, with a token, or both. */
+  private Identify identify() throws IOException {
+    TokenMinter minter = null;
+    if (tokenKey.secret != null) {
+      minter = TokenMinter.withSecret(VerificationKeys.readSecret(tokenKey.secret), null);
+    } else if (tokenKey.privateKey != null) {
+      minter = TokenMinter.withPrivateKey(Pem.privateKey(tokenKey.privateKey), null);
+    }
+    if (minter != null) {
+      return new SignedIdentify(minter, ack);
+    }
+    return ack ? Identify.ACK : Identify.PLAIN;
+  }
+
   private Target target() throws Exception {
     if (which.start) {
-      return RelayLauncher.start(relayJar, relayJvmOptions, relayOptions);
+      List<String> options = new ArrayList<>(relayOptions);
+      if (tokenKey.secret != null) {
+        options.addAll(List.of("--token-secret-file", tokenKey.secret.toString()));
+      }
+      if (tokenKey.privateKey != null) {
+        options.addAll(List.of("--token-public-key", tokenPublicKey.toString()));
+      }
+      return RelayLauncher.start(
+          new RelayLauncher.Setup(relayJar, relayJvmOptions, options, relays, tls));
     }
     if (which.startOriginal) {
       return OriginalLauncher.start(

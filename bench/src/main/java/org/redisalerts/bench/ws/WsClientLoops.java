@@ -15,6 +15,9 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 
 /**
  * Many client WebSockets multiplexed on a few selector threads ({@code bench-ws-N}), so that one
@@ -33,10 +36,22 @@ public final class WsClientLoops implements AutoCloseable {
   private final List<Loop> loops = new ArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
 
+  /** What {@code wss://} connections trust; null when only {@code ws://} is used. */
+  private final SSLContext tls;
+
   /**
    * @param threads selector threads
    */
   public WsClientLoops(int threads) throws IOException {
+    this(threads, null);
+  }
+
+  /**
+   * @param threads selector threads
+   * @param tls what {@code wss://} connections trust (null: {@code ws://} only)
+   */
+  public WsClientLoops(int threads, SSLContext tls) throws IOException {
+    this.tls = tls;
     if (threads < 1) {
       throw new IllegalArgumentException("client threads must be at least 1: " + threads);
     }
@@ -52,17 +67,26 @@ public final class WsClientLoops implements AutoCloseable {
   }
 
   /**
-   * Starts connecting to {@code uri} ({@code ws://}) from {@code source} (null: the kernel's
-   * choice), on the next loop in turn; returns at once. The listener hears of the outcome.
+   * Starts connecting to {@code uri} ({@code ws://}, or {@code wss://} when these loops were given
+   * a TLS context) from {@code source} (null: the kernel's choice), on the next loop in turn;
+   * returns at once. The listener hears of the outcome.
    */
   public WsConnection connect(URI uri, InetAddress source, WsListener listener, Object attachment)
       throws IOException {
-    if (!"ws".equals(uri.getScheme())) {
-      throw new IllegalArgumentException("only ws:// is supported so far: " + uri);
+    Transport transport;
+    if ("ws".equals(uri.getScheme())) {
+      transport = Transport.PLAIN;
+    } else if ("wss".equals(uri.getScheme()) && tls != null) {
+      SSLEngine engine = tls.createSSLEngine(uri.getHost(), uri.getPort());
+      SSLParameters parameters = engine.getSSLParameters();
+      parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate names the host
+      engine.setSSLParameters(parameters);
+      transport = new TlsTransport(engine);
+    } else {
+      throw new IllegalArgumentException("ws:// or, with a TLS context, wss:// only: " + uri);
     }
     Loop loop = loops.get(Math.floorMod(next.getAndIncrement(), loops.size()));
-    WsConnection connection =
-        new WsConnection(loop, uri, source, listener, Transport.PLAIN, attachment);
+    WsConnection connection = new WsConnection(loop, uri, source, listener, transport, attachment);
     loop.connects.add(connection);
     loop.wake();
     return connection;

@@ -26,6 +26,8 @@ public final class WsConnection implements Frames.Sink {
 
   enum State {
     CONNECTING,
+    /** The transport's own handshake (TLS), before the upgrade request. */
+    SECURING,
     UPGRADING,
     OPEN,
     CLOSED
@@ -140,7 +142,7 @@ public final class WsConnection implements Frames.Sink {
   }
 
   private int port() {
-    return uri.getPort() == -1 ? 80 : uri.getPort();
+    return uri.getPort() != -1 ? uri.getPort() : "wss".equals(uri.getScheme()) ? 443 : 80;
   }
 
   /** Which loop thread owns this connection, from 0. */
@@ -169,8 +171,28 @@ public final class WsConnection implements Frames.Sink {
     }
   }
 
-  /** The TCP connection is up: sends the upgrade request. */
+  /** The TCP connection is up: secures it (wss), then sends the upgrade request. */
   void connected() {
+    state = State.SECURING;
+    selectionKey.interestOps(SelectionKey.OP_READ);
+    secure();
+  }
+
+  /** Advances the transport's handshake; sends the upgrade request once it is done. */
+  private void secure() {
+    try {
+      if (transport.handshake(channel)) {
+        upgrade();
+      } else {
+        selectionKey.interestOps(
+            SelectionKey.OP_READ | (transport.hasPendingOutput() ? SelectionKey.OP_WRITE : 0));
+      }
+    } catch (IOException e) {
+      closed(1006, "TLS handshake failed", e);
+    }
+  }
+
+  private void upgrade() {
     state = State.UPGRADING;
     selectionKey.interestOps(SelectionKey.OP_READ);
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
@@ -190,8 +212,20 @@ public final class WsConnection implements Frames.Sink {
     write(ByteBuffer.wrap(request.getBytes(US_ASCII)));
   }
 
-  /** Reads what arrived into {@code scratch} (empty, write mode) and handles it. */
+  /** Reads what arrived, into {@code scratch} (the loop's buffer), and handles it. */
   void onReadable(ByteBuffer scratch) {
+    if (state == State.SECURING) {
+      secure();
+      return;
+    }
+    do {
+      scratch.clear();
+      readOnce(scratch);
+    } while (state != State.CLOSED && transport.hasBufferedInput());
+  }
+
+  /** Reads once into {@code scratch} (empty, write mode) and handles what it got. */
+  private void readOnce(ByteBuffer scratch) {
     try {
       ByteBuffer in = scratch;
       if (pending != null) {
@@ -319,9 +353,13 @@ public final class WsConnection implements Frames.Sink {
   }
 
   void onWritable() {
+    if (state == State.SECURING) {
+      secure();
+      return;
+    }
     try {
       transport.write(channel, outbox);
-      if (!outbox.hasRemaining()) {
+      if (!outbox.hasRemaining() && !transport.hasPendingOutput()) {
         outbox = null;
         if (selectionKey.isValid()) {
           selectionKey.interestOps(SelectionKey.OP_READ);
@@ -336,7 +374,7 @@ public final class WsConnection implements Frames.Sink {
     try {
       if (outbox == null) {
         transport.write(channel, bytes);
-        if (!bytes.hasRemaining()) {
+        if (!bytes.hasRemaining() && !transport.hasPendingOutput()) {
           return;
         }
         outbox = ByteBuffer.allocate(Math.max(bytes.remaining(), 256));
