@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.redisalerts.common.RedisEndpoint;
@@ -54,6 +55,7 @@ public final class RelayBus implements AutoCloseable {
   private final Thread out;
   private volatile boolean closed;
   private volatile BinaryJedisPubSub subscription;
+  private final CountDownLatch subscribed = new CountDownLatch(1);
 
   public RelayBus(RedisEndpoint endpoint, RelayKeys keys, String token, Listener listener) {
     this.endpoint = endpoint;
@@ -69,6 +71,16 @@ public final class RelayBus implements AutoCloseable {
   public void start() {
     in.start();
     out.start();
+  }
+
+  /**
+   * Waits until this relay listens on its channel (messages sent to it before are lost), at most
+   * {@code timeout}: Redis may be down at start, and the relay starts anyway.
+   *
+   * @return whether it listens
+   */
+  public boolean awaitSubscribed(java.time.Duration timeout) throws InterruptedException {
+    return subscribed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Queues {@code message} for the relay whose token is {@code to}; never blocks. */
@@ -106,6 +118,7 @@ public final class RelayBus implements AutoCloseable {
               public void onSubscribe(byte[] name, int count) {
                 // Only now can messages reach this relay: tell the others again what they may
                 // have missed.
+                subscribed.countDown();
                 if (again) {
                   listener.resubscribed();
                 }

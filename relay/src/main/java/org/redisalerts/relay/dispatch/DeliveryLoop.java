@@ -559,8 +559,16 @@ final class DeliveryLoop implements AutoCloseable {
         return;
       }
       default -> {
-        // DONE, HEAD_CHANGED, REFUSED: this relay holds the lease (renewed or taken).
-        pump.owned(startedAt, peers.leaseNanos());
+        // DONE, HEAD_CHANGED, REFUSED: this relay holds the lease (renewed or taken), or it is
+        // free and the step read nothing.
+        if (!result.held()) {
+          if (pump.owned()) {
+            peers.released(key, false);
+          }
+          pump.unheld();
+        } else {
+          pump.owned(startedAt, peers.leaseNanos());
+        }
         if (result.acquired()) {
           peers.acquired(key, result.presence());
           if (takingOver.remove(key) && !result.entries().isEmpty()) {

@@ -180,6 +180,13 @@ final class KeyPump {
     leaseUntil = startedAt + leaseNanos;
   }
 
+  /** The lease is free and this relay did not take it (its step had nothing to read). */
+  synchronized void unheld() {
+    owned = false;
+    owner = null;
+    leaseUntil = 0;
+  }
+
   /** A renewal sent at {@code sentAt} succeeded. */
   synchronized void renewed(long sentAt, long leaseNanos) {
     if (owned) {

@@ -115,6 +115,15 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   void start(DeliveryLoop deliveryLoop) {
     this.loop = deliveryLoop;
     bus.start();
+    // Other relays learn of this one from its first record (the first tick): it must listen on
+    // its channel by then, or what they send it first is lost.
+    try {
+      if (!bus.awaitSubscribed(Duration.ofSeconds(5))) {
+        log.info("not subscribed to the relay channel yet (is Redis up?); going on");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     long every = Math.max(1, leaseNanos / 3);
     ticker.scheduleWithFixedDelay(this::tick, 0, every, TimeUnit.NANOSECONDS);
   }
@@ -137,7 +146,18 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   /** This relay took the lease of {@code key}; {@code presence} is who has connections of it. */
   void acquired(String key, Map<String, Boolean> presence) {
     Map<String, Boolean> others = new ConcurrentHashMap<>();
-    Set<String> living = alive;
+    Set<String> known = alive;
+    if (!known.containsAll(presence.keySet())) {
+      // A relay that started since the last renewal is not known as alive yet: ask now rather
+      // than leave its connections out of this key's batches until the next one.
+      try {
+        known = leases.alive();
+        alive = known;
+      } catch (JedisException e) {
+        // the relays left out join again (their next step finds this relay holds the key)
+      }
+    }
+    Set<String> living = known;
     presence.forEach(
         (relay, acks) -> {
           if (!relay.equals(token) && living.contains(relay)) {

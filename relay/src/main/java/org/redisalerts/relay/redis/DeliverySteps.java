@@ -98,7 +98,7 @@ public final class DeliverySteps implements AutoCloseable {
     for (StepRequest r : requests) {
       int status = ((Long) reply.get(at)).intValue();
       boolean more = (Long) reply.get(at + 1) != 0;
-      boolean acquired = (Long) reply.get(at + 2) != 0;
+      int lease = ((Long) reply.get(at + 2)).intValue();
       int count = ((Long) reply.get(at + 3)).intValue();
       at += 4;
       List<byte[]> entries = new ArrayList<>(count);
@@ -112,18 +112,14 @@ public final class DeliverySteps implements AutoCloseable {
         extra.add((byte[]) reply.get(at + 1 + i));
       }
       at += 1 + extras;
-      results.add(result(r.key(), status, entries, more, acquired, extra));
+      results.add(result(r.key(), status, entries, more, lease, extra));
     }
     return results;
   }
 
   private static StepResult result(
-      String key,
-      int status,
-      List<byte[]> entries,
-      boolean more,
-      boolean acquired,
-      List<byte[]> extra) {
+      String key, int status, List<byte[]> entries, boolean more, int lease, List<byte[]> extra) {
+    boolean acquired = lease == 1;
     switch (status) {
       case 2:
         return new StepResult(
@@ -136,6 +132,7 @@ public final class DeliverySteps implements AutoCloseable {
             List.of(),
             false,
             null,
+            false,
             false,
             new String(extra.get(0), UTF_8),
             Map.of());
@@ -154,6 +151,7 @@ public final class DeliverySteps implements AutoCloseable {
             more,
             null,
             acquired,
+            lease != 0,
             null,
             presence);
     }

@@ -12,6 +12,8 @@ import java.util.Map;
  * @param more whether the list may hold more than was read
  * @param error Redis's refusal, for {@link Status#REFUSED}
  * @param acquired whether this step took the key's lease (the relay is its holder from now on)
+ * @param held whether the relay holds the key's lease after this step (false when it was free and
+ *     the step had nothing to read, so did not take it)
  * @param owner the token of the lease's holder, for {@link Status#NOT_OWNER} and {@link
  *     Status#FENCED} (empty when the lease is free)
  * @param presence when {@code acquired}: the relays with connections of the key, token to whether
@@ -24,12 +26,13 @@ public record StepResult(
     boolean more,
     String error,
     boolean acquired,
+    boolean held,
     String owner,
     Map<String, Boolean> presence) {
 
-  /** A result without lease news: done, head changed or refused. */
+  /** A result without lease news: done, head changed or refused, with the lease held. */
   public StepResult(String key, Status status, List<byte[]> entries, boolean more, String error) {
-    this(key, status, entries, more, error, false, null, Map.of());
+    this(key, status, entries, more, error, false, true, null, Map.of());
   }
 
   /** What became of a step's request. */

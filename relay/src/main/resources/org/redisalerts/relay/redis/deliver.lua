@@ -35,7 +35,9 @@
 --   4: fenced: the relay held entries but no longer holds the lease: nothing was trimmed or
 --   read; the extra value is the lease's holder, or empty when it is free.
 --   more 1: the list may hold more than was read. acquired 1: the step took the lease; the
---   extra values are then presence:{K} as field, value pairs (relay token, 1 for acks).
+--   extra values are then presence:{K} as field, value pairs (relay token, 1 for acks);
+--   2: the relay held the lease already (renewed); 0 with status 0: the lease is free and was
+--   not taken (nothing to read), so the relay does not hold it.
 --
 -- The head check compares the first and the last held entry, not every one: re-reading a
 -- whole batch to compare it would double what each step reads. A head moved by d entries
@@ -96,6 +98,7 @@ for i = 1, n do
   local skipKey = false
   if lease == token then
     redis.call('PEXPIRE', leaseKey, leaseMs)
+    acquired = 2
   elseif held > 0 then
     emit(4, 0, 0, NONE, 1, 0, {lease or ''})
     skipKey = true
