@@ -2,18 +2,18 @@ package org.redisalerts.relay.cluster;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.relay.monitoring.ThrottledLog;
+import org.redisalerts.relay.redis.ChannelSubscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -42,29 +42,50 @@ public final class RelayBus implements AutoCloseable {
 
   private record Outgoing(byte[] channel, byte[] payload) {}
 
-  /** Short: messages to this relay are lost while it is not subscribed. */
-  private static final long MAX_BACKOFF_MS = 1_000;
-
   private final RedisEndpoint endpoint;
   private final RelayKeys keys;
   private final String token;
   private final Listener listener;
   private final BlockingQueue<Outgoing> outgoing = new LinkedBlockingQueue<>(100_000);
-  private final ThrottledLog throttled = new ThrottledLog(log, java.time.Duration.ofMinutes(1));
-  private final Thread in;
+  private final ThrottledLog throttled = new ThrottledLog(log, Duration.ofMinutes(1));
+  private final ChannelSubscription in;
   private final Thread out;
   private volatile boolean closed;
-  private volatile BinaryJedisPubSub subscription;
-  private final CountDownLatch subscribed = new CountDownLatch(1);
 
   public RelayBus(RedisEndpoint endpoint, RelayKeys keys, String token, Listener listener) {
     this.endpoint = endpoint;
     this.keys = keys;
     this.token = token;
     this.listener = listener;
-    this.in = new Thread(this::listen, "relay-bus-in");
+    this.in =
+        new ChannelSubscription(
+            endpoint,
+            "relay-bus-in",
+            keys.relayChannel(token).getBytes(UTF_8),
+            Duration.ofSeconds(1), // short: messages to this relay are lost while it is away
+            new ChannelSubscription.Handler() {
+              @Override
+              public void subscribed(boolean again) {
+                if (again) {
+                  // Only now can messages reach this relay: tell the others again what they may
+                  // have missed.
+                  listener.resubscribed();
+                }
+              }
+
+              @Override
+              public void message(byte[] payload) {
+                BusMessage decoded;
+                try {
+                  decoded = BusMessage.decode(payload);
+                } catch (IllegalArgumentException e) {
+                  throttled.warn("bad", "ignored a message that is not one: " + e.getMessage());
+                  return;
+                }
+                listener.received(decoded);
+              }
+            });
     this.out = new Thread(this::send, "relay-bus-out");
-    in.setDaemon(true);
     out.setDaemon(true);
   }
 
@@ -79,8 +100,8 @@ public final class RelayBus implements AutoCloseable {
    *
    * @return whether it listens
    */
-  public boolean awaitSubscribed(java.time.Duration timeout) throws InterruptedException {
-    return subscribed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
+    return in.awaitSubscribed(timeout);
   }
 
   /** Queues {@code message} for the relay whose token is {@code to}; never blocks. */
@@ -90,53 +111,6 @@ public final class RelayBus implements AutoCloseable {
     }
     if (!outgoing.offer(new Outgoing(keys.relayChannel(to).getBytes(UTF_8), message.encode()))) {
       throttled.warn("full", "messages to other relays are dropped: the queue is full");
-    }
-  }
-
-  private void listen() {
-    byte[] channel = keys.relayChannel(token).getBytes(UTF_8);
-    long backoff = 100;
-    boolean first = true;
-    while (!closed) {
-      try (Jedis jedis = endpoint.newConnection(0, "relay-bus-in")) {
-        boolean again = !first;
-        BinaryJedisPubSub pubsub =
-            new BinaryJedisPubSub() {
-              @Override
-              public void onMessage(byte[] from, byte[] message) {
-                BusMessage decoded;
-                try {
-                  decoded = BusMessage.decode(message);
-                } catch (IllegalArgumentException e) {
-                  throttled.warn("bad", "ignored a message that is not one: " + e.getMessage());
-                  return;
-                }
-                listener.received(decoded);
-              }
-
-              @Override
-              public void onSubscribe(byte[] name, int count) {
-                // Only now can messages reach this relay: tell the others again what they may
-                // have missed.
-                subscribed.countDown();
-                if (again) {
-                  listener.resubscribed();
-                }
-              }
-            };
-        subscription = pubsub;
-        first = false;
-        backoff = 100;
-        jedis.subscribe(pubsub, channel);
-      } catch (JedisException | IllegalStateException e) {
-        if (closed) {
-          return;
-        }
-        first = false;
-        log.debug("relay bus subscription lost: {}", e.getMessage());
-        sleep(backoff);
-        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
-      }
     }
   }
 
@@ -210,14 +184,7 @@ public final class RelayBus implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    BinaryJedisPubSub s = subscription;
-    if (s != null) {
-      try {
-        s.unsubscribe();
-      } catch (RuntimeException e) {
-        // not subscribed any more
-      }
-    }
+    in.close();
     try {
       out.join(2_000);
     } catch (InterruptedException e) {
