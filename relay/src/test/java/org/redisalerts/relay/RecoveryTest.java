@@ -53,12 +53,13 @@ class RecoveryTest {
 
   @Test
   void aStepThatFailsKeepsWhatItHeldAndTrimsItOnceRedisAnswersAgain() throws Exception {
-    // The written batch stays held (a long settle delay); then the delivery connection is
-    // killed, so the key's next step fails. It must neither drop what it held (a duplicate
-    // later) nor trim what it did not write.
-    try (RelayServer relay = startRelay(redis, b -> b.settleDelay(Duration.ofMinutes(10)))) {
+    // The batch stays held until the client acknowledges it (a settle delay alone would not
+    // hold it: any other step trims written batches); then the delivery connection is killed,
+    // so the step the acknowledgement starts fails. It must neither drop what it held (a
+    // duplicate later) nor trim what it did not deliver.
+    try (RelayServer relay = startRelay(redis)) {
       redis.client().rpush("alert/pool-1", alert("first", 1));
-      RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-1");
+      RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply("alert/pool-1");
       assertThat(client.nextText()).isEqualTo(alert("first", 1));
       assertThat(redis.client().lrange("alert/pool-1", 0, -1)).containsExactly(alert("first", 1));
 
@@ -66,6 +67,7 @@ class RecoveryTest {
           .client()
           .sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "normal", "SKIPME", "yes");
       new TestPublisher(redis).push("alert/pool-1", alert("second", 2));
+      client.ack(1);
 
       assertThat(client.nextText()).as("the next alert, once").isEqualTo(alert("second", 2));
       await()
