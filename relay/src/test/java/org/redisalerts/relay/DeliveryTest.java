@@ -243,4 +243,35 @@ class DeliveryTest {
     await().atMost(Duration.ofSeconds(1)).until(() -> redis.client().llen("alert/pool-1") == 0);
     await().atMost(Duration.ofSeconds(1)).until(() -> relay.delivered() == 1);
   }
+
+  @Test
+  void aClientGetsEveryAlertPushedAfterItsReplyEvenWhenTheListenerIsSlow() throws Exception {
+    // An embedding application's listener that takes its time (a database write) runs between a
+    // connection leaving its old key and joining the new one; the reply must not come first.
+    RelayListener slow =
+        new RelayListener() {
+          @Override
+          public void connectionClosed(String key, int remaining) {
+            try {
+              Thread.sleep(300); // the application's own slow work, not a synchronisation
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
+    relay.close(); // this test's relay is the one with the slow listener
+    relay =
+        new RelayServer(
+                RelayConfig.builder(redis.endpoint()).bind("127.0.0.1").port(0).build(), slow)
+            .start();
+    RecordingClient other = client("alert/pool-1");
+    RecordingClient moving = client("alert/pool-2");
+    moving.identify("alert/pool-1");
+    assertThat(moving.nextText()).contains("you are now connected").contains("alert/pool-1");
+    publisher.push("alert/pool-1", alert("after-reply", 1));
+    assertThat(other.nextText()).isEqualTo(alert("after-reply", 1));
+    assertThat(moving.nextText())
+        .as("pushed after its reply, so it is among the connections that get it")
+        .isEqualTo(alert("after-reply", 1));
+  }
 }

@@ -59,7 +59,8 @@ public final class ClientConnection {
 
   /**
    * Queues a batch of alerts of {@code forKey}, unless the client identified with another key
-   * meanwhile or has closed: then {@code callback} is told 0 at once.
+   * meanwhile, has not been sent its reply for {@code forKey} yet, or has closed: then {@code
+   * callback} is told 0 at once (the batch stays queued for it, or went to another connection).
    */
   public void send(String forKey, FrameBatch batch, BatchCallback callback) {
     boolean sent = false;

@@ -7,9 +7,15 @@ package org.redisalerts.relay.clients;
 public interface ClientEvents {
 
   /**
-   * {@code connection} now has {@code key}; it had {@code previous} (null at its first identify).
+   * {@code connection} is about to be told it is connected under {@code key}; it had {@code
+   * previous} (null at its first identify). Called before the reply is sent, so that every alert
+   * read from then on includes it: a client that publishes once it has the reply must receive what
+   * it published. Until the reply is sent, what is sent to it for {@code key} counts as not written
+   * (see {@link ClientConnection#send}).
+   *
+   * @param acknowledging whether it identified with {@code "ack":true} (SPEC 9)
    */
-  void identified(ClientConnection connection, String previous, String key);
+  void identified(ClientConnection connection, String previous, String key, boolean acknowledging);
 
   /** {@code connection} has closed (identified or not); it is already marked closed. */
   void closed(ClientConnection connection, int code, String reason);

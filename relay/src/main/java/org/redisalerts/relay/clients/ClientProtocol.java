@@ -211,6 +211,9 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     }
     Long ttl = token == null ? null : token.secondsLeft(Instant.now());
     boolean ack = message.wantsAcks();
+    if (!key.equals(previous)) {
+      events.identified(client, previous, key, ack); // first: the reply promises what follows
+    }
     client.identifiedAs(
         key,
         token,
@@ -226,9 +229,6 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     }
     if (previous == null) {
       unidentified.remove(client);
-    }
-    if (!key.equals(previous)) {
-      events.identified(client, previous, key);
     }
   }
 

@@ -119,7 +119,8 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   // ---- the WebSocket side ----
 
   @Override
-  public void identified(ClientConnection connection, String previous, String key) {
+  public void identified(
+      ClientConnection connection, String previous, String key, boolean acknowledging) {
     if (previous != null) {
       int left = registry.leave(previous, connection);
       if (left >= 0) {
@@ -146,13 +147,10 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
         count,
         connection);
     listener.ready(key, count, connection.toString());
-    if (count == 1 || connection.acknowledges()) {
+    if (count == 1 || acknowledging) {
       // Other relays learn that this one has connections of the key (and whether they ack).
       loop.presence(
-          key,
-          connection.acknowledges()
-              ? StepRequest.Presence.ACKNOWLEDGING
-              : StepRequest.Presence.PLAIN);
+          key, acknowledging ? StepRequest.Presence.ACKNOWLEDGING : StepRequest.Presence.PLAIN);
     } else {
       loop.request(key);
     }
