@@ -84,6 +84,28 @@ class SeveralRelaysTest {
   }
 
   @Test
+  void watchEntriesThatAnOlderRelayTakesReachARelayThatJustStarted() throws Exception {
+    // a started long before b (its lease keeper will not renew for a minute), so only asking
+    // Redis again tells a that b exists. With the recheck an hour away, an alert whose one watch
+    // entry a took reaches b's client only if a passes the entry on.
+    Duration longLease = Duration.ofMinutes(3);
+    Duration noRecheck = Duration.ofHours(1);
+    RelayServer a =
+        startRelay(redis, c -> c.relayId("a").lease(longLease).recheckInterval(noRecheck));
+    relays.add(a);
+    RelayServer b =
+        startRelay(redis, c -> c.relayId("b").lease(longLease).recheckInterval(noRecheck));
+    relays.add(b);
+    String key = "alert/new-relay";
+    RecordingClient onB = connect(b).identifyAndAwaitReply(key);
+    for (int i = 0; i < 20; i++) {
+      publisher.push(key, alert("n", i));
+      assertThat(onB.nextText()).as("alert %d", i).isEqualTo(alert("n", i));
+    }
+    assertThat(metric(a, "relay_relays_alive")).as("a knows of b").isEqualTo(2);
+  }
+
+  @Test
   void manyKeysSpreadOverThreeRelaysAllFlow() throws Exception {
     List<RelayServer> three = List.of(relay("a"), relay("b"), relay("c"));
     int keys = 30;

@@ -74,7 +74,18 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   /** For each key this relay holds: the other relays with connections of it, and their acks. */
   private final Map<String, Map<String, Boolean>> remotes = new ConcurrentHashMap<>();
 
+  /**
+   * When the relays alive were last asked while this relay thought itself alone: a relay that
+   * started since then may hold keys whose watch entries come here.
+   */
+  private static final long ALONE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
   private volatile Set<String> alive;
+  private volatile long aliveAt;
+
+  /** The relays alive at the last renewal ({@code relay-leases} thread only): who is gone since. */
+  private Set<String> known;
+
   private volatile DeliveryLoop loop;
   private volatile boolean reachable = true;
 
@@ -101,6 +112,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     this.registry = registry;
     this.metrics = metrics;
     this.alive = Set.of(token);
+    this.known = alive;
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -124,8 +136,17 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // Recorded among the living before the first client arrives, so relays that route watch
+    // entries know of this one before it holds any key.
+    try {
+      ticker.submit(this::tick).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.debug("first lease tick did not finish: {}", e.toString()); // it runs again
+    }
     long every = Math.max(1, leaseNanos / 3);
-    ticker.scheduleWithFixedDelay(this::tick, 0, every, TimeUnit.NANOSECONDS);
+    ticker.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.NANOSECONDS);
   }
 
   String token() {
@@ -249,7 +270,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    * told. Only asked of Redis when other relays are alive.
    */
   void hintHolders(Collection<String> keys) {
-    if (keys.isEmpty() || alone()) {
+    if (keys.isEmpty() || (alone() && !othersSinceLastAsked())) {
       return;
     }
     Map<String, String> holders;
@@ -264,6 +285,28 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
             hint(holder, key);
           }
         });
+  }
+
+  /**
+   * Asks Redis again which relays are alive, unless it was asked within {@link
+   * #ALONE_RECHECK_NANOS}: a relay that started since the last renewal may hold keys this one has
+   * no connection of. Costs a single relay at most ten calls a second, and only while watch entries
+   * come for keys nobody here is connected to.
+   *
+   * @return whether other relays are alive
+   */
+  private boolean othersSinceLastAsked() {
+    long now = System.nanoTime();
+    if (now - aliveAt < ALONE_RECHECK_NANOS) {
+      return false;
+    }
+    aliveAt = now;
+    try {
+      alive = leases.alive();
+    } catch (JedisException e) {
+      return false;
+    }
+    return !alone();
   }
 
   // ---- messages from other relays (relay-bus-in thread) ----
@@ -374,9 +417,11 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
     try {
       Set<String> now = leases.alive();
-      Set<String> gone = new HashSet<>(alive);
+      Set<String> gone = new HashSet<>(known);
       gone.removeAll(now);
+      known = now;
       alive = now;
+      aliveAt = System.nanoTime();
       if (!reachable) {
         reachable = true;
       }
