@@ -87,22 +87,32 @@ class SeveralRelaysTest {
   void watchEntriesThatAnOlderRelayTakesReachARelayThatJustStarted() throws Exception {
     // a started long before b (its lease keeper will not renew for a minute), so only asking
     // Redis again tells a that b exists. With the recheck an hour away, an alert whose one watch
-    // entry a took reaches b's client only if a passes the entry on.
+    // entry a took reaches b's client only if a passes the entry on. Redis serves blocked pops
+    // first come, first served: with both watchers waiting, a (waiting longer) takes the first.
     Duration longLease = Duration.ofMinutes(3);
     Duration noRecheck = Duration.ofHours(1);
     RelayServer a =
         startRelay(redis, c -> c.relayId("a").lease(longLease).recheckInterval(noRecheck));
     relays.add(a);
+    await().atMost(Duration.ofSeconds(10)).until(() -> blockedPops() == 1);
     RelayServer b =
         startRelay(redis, c -> c.relayId("b").lease(longLease).recheckInterval(noRecheck));
     relays.add(b);
     String key = "alert/new-relay";
     RecordingClient onB = connect(b).identifyAndAwaitReply(key);
-    for (int i = 0; i < 20; i++) {
-      publisher.push(key, alert("n", i));
+    for (int i = 0; i < 6; i++) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> blockedPops() == 2);
+      publisher.push(key, alert("n", i)); // a's watcher takes i = 0, 2, 4
       assertThat(onB.nextText()).as("alert %d", i).isEqualTo(alert("n", i));
     }
-    assertThat(metric(a, "relay_relays_alive")).as("a knows of b").isEqualTo(2);
+    assertThat(metric(a, "relay_relays_alive")).as("a asked again and knows of b").isEqualTo(2);
+  }
+
+  /** Connections blocked in a pop of the watch list: the relays' watchers, waiting. */
+  private static long blockedPops() {
+    try (redis.clients.jedis.Jedis jedis = redis.endpoint().newConnection(2_000, "test")) {
+      return jedis.clientList().lines().filter(l -> l.contains("cmd=blpop")).count();
+    }
   }
 
   @Test
