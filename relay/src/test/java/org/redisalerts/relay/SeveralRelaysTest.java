@@ -116,6 +116,26 @@ class SeveralRelaysTest {
   }
 
   @Test
+  void aConnectionOnAnotherRelayGetsEveryAlertPushedAfterItsReply() throws Exception {
+    // The holder learns of b's connection over the relay bus; b's reply waits until it has, so
+    // an alert pushed right after the reply reaches it (30 keys: the window was a millisecond).
+    RelayServer a = relay("a");
+    RelayServer b = relay("b");
+    for (int k = 0; k < 30; k++) {
+      String key = "alert/join-" + k;
+      RecordingClient onA = connect(a).identifyAndAwaitReply(key); // a holds the key
+      RecordingClient onB = connect(b).identifyAndAwaitReply(key);
+      publisher.push(key, alert("j", k));
+      assertThat(onA.nextText()).isEqualTo(alert("j", k));
+      assertThat(onB.nextText())
+          .as("key %d, on the relay that does not hold it", k)
+          .isEqualTo(alert("j", k));
+      onA.closeAndWait();
+      onB.closeAndWait();
+    }
+  }
+
+  @Test
   void manyKeysSpreadOverThreeRelaysAllFlow() throws Exception {
     List<RelayServer> three = List.of(relay("a"), relay("b"), relay("c"));
     int keys = 30;

@@ -27,6 +27,15 @@ public final class ClientConnection {
   /** Its acknowledgements, when it identified with {@code "ack":true}; null otherwise. */
   private volatile AckWindow acks;
 
+  /**
+   * The reply to its last identify while it is held (guarded by {@link #sendLock}); null once sent.
+   * Nothing of the key is sent before it.
+   */
+  private String pendingReply;
+
+  /** Whether {@link #pendingReply} is set: read without the lock, on every step of the key. */
+  private volatile boolean replyHeld;
+
   /** Messages the client may still send; decoder thread only. */
   final MessageBudget budget;
 
@@ -59,13 +68,14 @@ public final class ClientConnection {
 
   /**
    * Queues a batch of alerts of {@code forKey}, unless the client identified with another key
-   * meanwhile, has not been sent its reply for {@code forKey} yet, or has closed: then {@code
-   * callback} is told 0 at once (the batch stays queued for it, or went to another connection).
+   * meanwhile, has not been sent its reply for {@code forKey} yet ({@link #confirm}), or has
+   * closed: then {@code callback} is told 0 at once (the batch stays queued, or went to another
+   * connection).
    */
   public void send(String forKey, FrameBatch batch, BatchCallback callback) {
     boolean sent = false;
     synchronized (sendLock) {
-      if (forKey.equals(key) && !closed) {
+      if (forKey.equals(key) && !closed && pendingReply == null) {
         AckWindow window = acks;
         socket.sendBatch(
             batch, window == null ? callback : window.sending(batch.count(), callback));
@@ -83,23 +93,46 @@ public final class ClientConnection {
   }
 
   /**
-   * Switches to {@code newKey} and sends the reply, as one step with respect to {@link #send}. What
-   * an acknowledging connection was sent before counts as far as it was acknowledged; counts start
-   * over with this reply.
+   * Switches to {@code newKey} and holds its reply until {@link #confirm}, as one step with respect
+   * to {@link #send}: until the reply is sent, nothing is sent. What an acknowledging connection
+   * was sent before counts as far as it was acknowledged; counts start over with this reply.
    *
    * @param newAcks the acknowledgements from now on, or null for a plain connection
    */
   void identifiedAs(String newKey, Token newToken, AckWindow newAcks, String replyJson) {
     AckWindow old;
     synchronized (sendLock) {
+      if (pendingReply != null) {
+        socket.sendText(pendingReply); // the previous identify's, still held: answered in order
+      }
       old = acks;
       this.key = newKey;
       this.acks = newAcks;
       useToken(newToken);
-      socket.sendText(replyJson);
+      pendingReply = replyJson;
+      replyHeld = true;
     }
     if (old != null) {
       old.detach();
+    }
+  }
+
+  /**
+   * Sends the held reply to its last identify, if it is still held and was for {@code forKey}: from
+   * now on the key's alerts are sent to it. The dispatcher calls this once the connection is among
+   * those that every alert of the key read from then on goes to. (A step of the key the client
+   * identified with before must not send the reply to its new identify.)
+   */
+  public void confirm(String forKey) {
+    if (!replyHeld) {
+      return;
+    }
+    synchronized (sendLock) {
+      if (pendingReply != null && forKey.equals(key)) {
+        socket.sendText(pendingReply);
+        pendingReply = null;
+        replyHeld = false;
+      }
     }
   }
 

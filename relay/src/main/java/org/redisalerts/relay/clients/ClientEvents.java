@@ -7,11 +7,11 @@ package org.redisalerts.relay.clients;
 public interface ClientEvents {
 
   /**
-   * {@code connection} is about to be told it is connected under {@code key}; it had {@code
-   * previous} (null at its first identify). Called before the reply is sent, so that every alert
-   * read from then on includes it: a client that publishes once it has the reply must receive what
-   * it published. Until the reply is sent, what is sent to it for {@code key} counts as not written
-   * (see {@link ClientConnection#send}).
+   * {@code connection} identified with {@code key}; it had {@code previous} (null at its first
+   * identify). Its reply is held: the dispatcher sends it ({@link ClientConnection#confirm}) once
+   * every alert read from then on goes to the connection, so a client that publishes once it has
+   * the reply receives what it published. Until then, what is sent to it for {@code key} counts as
+   * not written (see {@link ClientConnection#send}).
    *
    * @param acknowledging whether it identified with {@code "ack":true} (SPEC 9)
    */

@@ -211,9 +211,6 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     }
     Long ttl = token == null ? null : token.secondsLeft(Instant.now());
     boolean ack = message.wantsAcks();
-    if (!key.equals(previous)) {
-      events.identified(client, previous, key, ack); // first: the reply promises what follows
-    }
     client.identifiedAs(
         key,
         token,
@@ -229,6 +226,11 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     }
     if (previous == null) {
       unidentified.remove(client);
+    }
+    if (key.equals(previous)) {
+      client.confirm(key); // the same key again: already among its connections
+    } else {
+      events.identified(client, previous, key, ack); // it sends the reply when it may
     }
   }
 

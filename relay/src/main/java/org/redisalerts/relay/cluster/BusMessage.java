@@ -35,7 +35,9 @@ public record BusMessage(
     /** A relay to the owner: a watch entry for the key came here. */
     HINT,
     /** The owner, stopping, to the relays with connections of the key: it is free. */
-    TAKE_OVER
+    TAKE_OVER,
+    /** The owner to a relay that joined: every batch read from now on is forwarded to it. */
+    JOINED
   }
 
   public static BusMessage batch(String from, String key, long id, List<byte[]> entries) {

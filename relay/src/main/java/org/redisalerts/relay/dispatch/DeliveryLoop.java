@@ -301,6 +301,34 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether a connection that joins {@code key} now may be sent its reply at once: this relay is
+   * the only one, or holds the key, or the key's holder confirmed it forwards the key's batches
+   * here. Otherwise the reply waits for {@link #confirmReplies}.
+   */
+  boolean repliesAtOnce(String key) {
+    if (peers.alone()) {
+      return true;
+    }
+    KeyPump pump = pumps.get(key);
+    return pump != null && pump.joined();
+  }
+
+  /** Every alert read from now on goes to {@code key}'s connections here: their replies go out. */
+  private void confirmReplies(String key) {
+    for (ClientConnection c : registry.connections(key)) {
+      c.confirm(key);
+    }
+  }
+
+  /** {@code holder} confirmed it forwards {@code key}'s batches here. */
+  void joined(String holder, String key) {
+    KeyPump pump = pumps.get(key);
+    if (pump != null && pump.joinedBy(holder)) {
+      confirmReplies(key);
+    }
+  }
+
   /** Whether this relay holds {@code key}'s lease. */
   boolean holds(String key) {
     KeyPump pump = pumps.get(key);
@@ -568,6 +596,9 @@ final class DeliveryLoop implements AutoCloseable {
           pump.unheld();
         } else {
           pump.owned(startedAt, peers.leaseNanos());
+          for (ClientConnection c : to) {
+            c.confirm(key); // what this step read, and every later step, goes to them
+          }
         }
         if (result.acquired()) {
           peers.acquired(key, result.presence());

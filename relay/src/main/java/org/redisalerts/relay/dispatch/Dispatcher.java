@@ -64,6 +64,13 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   private final DeliveryLoop loop;
   private final DeliveryListener listener;
   private final ScheduledFuture<?> recheck;
+  private final ScheduledExecutorService timer;
+
+  /**
+   * How long an identify reply waits for the key's holder on another relay to confirm that it knows
+   * of this relay's connections (SPEC 10); then it is sent anyway.
+   */
+  static final Duration REPLY_WAIT = Duration.ofSeconds(2);
 
   public Dispatcher(
       Settings settings,
@@ -103,6 +110,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
             timer,
             peers);
     long every = settings.recheckInterval().toMillis();
+    this.timer = timer;
     this.recheck = timer.scheduleWithFixedDelay(this::recheck, every, every, TimeUnit.MILLISECONDS);
     metrics.gauge(
         "relay.connections.identified",
@@ -139,6 +147,14 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
     int count = registry.join(key, connection);
     if (count < 0) {
       return; // closed meanwhile: its close was (or will be) logged without a key
+    }
+    if (loop.repliesAtOnce(key)) {
+      connection.confirm(key);
+    } else {
+      // Another relay may hold the key: the reply waits until it knows of this relay's
+      // connections (or this relay takes the key). Should its answer be lost, the reply goes
+      // anyway.
+      timer.schedule(() -> connection.confirm(key), REPLY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
     log.info(
         "client ready key={} first={} connections={} client={}",

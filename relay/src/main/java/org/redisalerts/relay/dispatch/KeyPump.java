@@ -34,6 +34,7 @@ import org.redisalerts.relay.redis.StepRequest;
  * lease lost    any -> QUEUED (the next step is fenced, or finds the holder)
  * owner gone    ELSEWHERE -> QUEUED
  * presence      ELSEWHERE -> QUEUED (to record it)
+ * joined        ELSEWHERE (the holder confirmed it forwards batches here: identify replies go)
  * </pre>
  *
  * <p>Thread-safe: every field is guarded by this; the delivery thread steps it, the selector thread
@@ -92,6 +93,9 @@ final class KeyPump {
 
   /** The lease's holder when it is another relay ({@link State#ELSEWHERE}). */
   private String owner;
+
+  /** {@link #owner} confirmed that it forwards the key's batches to this relay. */
+  private boolean joined;
 
   /** A change of this relay's connections of the key, for the next step to record. */
   private StepRequest.Presence presence = StepRequest.Presence.UNCHANGED;
@@ -203,10 +207,31 @@ final class KeyPump {
     return owned && now - leaseUntil < 0;
   }
 
+  /**
+   * Whether every batch read from now on reaches this relay's connections of the key: this relay
+   * holds the lease, or its holder confirmed this relay's join.
+   */
+  synchronized boolean joined() {
+    return owned || (state == State.ELSEWHERE && joined);
+  }
+
+  /**
+   * {@code holder} confirmed this relay's join.
+   *
+   * @return whether it is the holder this pump knows of (then the join counts)
+   */
+  synchronized boolean joinedBy(String holder) {
+    if (state == State.ELSEWHERE && holder.equals(owner)) {
+      joined = true;
+    }
+    return joined && state == State.ELSEWHERE;
+  }
+
   /** The step found another relay holding the lease; nothing was held. */
   synchronized void elsewhere(String holder) {
     owned = false;
     leaseUntil = 0;
+    joined = false; // until it confirms the join this step's caller sends
     owner = holder;
     again = false;
     state = State.ELSEWHERE;
@@ -223,6 +248,7 @@ final class KeyPump {
     lost();
     owned = false;
     leaseUntil = 0;
+    joined = false;
     if (holder.isEmpty()) {
       owner = null;
       state = State.QUEUED;
@@ -264,6 +290,7 @@ final class KeyPump {
       return false;
     }
     owner = null;
+    joined = false;
     state = State.QUEUED;
     return true;
   }

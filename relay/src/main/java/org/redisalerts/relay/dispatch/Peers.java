@@ -329,6 +329,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
         Map<String, Boolean> r = remotes.get(m.key());
         if (r != null && l.holds(m.key())) {
           r.put(m.from(), m.count() == 1);
+          bus.send(m.from(), BusMessage.of(BusMessage.Type.JOINED, token, m.key()));
           resendForwards(m.from(), m.key());
           l.request(m.key());
         } else {
@@ -344,6 +345,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       }
       case HINT -> l.hinted(m.key());
       case TAKE_OVER -> l.holderGone(m.key());
+      case JOINED -> l.joined(m.from(), m.key());
     }
   }
 
