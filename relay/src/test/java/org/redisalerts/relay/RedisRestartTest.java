@@ -47,6 +47,18 @@ class RedisRestartTest {
     }
   }
 
+  /** The sequence numbers not seen, as ranges. */
+  private static String missing(BitSet seen) {
+    StringBuilder out = new StringBuilder();
+    int from = seen.nextClearBit(0);
+    while (from < TOTAL) {
+      int to = Math.min(TOTAL, seen.nextSetBit(from) < 0 ? TOTAL : seen.nextSetBit(from));
+      out.append(out.length() == 0 ? "" : ",").append(from).append("..").append(to - 1);
+      from = seen.nextClearBit(to);
+    }
+    return out.toString();
+  }
+
   @Test
   void redisRestartMidStreamLosesNothingAndKeepsClientsConnected() throws Exception {
     JsonCodec codec = new JsonCodec();
@@ -80,6 +92,11 @@ class RedisRestartTest {
                 + redis.client().llen("watch")
                 + " publishing done="
                 + publishing.isDone()
+                + (publishing.isCompletedExceptionally()
+                    ? " (failed: " + publishing.handle((v, t) -> String.valueOf(t)).join() + ")"
+                    : "")
+                + " missing="
+                + missing(seen)
                 + " ";
         throw new AssertionError(
             state
