@@ -133,6 +133,37 @@ class BrowserAckIT {
   }
 
   @Test
+  void aPageClosedForHoldingItsAcksReconnectsAndIsSentTheRestAgain() throws Exception {
+    relay.close(); // this test's relay closes a page that holds its acks for a second
+    relay =
+        new RelayServer(
+                RelayConfig.builder(redis.endpoint())
+                    .bind("127.0.0.1")
+                    .port(0)
+                    .ackTimeout(Duration.ofSeconds(1))
+                    .build(),
+                events)
+            .start();
+    List<String> sent = numbered("slow", 1, 5);
+    new TestPublisher(redis).push(KEY, alerts(sent));
+
+    // Each connection acknowledges its first two alerts and holds the rest: the relay closes it
+    // (1008, alerts not acknowledged), the page reconnects by itself and is sent the rest again.
+    open("holdAcksAfter=2");
+    await("every alert acknowledged, over three connections")
+        .atMost(WAIT)
+        .until(() -> queued() == 0);
+    assertThat(page.messages())
+        .as("1-5, then 3-5 again, then 5 again: what was not acknowledged, in order")
+        .containsExactlyElementsOf(
+            List.of(
+                "slow 1", "slow 2", "slow 3", "slow 4", "slow 5", "slow 3", "slow 4", "slow 5",
+                "slow 5"));
+    assertThat(events.identified).as("identifies: the page reconnected twice").hasValue(3);
+    assertThat(events.refusals).as("refusals").hasSize(2);
+  }
+
+  @Test
   void aPageThatAcknowledgesNothingLeavesEveryAlertQueuedForTheNextConnection() {
     List<String> sent = numbered("held", 1, 3);
     new TestPublisher(redis).push(KEY, alerts(sent));
