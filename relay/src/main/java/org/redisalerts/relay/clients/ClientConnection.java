@@ -28,13 +28,10 @@ public final class ClientConnection {
   private volatile AckWindow acks;
 
   /**
-   * The reply to its last identify while it is held (guarded by {@link #sendLock}); null once sent.
-   * Nothing of the key is sent before it.
+   * The reply to its last identify while it is held; null once sent. Nothing of the key is sent
+   * before it. Written under {@link #sendLock}; {@link #confirm} reads it first without.
    */
-  private String pendingReply;
-
-  /** Whether {@link #pendingReply} is set: read without the lock, on every step of the key. */
-  private volatile boolean replyHeld;
+  private volatile String pendingReply;
 
   /** Messages the client may still send; decoder thread only. */
   final MessageBudget budget;
@@ -110,7 +107,6 @@ public final class ClientConnection {
       this.acks = newAcks;
       useToken(newToken);
       pendingReply = replyJson;
-      replyHeld = true;
     }
     if (old != null) {
       old.detach();
@@ -124,14 +120,13 @@ public final class ClientConnection {
    * identified with before must not send the reply to its new identify.)
    */
   public void confirm(String forKey) {
-    if (!replyHeld) {
+    if (pendingReply == null) {
       return;
     }
     synchronized (sendLock) {
       if (pendingReply != null && forKey.equals(key)) {
         socket.sendText(pendingReply);
         pendingReply = null;
-        replyHeld = false;
       }
     }
   }

@@ -595,9 +595,9 @@ final class DeliveryLoop implements AutoCloseable {
           }
           pump.unheld();
         } else {
-          pump.owned(startedAt, peers.leaseNanos());
-          for (ClientConnection c : to) {
-            c.confirm(key); // what this step read, and every later step, goes to them
+          if (pump.owned(startedAt, peers.leaseNanos())) {
+            // Replies held while the key was not this relay's: every later step reaches them.
+            confirmReplies(key);
           }
         }
         if (result.acquired()) {

@@ -177,11 +177,17 @@ final class KeyPump {
 
   // ---- the lease (SPEC 10) ----
 
-  /** The step that began at {@code startedAt} (nanoTime) holds the lease for {@code leaseNanos}. */
-  synchronized void owned(long startedAt, long leaseNanos) {
+  /**
+   * The step that began at {@code startedAt} (nanoTime) holds the lease for {@code leaseNanos}.
+   *
+   * @return whether the pump did not hold it before (identify replies held until now may go)
+   */
+  synchronized boolean owned(long startedAt, long leaseNanos) {
+    boolean taken = !owned;
     owned = true;
     owner = null;
     leaseUntil = startedAt + leaseNanos;
+    return taken;
   }
 
   /** The lease is free and this relay did not take it (its step had nothing to read). */
@@ -221,10 +227,11 @@ final class KeyPump {
    * @return whether it is the holder this pump knows of (then the join counts)
    */
   synchronized boolean joinedBy(String holder) {
-    if (state == State.ELSEWHERE && holder.equals(owner)) {
-      joined = true;
+    if (state != State.ELSEWHERE || !holder.equals(owner)) {
+      return false;
     }
-    return joined && state == State.ELSEWHERE;
+    joined = true;
+    return true;
   }
 
   /** The step found another relay holding the lease; nothing was held. */
