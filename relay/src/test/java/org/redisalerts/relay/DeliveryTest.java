@@ -9,6 +9,8 @@ import static org.redisalerts.testing.TestPublisher.alert;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -246,16 +248,22 @@ class DeliveryTest {
 
   @Test
   void aClientGetsEveryAlertPushedAfterItsReplyEvenWhenTheListenerIsSlow() throws Exception {
-    // An embedding application's listener that takes its time (a database write) runs between a
-    // connection leaving its old key and joining the new one; the reply must not come first.
+    // An embedding application's listener that takes its time (a database write; here, until the
+    // test lets it go) runs between a connection leaving its old key and joining the new one; the
+    // reply must not come first.
+    CountDownLatch inListener = new CountDownLatch(1);
+    CountDownLatch letGo = new CountDownLatch(1);
     RelayListener slow =
         new RelayListener() {
           @Override
           public void connectionClosed(String key, int remaining) {
-            try {
-              Thread.sleep(300); // the application's own slow work, not a synchronisation
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
+            if (key.equals("alert/pool-2")) {
+              inListener.countDown();
+              try {
+                letGo.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
             }
           }
         };
@@ -267,6 +275,11 @@ class DeliveryTest {
     RecordingClient other = client("alert/pool-1");
     RecordingClient moving = client("alert/pool-2");
     moving.identify("alert/pool-1");
+    assertThat(inListener.await(10, TimeUnit.SECONDS)).as("the listener runs").isTrue();
+    publisher.push("alert/pool-1", alert("while-joining", 0));
+    assertThat(other.nextText()).isEqualTo(alert("while-joining", 0));
+    moving.assertNoMoreEvents(); // no reply while it is not yet among the key's connections
+    letGo.countDown();
     assertThat(moving.nextText()).contains("you are now connected").contains("alert/pool-1");
     publisher.push("alert/pool-1", alert("after-reply", 1));
     assertThat(other.nextText()).isEqualTo(alert("after-reply", 1));
