@@ -132,6 +132,32 @@ public final class RecordingClient extends WebSocketClient {
     }
   }
 
+  /**
+   * Reads text frames until {@code text} (consumed too).
+   *
+   * @return false when it did not come within {@code deadline}
+   */
+  public boolean skipTo(String text, Duration deadline) {
+    long end = System.nanoTime() + deadline.toNanos();
+    try {
+      while (true) {
+        Event event = events.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (event == null) {
+          return false;
+        }
+        if (!(event instanceof Text t)) {
+          throw new AssertionError("expected a text frame but got " + event);
+        }
+        if (t.text().equals(text)) {
+          return true;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   /** The next event, which must be a text frame. */
   public String nextText() {
     Event event = next(DEADLINE);

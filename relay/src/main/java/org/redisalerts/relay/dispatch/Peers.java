@@ -10,11 +10,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import org.redisalerts.common.LogText;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
@@ -87,6 +89,17 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   /** The relays alive at the last renewal ({@code relay-leases} thread only): who is gone since. */
   private Set<String> known;
+
+  /**
+   * The relays missing from the last renewal's read but not yet counted gone ({@code relay-leases}
+   * thread only). A relay is gone when two reads in a row miss it: after Redis lost the records (a
+   * restart without persistence, a failover), every living relay records itself again within a
+   * third of a lease, and one that is forgotten meanwhile would get no batch until it joined again.
+   */
+  private Set<String> missing = Set.of();
+
+  /** Whether this relay recorded itself among the living once: its record is expected there. */
+  private volatile boolean recorded;
 
   private volatile DeliveryLoop loop;
   private volatile boolean reachable = true;
@@ -166,28 +179,39 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   // ---- the keys this relay holds ----
 
-  /** This relay took the lease of {@code key}; {@code presence} is who has connections of it. */
+  /**
+   * This relay took the lease of {@code key}; {@code presence} is who has connections of it. The
+   * relays that joined while this relay still counted itself the holder stay too: when Redis lost
+   * the lease and the presence records (a restart without persistence), they may not have recorded
+   * their connections again yet.
+   */
   void acquired(String key, Map<String, Boolean> presence) {
-    Map<String, Boolean> others = new ConcurrentHashMap<>();
+    Map<String, Boolean> before = remotes.get(key);
     Set<String> known = alive;
-    if (!known.containsAll(presence.keySet())) {
+    if (!known.containsAll(presence.keySet())
+        || (before != null && !known.containsAll(before.keySet()))) {
       // A relay that started since the last renewal is not known as alive yet: ask now rather
       // than leave its connections out of this key's batches until the next one.
       try {
-        known = leases.alive();
+        known = living();
         alive = known;
       } catch (JedisException e) {
         // the relays left out join again (their next step finds this relay holds the key)
       }
     }
+    Map<String, Boolean> others = new ConcurrentHashMap<>();
     Set<String> living = known;
-    presence.forEach(
+    BiConsumer<String, Boolean> add =
         (relay, acks) -> {
           if (!relay.equals(token) && living.contains(relay)) {
-            others.put(relay, acks);
+            others.putIfAbsent(relay, acks);
           }
-        });
+        };
+    presence.forEach(add);
     remotes.put(key, others);
+    if (before != null) {
+      before.forEach(add); // after the put: a JOIN lands in one map or the other
+    }
   }
 
   /** The other relays with connections of {@code key} (empty when none, or not held here). */
@@ -304,11 +328,35 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
     aliveAt = now;
     try {
-      alive = leases.alive();
+      alive = living();
     } catch (JedisException e) {
       return false;
     }
     return !alone();
+  }
+
+  /**
+   * Records this relay among the living and returns who is alive. When its record had gone (Redis
+   * lost it, or this relay was paused past its lease), other relays may have counted it gone and
+   * stopped forwarding to it: it tells the holders of its keys again.
+   */
+  private Set<String> living() {
+    Leases.Living now = leases.alive();
+    if (!now.wasRecorded() && recorded) {
+      log.info(
+          "this relay's record among the living had gone (Redis lost it, or this relay was paused"
+              + " past its lease); telling the holders of its keys again");
+      DeliveryLoop l = loop;
+      if (l != null) {
+        try {
+          ticker.execute(l::rejoinHolders);
+        } catch (RejectedExecutionException e) {
+          // stopping
+        }
+      }
+    }
+    recorded = true;
+    return now.tokens();
   }
 
   // ---- messages from other relays (relay-bus-in thread) ----
@@ -420,21 +468,27 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       return;
     }
     try {
-      Set<String> now = leases.alive();
-      Set<String> gone = new HashSet<>(known);
-      gone.removeAll(now);
+      Set<String> now = living();
+      Set<String> absent = new HashSet<>(known);
+      absent.addAll(missing);
+      absent.removeAll(now);
+      absent.remove(token);
+      Set<String> stillMissing = new HashSet<>();
+      for (String relay : absent) {
+        if (missing.contains(relay)) {
+          log.info(
+              "relay gone: {} (it stopped, or its record ran out)", LogText.quote(nameOf(relay)));
+          forgetRelay(relay);
+        } else {
+          stillMissing.add(relay); // gone at the next read, unless it records itself by then
+        }
+      }
+      missing = stillMissing;
       known = now;
       alive = now;
       aliveAt = System.nanoTime();
       if (!reachable) {
         reachable = true;
-      }
-      for (String relay : gone) {
-        if (!relay.equals(token)) {
-          log.info(
-              "relay gone: {} (it stopped, or its record ran out)", LogText.quote(nameOf(relay)));
-          forgetRelay(relay);
-        }
       }
       l.stepKeysWhoseHolderIsGone(now);
       long sentAt = System.nanoTime();

@@ -116,10 +116,16 @@ public final class Leases implements AutoCloseable {
   }
 
   /**
-   * Records this relay as alive for one more lease and returns the tokens of every relay alive
-   * (this one included).
+   * The relays alive, as one call to {@link #alive} found them.
+   *
+   * @param tokens every relay alive (this one included)
+   * @param wasRecorded whether this relay's own record was still there before the call renewed it;
+   *     false when it had run out or Redis lost it, so other relays may have counted this one gone
    */
-  public synchronized Set<String> alive() {
+  public record Living(Set<String> tokens, boolean wasRecorded) {}
+
+  /** Records this relay as alive for one more lease and returns the relays alive. */
+  public synchronized Living alive() {
     return relays("1");
   }
 
@@ -128,7 +134,7 @@ public final class Leases implements AutoCloseable {
     relays("0");
   }
 
-  private Set<String> relays(String stay) {
+  private Living relays(String stay) {
     List<?> reply =
         (List<?>)
             call(
@@ -136,10 +142,10 @@ public final class Leases implements AutoCloseable {
                 List.of(keys.relays()),
                 List.of(token, Long.toString(lease.toMillis()), stay));
     Set<String> alive = new LinkedHashSet<>();
-    for (Object member : reply) {
+    for (Object member : reply.subList(1, reply.size())) {
       alive.add(new String((byte[]) member, UTF_8));
     }
-    return alive;
+    return new Living(alive, ((Long) reply.get(0)) == 1L);
   }
 
   private Object call(RedisScript script, List<String> names, List<String> args) {
