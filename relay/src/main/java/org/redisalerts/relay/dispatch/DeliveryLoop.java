@@ -643,10 +643,14 @@ final class DeliveryLoop implements AutoCloseable {
     if (!result.entries().isEmpty() && !pump.leaseValid(System.nanoTime())) {
       // This relay stalled (a pause, a long GC) while the step ran: its lease may be another's by
       // now. Write nothing; the next step finds out.
-      pump.lost();
-      if (pump.leaseLost()) {
-        enqueue(pump);
-      }
+      throttled.warn(
+          "fenced:" + key,
+          "key="
+              + LogText.quote(key)
+              + " is no longer this relay's (this relay stalled past its lease while reading it):"
+              + " what it had read is left to the holder");
+      pump.stalledPastLease();
+      enqueue(pump);
       return;
     }
     Batch batch = result.entries().isEmpty() ? null : inspect(key, result.entries());

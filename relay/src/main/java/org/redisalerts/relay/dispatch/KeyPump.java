@@ -31,6 +31,7 @@ import org.redisalerts.relay.redis.StepRequest;
  * settle due    PARKED -> QUEUED
  * not owner     STEPPING -> ELSEWHERE (nothing was held)
  * fenced        STEPPING -> ELSEWHERE, or QUEUED when the lease is free (what was held is dropped)
+ * stalled past lease  STEPPING -> QUEUED (what it read is dropped: the next step learns the holder)
  * lease lost    any -> QUEUED (the next step is fenced, or finds the holder)
  * owner gone    ELSEWHERE -> QUEUED
  * presence      ELSEWHERE -> QUEUED (to record it)
@@ -280,6 +281,19 @@ final class KeyPump {
     }
     again = true;
     return false;
+  }
+
+  /**
+   * The step read entries, but by this relay's own clock its lease ran out while the step ran (a
+   * pause, a long GC): nothing of them is written, the lease is not counted on, and the pump steps
+   * again at once to learn who holds the key. (Left STEPPING, no round would ever take it again.)
+   */
+  synchronized void stalledPastLease() {
+    lost();
+    owned = false;
+    leaseUntil = 0;
+    again = false;
+    state = State.QUEUED;
   }
 
   /** The holder, when another relay holds the lease; else null. */
