@@ -7,6 +7,7 @@ import static org.redisalerts.relay.RelayTesting.metric;
 import static org.redisalerts.relay.RelayTesting.startRelay;
 import static org.redisalerts.testing.TestPublisher.alert;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisalerts.common.RelayKeys;
+import org.redisalerts.relay.cluster.BusMessage;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
@@ -106,6 +108,38 @@ class SeveralRelaysTest {
       assertThat(onB.nextText()).as("alert %d", i).isEqualTo(alert("n", i));
     }
     assertThat(metric(a, "relay_relays_alive")).as("a asked again and knows of b").isEqualTo(2);
+  }
+
+  @Test
+  void aReplyWaitsForTheHoldersAnswerEvenOnARelayThatThinksItIsAloneAndOnAnIdentifyRepeated()
+      throws Exception {
+    // The test plays the key's holder: its record among the living and the key's lease are
+    // written by hand after b started (b's lease keeper will not look again for a minute, so b
+    // believes itself alone), and it answers b's JOIN only when the test says so.
+    RelayServer b = startRelay(redis, c -> c.relayId("b").lease(Duration.ofMinutes(3)));
+    relays.add(b);
+    String key = "alert/ghost-held";
+    RelayKeys keys = new RelayKeys("watch");
+    String ghost = "ghost:0000";
+    redis.client().zadd(keys.relays(), System.currentTimeMillis() + 600_000, ghost);
+    redis.client().set(keys.lease(key), ghost);
+
+    RecordingClient client = connect(b).identify(key);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> redis.client().hlen(keys.presence(key)) == 1);
+    String bToken = redis.client().hkeys(keys.presence(key)).iterator().next();
+    // A client that tries again, now asking for acknowledgements, because its reply is slow.
+    client.send("{\"event\":\"identify\",\"queue\":\"" + key + "\",\"ack\":true}");
+    client.assertNoMoreEvents(); // neither reply before the holder forwards to b
+
+    redis
+        .client()
+        .publish(
+            keys.relayChannel(bToken).getBytes(StandardCharsets.UTF_8),
+            BusMessage.of(BusMessage.Type.JOINED, ghost, key).encode());
+    assertThat(client.nextText()).contains("you are now connected").doesNotContain("\"ack\"");
+    assertThat(client.nextText()).contains("you are now connected").contains("\"ack\":true");
   }
 
   /** Connections blocked in a pop of the watch list: the relays' watchers, waiting. */

@@ -1,5 +1,7 @@
 package org.redisalerts.relay.clients;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.redisalerts.relay.auth.Token;
 import org.redisalerts.relay.websocket.BatchCallback;
 import org.redisalerts.relay.websocket.FrameBatch;
@@ -28,10 +30,14 @@ public final class ClientConnection {
   private volatile AckWindow acks;
 
   /**
-   * The reply to its last identify while it is held; null once sent. Nothing of the key is sent
-   * before it. Written under {@link #sendLock}; {@link #confirm} reads it first without.
+   * The replies to its identifies of the current key while they are held; null once sent. Nothing
+   * of the key is sent before them. Written under {@link #sendLock}; {@link #confirm} reads it
+   * first without.
    */
-  private volatile String pendingReply;
+  private volatile List<String> pendingReplies;
+
+  /** Counts held replies, so a late timer confirms only its own ({@link #confirmHeld}). */
+  private long heldGeneration;
 
   /** Messages the client may still send; decoder thread only. */
   final MessageBudget budget;
@@ -72,7 +78,7 @@ public final class ClientConnection {
   public void send(String forKey, FrameBatch batch, BatchCallback callback) {
     boolean sent = false;
     synchronized (sendLock) {
-      if (forKey.equals(key) && !closed && pendingReply == null) {
+      if (forKey.equals(key) && !closed && pendingReplies == null) {
         AckWindow window = acks;
         socket.sendBatch(
             batch, window == null ? callback : window.sending(batch.count(), callback));
@@ -99,14 +105,29 @@ public final class ClientConnection {
   void identifiedAs(String newKey, Token newToken, AckWindow newAcks, String replyJson) {
     AckWindow old;
     synchronized (sendLock) {
-      if (pendingReply != null) {
-        socket.sendText(pendingReply); // the previous identify's, still held: answered in order
+      boolean sameKey = newKey.equals(key);
+      List<String> held = pendingReplies;
+      if (held != null && !sameKey) {
+        // The previous key's, still held: answered in order; no alert of that key follows.
+        held.forEach(socket::sendText);
+        held = null;
       }
       old = acks;
       this.key = newKey;
       this.acks = newAcks;
       useToken(newToken);
-      pendingReply = replyJson;
+      if (sameKey && held == null) {
+        socket.sendText(replyJson); // already among the key's connections, and confirmed
+      } else if (sameKey) {
+        // The same key again while its reply is held: both wait for the same confirmation (and
+        // the same fallback timer: the generation stays).
+        List<String> replies = new ArrayList<>(held);
+        replies.add(replyJson);
+        pendingReplies = List.copyOf(replies);
+      } else {
+        pendingReplies = List.of(replyJson);
+        heldGeneration++;
+      }
     }
     if (old != null) {
       old.detach();
@@ -114,20 +135,50 @@ public final class ClientConnection {
   }
 
   /**
-   * Sends the held reply to its last identify, if it is still held and was for {@code forKey}: from
-   * now on the key's alerts are sent to it. The dispatcher calls this once the connection is among
-   * those that every alert of the key read from then on goes to. (A step of the key the client
-   * identified with before must not send the reply to its new identify.)
+   * Which held reply is current, for {@link #confirmHeld}; read on the decoder thread right after
+   * {@link #identifiedAs}.
+   */
+  public long heldGeneration() {
+    synchronized (sendLock) {
+      return heldGeneration;
+    }
+  }
+
+  /**
+   * Sends the held replies to its identifies of {@code forKey}, if they are still held: from now on
+   * the key's alerts are sent to it. The dispatcher calls this once the connection is among those
+   * that every alert of the key read from then on goes to. (A step of the key the client identified
+   * with before must not send the reply to its new identify.)
    */
   public void confirm(String forKey) {
-    if (pendingReply == null) {
+    if (pendingReplies == null) {
       return;
     }
     synchronized (sendLock) {
-      if (pendingReply != null && forKey.equals(key)) {
-        socket.sendText(pendingReply);
-        pendingReply = null;
+      sendHeld(forKey);
+    }
+  }
+
+  /**
+   * Like {@link #confirm}, but only while the reply held is still the one of {@code generation}:
+   * the dispatcher's fallback timer, which must not send the reply of a later identify early.
+   */
+  public void confirmHeld(String forKey, long generation) {
+    if (pendingReplies == null) {
+      return;
+    }
+    synchronized (sendLock) {
+      if (generation == heldGeneration) {
+        sendHeld(forKey);
       }
+    }
+  }
+
+  private void sendHeld(String forKey) {
+    List<String> held = pendingReplies;
+    if (held != null && forKey.equals(key)) {
+      held.forEach(socket::sendText);
+      pendingReplies = null;
     }
   }
 

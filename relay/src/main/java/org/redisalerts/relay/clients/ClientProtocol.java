@@ -227,9 +227,9 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     if (previous == null) {
       unidentified.remove(client);
     }
-    if (key.equals(previous)) {
-      client.confirm(key); // the same key again: already among its connections
-    } else {
+    if (!key.equals(previous)) {
+      // The same key again needs nothing more: already among its connections, its reply went
+      // out (or waits with the one held before it).
       events.identified(client, previous, key, ack); // it sends the reply when it may
     }
   }

@@ -302,14 +302,13 @@ final class DeliveryLoop implements AutoCloseable {
   }
 
   /**
-   * Whether a connection that joins {@code key} now may be sent its reply at once: this relay is
-   * the only one, or holds the key, or the key's holder confirmed it forwards the key's batches
-   * here. Otherwise the reply waits for {@link #confirmReplies}.
+   * Whether a connection that joins {@code key} now may be sent its reply at once: this relay holds
+   * the key, or the key's holder confirmed it forwards the key's batches here. Otherwise the reply
+   * waits for {@link #confirmReplies} (the key's next step takes the lease, or the holder answers
+   * JOINED). Not even a relay that believes itself alone answers at once: another may have started
+   * and taken the key since it last asked.
    */
   boolean repliesAtOnce(String key) {
-    if (peers.alone()) {
-      return true;
-    }
     KeyPump pump = pumps.get(key);
     return pump != null && pump.joined();
   }
@@ -364,7 +363,7 @@ final class DeliveryLoop implements AutoCloseable {
   /** Tells the holders of the keys this relay has connections of, again (after a bus outage). */
   void rejoinHolders() {
     for (KeyPump pump : pumps.values()) {
-      String holder = pump.owner();
+      String holder = pump.rejoin();
       if (holder != null) {
         peers.join(holder, pump.key, acknowledging(registry.connections(pump.key)));
       }

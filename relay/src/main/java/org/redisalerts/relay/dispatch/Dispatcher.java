@@ -154,7 +154,11 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
       // Another relay may hold the key: the reply waits until it knows of this relay's
       // connections (or this relay takes the key). Should its answer be lost, the reply goes
       // anyway.
-      timer.schedule(() -> connection.confirm(key), REPLY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      long generation = connection.heldGeneration();
+      timer.schedule(
+          () -> connection.confirmHeld(key, generation),
+          REPLY_WAIT.toMillis(),
+          TimeUnit.MILLISECONDS);
     }
     log.info(
         "client ready key={} first={} connections={} client={}",

@@ -284,6 +284,20 @@ final class KeyPump {
   }
 
   /**
+   * This relay tells the holder again that it has connections of the key: until the holder answers,
+   * new connections wait for their reply (it may have forgotten this relay).
+   *
+   * @return the holder, or null when this relay knows of none
+   */
+  synchronized String rejoin() {
+    if (state != State.ELSEWHERE) {
+      return null;
+    }
+    joined = false;
+    return owner;
+  }
+
+  /**
    * The step read entries, but by this relay's own clock its lease ran out while the step ran (a
    * pause, a long GC): nothing of them is written, the lease is not counted on, and the pump steps
    * again at once to learn who holds the key. (Left STEPPING, no round would ever take it again.)

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 import org.redisalerts.common.LogText;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
@@ -188,8 +187,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   void acquired(String key, Map<String, Boolean> presence) {
     Map<String, Boolean> before = remotes.get(key);
     Set<String> known = alive;
-    if (!known.containsAll(presence.keySet())
-        || (before != null && !known.containsAll(before.keySet()))) {
+    if (!known.containsAll(presence.keySet())) {
       // A relay that started since the last renewal is not known as alive yet: ask now rather
       // than leave its connections out of this key's batches until the next one.
       try {
@@ -201,16 +199,17 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
     Map<String, Boolean> others = new ConcurrentHashMap<>();
     Set<String> living = known;
-    BiConsumer<String, Boolean> add =
+    presence.forEach(
         (relay, acks) -> {
           if (!relay.equals(token) && living.contains(relay)) {
-            others.putIfAbsent(relay, acks);
+            others.put(relay, acks); // presence may name relays long dead: the living only
           }
-        };
-    presence.forEach(add);
+        });
     remotes.put(key, others);
     if (before != null) {
-      before.forEach(add); // after the put: a JOIN lands in one map or the other
+      // After the put: a JOIN lands in one map or the other. Not checked against the living (it
+      // joined; if it is gone, forgetting it removes it).
+      before.forEach(others::putIfAbsent);
     }
   }
 
@@ -525,8 +524,12 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   /** A relay is gone: nothing more is forwarded to it, and what waits on it is settled. */
   private void forgetRelay(String relay) {
     received.keySet().removeIf(k -> k.startsWith(relay + '\n'));
-    for (Map<String, Boolean> r : remotes.values()) {
-      r.remove(relay);
+    for (Map.Entry<String, Map<String, Boolean>> e : remotes.entrySet()) {
+      if (e.getValue().remove(relay) != null) {
+        // Should it be alive after all (it may have joined again just before), it looks again
+        // and joins anew: without this it would count itself joined and get nothing.
+        bus.send(relay, BusMessage.of(BusMessage.Type.TAKE_OVER, token, e.getKey()));
+      }
     }
     for (Map.Entry<Long, Forward> e : forwards.entrySet()) {
       if (e.getValue().to().equals(relay) && forwards.remove(e.getKey(), e.getValue())) {
