@@ -39,6 +39,8 @@ public final class ClientConnection {
   /** Counts held replies, so a late timer confirms only its own ({@link #confirmHeld}). */
   private long heldGeneration;
 
+  private static final long ANY_GENERATION = -1;
+
   /** Messages the client may still send; decoder thread only. */
   final MessageBudget budget;
 
@@ -106,27 +108,26 @@ public final class ClientConnection {
     AckWindow old;
     synchronized (sendLock) {
       boolean sameKey = newKey.equals(key);
-      List<String> held = pendingReplies;
-      if (held != null && !sameKey) {
+      if (!sameKey && pendingReplies != null) {
         // The previous key's, still held: answered in order; no alert of that key follows.
-        held.forEach(socket::sendText);
-        held = null;
+        pendingReplies.forEach(socket::sendText);
+        pendingReplies = null;
       }
       old = acks;
       this.key = newKey;
       this.acks = newAcks;
       useToken(newToken);
-      if (sameKey && held == null) {
-        socket.sendText(replyJson); // already among the key's connections, and confirmed
-      } else if (sameKey) {
-        // The same key again while its reply is held: both wait for the same confirmation (and
-        // the same fallback timer: the generation stays).
-        List<String> replies = new ArrayList<>(held);
-        replies.add(replyJson);
-        pendingReplies = List.copyOf(replies);
-      } else {
+      if (!sameKey) {
         pendingReplies = List.of(replyJson);
         heldGeneration++;
+      } else if (pendingReplies == null) {
+        socket.sendText(replyJson); // already among the key's connections, and confirmed
+      } else {
+        // The same key again while its reply is held: both wait for the same confirmation (and
+        // the same fallback timer: the generation stays).
+        List<String> replies = new ArrayList<>(pendingReplies);
+        replies.add(replyJson);
+        pendingReplies = List.copyOf(replies);
       }
     }
     if (old != null) {
@@ -151,12 +152,7 @@ public final class ClientConnection {
    * with before must not send the reply to its new identify.)
    */
   public void confirm(String forKey) {
-    if (pendingReplies == null) {
-      return;
-    }
-    synchronized (sendLock) {
-      sendHeld(forKey);
-    }
+    confirmHeld(forKey, ANY_GENERATION);
   }
 
   /**
@@ -165,20 +161,16 @@ public final class ClientConnection {
    */
   public void confirmHeld(String forKey, long generation) {
     if (pendingReplies == null) {
-      return;
+      return; // the common case, on every step that takes a key: no lock
     }
     synchronized (sendLock) {
-      if (generation == heldGeneration) {
-        sendHeld(forKey);
+      List<String> held = pendingReplies;
+      if (held != null
+          && forKey.equals(key)
+          && (generation == ANY_GENERATION || generation == heldGeneration)) {
+        held.forEach(socket::sendText);
+        pendingReplies = null;
       }
-    }
-  }
-
-  private void sendHeld(String forKey) {
-    List<String> held = pendingReplies;
-    if (held != null && forKey.equals(key)) {
-      held.forEach(socket::sendText);
-      pendingReplies = null;
     }
   }
 

@@ -304,8 +304,7 @@ final class KeyPump {
    */
   synchronized void stalledPastLease() {
     lost();
-    owned = false;
-    leaseUntil = 0;
+    leaseLost();
     again = false;
     state = State.QUEUED;
   }
