@@ -119,6 +119,9 @@ class SeveralRelayProcessesTest {
     final String key;
     int relay;
 
+    /** Done once the first connection has its reply: what is pushed after it reaches the tab. */
+    private final CompletableFuture<Void> replied = new CompletableFuture<>();
+
     Tab(String key, int relay) {
       this.key = key;
       this.relay = relay;
@@ -130,6 +133,7 @@ class SeveralRelayProcessesTest {
           () -> {
             try {
               RecordingClient client = connect();
+              replied.complete(null);
               while (true) {
                 Event event = client.next(Duration.ofSeconds(30));
                 if (event instanceof Text text) {
@@ -149,6 +153,11 @@ class SeveralRelayProcessesTest {
               throw new AssertionError(e);
             }
           });
+    }
+
+    /** Waits for the tab's first reply (SPEC 10: every alert pushed after it reaches the tab). */
+    void awaitReply() throws Exception {
+      replied.get(30, TimeUnit.SECONDS);
     }
 
     private RecordingClient connect() {
@@ -194,6 +203,8 @@ class SeveralRelayProcessesTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 3);
+    b.awaitReply();
+    c.awaitReply();
     CompletableFuture<Void> publishing = publish(key, total, progress, 300);
     progress.awaitAtLeast(1000);
     a.kill();
@@ -225,6 +236,9 @@ class SeveralRelayProcessesTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 3);
+    for (Tab t : tabs) {
+      t.awaitReply();
+    }
     CompletableFuture<Void> publishing = publish(key, total, progress, 200);
     for (int i = 0; i < 3; i++) {
       progress.awaitAtLeast(800L * (i + 1));
@@ -262,6 +276,8 @@ class SeveralRelayProcessesTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    onA.awaitReply();
+    onB.awaitReply();
     CompletableFuture<Void> publishing = publish(key, 0, beforeWaking, progress, 200);
     progress.awaitAtLeast(500);
     a.pause();
