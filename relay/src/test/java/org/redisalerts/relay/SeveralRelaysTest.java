@@ -245,6 +245,40 @@ class SeveralRelaysTest {
   }
 
   @Test
+  void whenTheHolderLosesTheLeaseTheRelaysItForwardedToStillReceive() throws Exception {
+    // Redis loses the key's lease and presence record (a failover to a replica that missed the
+    // writes), nothing else: b, which joined a, is not told by Redis and keeps its own record,
+    // so only a can tell it to look again.
+    String key = "alert/lease-lost";
+    RelayKeys keys = new RelayKeys("watch");
+    RelayServer a = relay("a");
+    RecordingClient onA = connect(a).identifyAndAwaitReply(key); // a takes the lease
+    RelayServer b = relay("b");
+    RecordingClient onB = connect(b).identifyAndAwaitReply(key); // a forwards to b
+    publisher.push(key, alert("l", 0));
+    assertThat(onA.nextText()).isEqualTo(alert("l", 0));
+    assertThat(onB.nextText()).isEqualTo(alert("l", 0));
+
+    // a finds out at its next step (fenced: it still held the batch of l0) or renewal (lost).
+    redis.client().del(keys.lease(key), keys.presence(key));
+    TestPublisher probe = new TestPublisher(redis);
+    int[] next = {0};
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              String p = alert("p", next[0]++);
+              probe.push(key, p);
+              return onA.skipTo(p, Duration.ofSeconds(1)) & onB.skipTo(p, Duration.ofSeconds(1));
+            });
+    List<String> after = alerts("l", 1, 21);
+    publishOneByOne(key, after);
+    assertThat(onA.nextTexts(20)).containsExactlyElementsOf(after);
+    assertThat(onB.nextTexts(20)).containsExactlyElementsOf(after);
+  }
+
+  @Test
   void afterRedisRestartsEmptyEveryRelaysClientsStillReceiveEveryAlert() throws Exception {
     // Redis without persistence (or a failover to a replica that missed writes) comes back
     // without leases, presence and the relays' records: the relays must record them again.

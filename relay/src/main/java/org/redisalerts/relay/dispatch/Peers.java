@@ -239,14 +239,18 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   }
 
   /**
-   * This relay no longer holds {@code key} (released, or the lease was lost). With {@code release},
-   * the lease is given back in Redis, and the relays with connections of the key are told to take
-   * it.
+   * This relay no longer holds {@code key} (released, or the lease was lost). The relays it
+   * forwarded the key's batches to are told to look again (with {@code release}, once the lease is
+   * given back in Redis): they believe themselves joined here, and Redis may not name them to the
+   * key's next holder (it lost their presence records, as it lost the lease).
    */
   void released(String key, boolean release) {
     Map<String, Boolean> others = remotes.remove(key);
+    Set<String> tellTo = others == null ? Set.of() : Set.copyOf(others.keySet());
     if (release) {
-      ticker.execute(() -> releaseNow(List.of(key), others == null ? Set.of() : others.keySet()));
+      ticker.execute(() -> releaseNow(List.of(key), tellTo));
+    } else {
+      lookAgain(key, tellTo);
     }
   }
 
@@ -257,9 +261,14 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       log.debug("could not release leases: {}", e.getMessage()); // they run out by themselves
     }
     for (String key : keys) {
-      for (String relay : tellTo) {
-        bus.send(relay, BusMessage.of(BusMessage.Type.TAKE_OVER, token, key));
-      }
+      lookAgain(key, tellTo);
+    }
+  }
+
+  /** Tells {@code relays} to step {@code key} and so find its holder, or take it. */
+  private void lookAgain(String key, Collection<String> relays) {
+    for (String relay : relays) {
+      bus.send(relay, BusMessage.of(BusMessage.Type.TAKE_OVER, token, key));
     }
   }
 
@@ -509,7 +518,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
               "lease of key="
                   + LogText.quote(key)
                   + " lost (another relay holds it, or it ran out)");
-          remotes.remove(key);
+          released(key, false);
           l.leaseLost(key);
         }
       }
@@ -528,7 +537,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       if (e.getValue().remove(relay) != null) {
         // Should it be alive after all (it may have joined again just before), it looks again
         // and joins anew: without this it would count itself joined and get nothing.
-        bus.send(relay, BusMessage.of(BusMessage.Type.TAKE_OVER, token, e.getKey()));
+        lookAgain(e.getKey(), List.of(relay));
       }
     }
     for (Map.Entry<Long, Forward> e : forwards.entrySet()) {
@@ -584,12 +593,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     } catch (JedisException e) {
       log.info("could not hand leases back ({}); they run out within a lease", e.getMessage());
     }
-    tell.forEach(
-        (key, relays) -> {
-          for (String relay : relays) {
-            bus.send(relay, BusMessage.of(BusMessage.Type.TAKE_OVER, token, key));
-          }
-        });
+    tell.forEach(this::lookAgain);
   }
 
   @Override
