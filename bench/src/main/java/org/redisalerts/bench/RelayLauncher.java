@@ -35,7 +35,7 @@ public final class RelayLauncher implements Target {
    * in step with scripts/relay); --relay-jvm-option adds to them and wins.
    */
   static final List<String> RELAY_JVM_FLAGS =
-      List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms16m");
+      List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms64m");
 
   private static final Pattern READY = Pattern.compile("relay ready on (wss?)://[^:]+:(\\d+)/");
 
