@@ -303,14 +303,14 @@ final class DeliveryLoop implements AutoCloseable {
 
   /**
    * Whether a connection that joins {@code key} now may be sent its reply at once: this relay holds
-   * the key, or the key's holder confirmed it forwards the key's batches here. Otherwise the reply
-   * waits for {@link #confirmReplies} (the key's next step takes the lease, or the holder answers
-   * JOINED). Not even a relay that believes itself alone answers at once: another may have started
+   * the key (its lease still valid by its own clock), or the key's holder confirmed it forwards the
+   * key's batches here. Otherwise the reply waits for {@link #confirmReplies} (the key's next step
+   * takes or renews the lease, or the holder answers JOINED). Not even a relay that believes itself alone answers at once: another may have started
    * and taken the key since it last asked.
    */
   boolean repliesAtOnce(String key) {
     KeyPump pump = pumps.get(key);
-    return pump != null && pump.joined();
+    return pump != null && pump.mayReplyAtOnce();
   }
 
   /** Every alert read from now on goes to {@code key}'s connections here: their replies go out. */

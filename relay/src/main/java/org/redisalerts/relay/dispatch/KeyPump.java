@@ -14,8 +14,9 @@ import org.redisalerts.relay.redis.StepRequest;
  * QUEUED    waiting for the delivery thread's next round
  * STEPPING  in a round: its script is running
  * SENDING   a batch is queued on the key's connections, waiting for them to take it
- * PARKED    the last batch is written but not yet trimmed from the list: the key's next step
- *           (a watch entry, an identify) trims it, or the settle delay does
+ * PARKED    the last batch is written but not yet trimmed from the list (or no connection took
+ *           it): the key's next step (a watch entry, an identify, any round) trims it (or reads
+ *           it again), or the settle delay does
  * STALLED   the last step failed (Redis unreachable, or the key is not a list): what was written
  *           is kept and trimmed by the next step, once Redis is back or the key is asked again
  * ELSEWHERE another relay holds the key's lease (SPEC 10): it delivers, and forwards batches
@@ -27,7 +28,7 @@ import org.redisalerts.relay.redis.StepRequest;
  * read          STEPPING -> SENDING (alerts read) | QUEUED (again, more, or bad entries only)
  *                        | PARKED (bad entries only, nothing more) | IDLE (nothing read or held)
  * failed        STEPPING -> STALLED
- * sent          SENDING -> QUEUED (again, more, or not all written) | PARKED
+ * sent          SENDING -> QUEUED (again; or some written, and more or not all) | PARKED
  * settle due    PARKED -> QUEUED
  * not owner     STEPPING -> ELSEWHERE (nothing was held)
  * fenced        STEPPING -> ELSEWHERE, or QUEUED when the lease is free (what was held is dropped)
@@ -97,6 +98,9 @@ final class KeyPump {
 
   /** {@link #owner} confirmed that it forwards the key's batches to this relay. */
   private boolean joined;
+
+  /** A reply waits because the lease ran out by this relay's clock; see {@link #mayReplyAtOnce}. */
+  private boolean repliesWaitForLease;
 
   /** A change of this relay's connections of the key, for the next step to record. */
   private StepRequest.Presence presence = StepRequest.Presence.UNCHANGED;
@@ -181,10 +185,12 @@ final class KeyPump {
   /**
    * The step that began at {@code startedAt} (nanoTime) holds the lease for {@code leaseNanos}.
    *
-   * @return whether the pump did not hold it before (identify replies held until now may go)
+   * @return whether identify replies held until now may go: the pump did not hold the lease
+   *     before, or replies waited because its lease had run out by this relay's clock
    */
   synchronized boolean owned(long startedAt, long leaseNanos) {
-    boolean taken = !owned;
+    boolean taken = !owned || repliesWaitForLease;
+    repliesWaitForLease = false;
     owned = true;
     owner = null;
     leaseUntil = startedAt + leaseNanos;
@@ -215,11 +221,21 @@ final class KeyPump {
   }
 
   /**
-   * Whether every batch read from now on reaches this relay's connections of the key: this relay
-   * holds the lease, or its holder confirmed this relay's join.
+   * Whether every batch read from now on reaches this relay's connections of the key, so that a
+   * connection joining now may have its reply at once: this relay surely holds the lease (by its
+   * own clock), or the lease's holder confirmed this relay's join. When the relay counts itself
+   * the holder but its lease has run out by its clock (it was paused, and another relay may have
+   * taken the key), the reply waits, and the step that renews the lease sends it.
    */
-  synchronized boolean joined() {
-    return owned || (state == State.ELSEWHERE && joined);
+  synchronized boolean mayReplyAtOnce() {
+    if (owned) {
+      if (System.nanoTime() - leaseUntil < 0) {
+        return true;
+      }
+      repliesWaitForLease = true;
+      return false;
+    }
+    return state == State.ELSEWHERE && joined;
   }
 
   /**
@@ -458,9 +474,17 @@ final class KeyPump {
     PARK
   }
 
+  /**
+   * After a send: on at once when work came meanwhile, or when the batch made progress and the list
+   * may hold more (or part of the batch is still to go). A batch that no connection took (each one
+   * closed, timed out, or holds its identify reply until the key's holder answers) parks instead:
+   * reading it again at once would find the same connections in the same state, a hot loop for as
+   * long as that lasts, so it waits for the next round (at most the settle delay).
+   */
   private Next afterSend() {
     boolean unfinished = finished < held.size();
-    if (again || more || unfinished) {
+    boolean progressed = finished > 0;
+    if (again || (progressed && (more || unfinished))) {
       again = false;
       state = State.QUEUED;
       return Next.QUEUE;

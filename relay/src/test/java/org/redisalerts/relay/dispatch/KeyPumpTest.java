@@ -1,0 +1,77 @@
+package org.redisalerts.relay.dispatch;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.redisalerts.relay.websocket.FrameBatch;
+
+/** The pump's state machine on its own: what it asks for after a send. */
+class KeyPumpTest {
+
+  private static Batch batchOf(String... alerts) {
+    List<byte[]> entries = java.util.Arrays.stream(alerts).map(a -> a.getBytes(UTF_8)).toList();
+    int[] positions = new int[entries.size()];
+    for (int i = 0; i < positions.length; i++) {
+      positions[i] = i;
+    }
+    return new Batch(entries, FrameBatch.encode(entries), positions, List.of(), System.nanoTime());
+  }
+
+  /** A pump that has read {@code batch} for {@code targets} connections and is sending it. */
+  private static KeyPump sending(Batch batch, boolean more, int targets) {
+    KeyPump pump = new KeyPump("alert/k");
+    assertThat(pump.request()).isTrue();
+    assertThat(pump.begin(100, 1 << 20)).isNotNull();
+    assertThat(pump.read(batch, more, targets)).isEqualTo(KeyPump.Next.SEND);
+    return pump;
+  }
+
+  @Test
+  void aBatchNoConnectionTookWaitsForTheNextRoundInsteadOfBeingReadAgainAtOnce() {
+    // Its connections hold their identify replies (the holder's answer is late), or closed: read
+    // again at once, the batch would find them the same, round after round.
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}", "{\"event\":\"b\"}"), true, 2);
+    assertThat(pump.sent(0)).isEqualTo(KeyPump.Next.NOTHING);
+    assertThat(pump.sent(0)).isEqualTo(KeyPump.Next.PARK);
+    assertThat(pump.state()).isEqualTo(KeyPump.State.PARKED);
+    assertThat(pump.settleDue(System.nanoTime(), 0)).as("the next round takes it").isTrue();
+  }
+
+  @Test
+  void aBatchPartlyTakenOrFollowedByMoreGoesOnAtOnce() {
+    KeyPump partly = sending(batchOf("{\"event\":\"a\"}", "{\"event\":\"b\"}"), false, 1);
+    assertThat(partly.sent(1)).isEqualTo(KeyPump.Next.QUEUE);
+
+    KeyPump more = sending(batchOf("{\"event\":\"a\"}"), true, 1);
+    assertThat(more.sent(1)).isEqualTo(KeyPump.Next.QUEUE);
+
+    KeyPump done = sending(batchOf("{\"event\":\"a\"}"), false, 1);
+    assertThat(done.sent(1)).isEqualTo(KeyPump.Next.PARK);
+  }
+
+  @Test
+  void workThatArrivedDuringTheSendGoesOnAtOnceEvenWhenNobodyTookTheBatch() {
+    // A new connection identified meanwhile: it may take what the others did not.
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), false, 1);
+    assertThat(pump.request()).isFalse();
+    assertThat(pump.sent(0)).isEqualTo(KeyPump.Next.QUEUE);
+  }
+
+  @Test
+  void aHolderWhoseLeaseRanOutByItsClockHoldsNewRepliesUntilAStepRenewsIt() {
+    long lease = TimeUnit.SECONDS.toNanos(2);
+    KeyPump pump = new KeyPump("alert/k");
+    assertThat(pump.owned(System.nanoTime(), lease)).as("taken: held replies go").isTrue();
+    assertThat(pump.mayReplyAtOnce()).isTrue();
+    assertThat(pump.owned(System.nanoTime(), lease)).as("kept: nothing waits").isFalse();
+
+    // Paused past the lease: another relay may hold the key now.
+    pump.owned(System.nanoTime() - 2 * lease, lease);
+    assertThat(pump.mayReplyAtOnce()).isFalse();
+    assertThat(pump.owned(System.nanoTime(), lease)).as("renewed: the waiting replies go").isTrue();
+    assertThat(pump.mayReplyAtOnce()).isTrue();
+  }
+}
