@@ -78,10 +78,11 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private final Map<String, Map<String, Boolean>> remotes = new ConcurrentHashMap<>();
 
   /**
-   * When the relays alive were last asked while this relay thought itself alone: a relay that
-   * started since then may hold keys whose watch entries come here.
+   * How often, at most, the relays alive are asked outside a renewal: when this relay thinks itself
+   * alone (a relay that started since may hold keys whose watch entries come here), and when it
+   * takes a key whose presence names a relay it does not know as alive.
    */
-  private static final long ALONE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long LIVING_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private volatile Set<String> alive;
   private volatile long aliveAt;
@@ -187,14 +188,19 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   void acquired(String key, Map<String, Boolean> presence) {
     Map<String, Boolean> before = remotes.get(key);
     Set<String> known = alive;
-    if (!known.containsAll(presence.keySet())) {
+    long now = System.nanoTime();
+    if (!known.containsAll(presence.keySet()) && now - aliveAt >= LIVING_RECHECK_NANOS) {
       // A relay that started since the last renewal is not known as alive yet: ask now rather
-      // than leave its connections out of this key's batches until the next one.
+      // than leave its connections out of this key's batches until the next one. At most ten
+      // times a second: after Redis came back empty, every key's first step gets here, on the
+      // delivery thread. The relays left out join again (their next step finds this relay
+      // holds the key).
+      aliveAt = now;
       try {
         known = living();
         alive = known;
       } catch (JedisException e) {
-        // the relays left out join again (their next step finds this relay holds the key)
+        // as above: they join again
       }
     }
     Map<String, Boolean> others = new ConcurrentHashMap<>();
@@ -323,7 +329,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   /**
    * Asks Redis again which relays are alive, unless it was asked within {@link
-   * #ALONE_RECHECK_NANOS}: a relay that started since the last renewal may hold keys this one has
+   * #LIVING_RECHECK_NANOS}: a relay that started since the last renewal may hold keys this one has
    * no connection of. Costs a single relay at most ten calls a second, and only while watch entries
    * come for keys nobody here is connected to.
    *
@@ -331,7 +337,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    */
   private boolean othersSinceLastAsked() {
     long now = System.nanoTime();
-    if (now - aliveAt < ALONE_RECHECK_NANOS) {
+    if (now - aliveAt < LIVING_RECHECK_NANOS) {
       return false;
     }
     aliveAt = now;
