@@ -305,8 +305,8 @@ final class DeliveryLoop implements AutoCloseable {
    * Whether a connection that joins {@code key} now may be sent its reply at once: this relay holds
    * the key (its lease still valid by its own clock), or the key's holder confirmed it forwards the
    * key's batches here. Otherwise the reply waits for {@link #confirmReplies} (the key's next step
-   * takes or renews the lease, or the holder answers JOINED). Not even a relay that believes itself alone answers at once: another may have started
-   * and taken the key since it last asked.
+   * takes or renews the lease, or the holder answers JOINED). Not even a relay that believes itself
+   * alone answers at once: another may have started and taken the key since it last asked.
    */
   boolean repliesAtOnce(String key) {
     KeyPump pump = pumps.get(key);

@@ -185,8 +185,8 @@ final class KeyPump {
   /**
    * The step that began at {@code startedAt} (nanoTime) holds the lease for {@code leaseNanos}.
    *
-   * @return whether identify replies held until now may go: the pump did not hold the lease
-   *     before, or replies waited because its lease had run out by this relay's clock
+   * @return whether identify replies held until now may go: the pump did not hold the lease before,
+   *     or replies waited because its lease had run out by this relay's clock
    */
   synchronized boolean owned(long startedAt, long leaseNanos) {
     boolean taken = !owned || repliesWaitForLease;
@@ -223,9 +223,9 @@ final class KeyPump {
   /**
    * Whether every batch read from now on reaches this relay's connections of the key, so that a
    * connection joining now may have its reply at once: this relay surely holds the lease (by its
-   * own clock), or the lease's holder confirmed this relay's join. When the relay counts itself
-   * the holder but its lease has run out by its clock (it was paused, and another relay may have
-   * taken the key), the reply waits, and the step that renews the lease sends it.
+   * own clock), or the lease's holder confirmed this relay's join. When the relay counts itself the
+   * holder but its lease has run out by its clock (it was paused, and another relay may have taken
+   * the key), the reply waits, and the step that renews the lease sends it.
    */
   synchronized boolean mayReplyAtOnce() {
     if (owned) {
