@@ -55,7 +55,7 @@ final class BenchClient implements WsListener {
     this.keyIndex = keyIndex;
     this.key = key;
     this.fleet = fleet;
-    this.acks = fleet.identify().acks() ? new AckPacer(fleet.ackTimer()) : null;
+    this.acks = fleet.identify().acks() ? new AckPacer() : null;
   }
 
   /** Acks sent so far (0 for a client that does not acknowledge). */

@@ -6,8 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,9 +23,6 @@ public final class ClientFleet implements AutoCloseable {
 
   private final WsClientLoops loops;
   private final Identify identify;
-
-  /** Schedules acks held back by the relay's message budget; null when clients do not ack. */
-  private final ScheduledExecutorService ackTimer;
 
   private final List<BenchClient> clients = new ArrayList<>();
   private final CountDownLatch answered;
@@ -79,15 +74,6 @@ public final class ClientFleet implements AutoCloseable {
     this.retries = retries;
     this.connecting = maxConnecting > 0 ? new Semaphore(maxConnecting) : null;
     this.identify = identify.forKeys(keys);
-    this.ackTimer =
-        identify.acks()
-            ? Executors.newSingleThreadScheduledExecutor(
-                r -> {
-                  Thread t = new Thread(r, "bench-acks");
-                  t.setDaemon(true);
-                  return t;
-                })
-            : null;
     this.answered = new CountDownLatch(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       clients.add(new BenchClient(keyIndexes[i], keys.get(i), this));
@@ -179,10 +165,6 @@ public final class ClientFleet implements AutoCloseable {
 
   Identify identify() {
     return identify;
-  }
-
-  ScheduledExecutorService ackTimer() {
-    return ackTimer;
   }
 
   /** Acks the clients sent, over all of them. */
@@ -296,8 +278,5 @@ public final class ClientFleet implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     loops.close();
-    if (ackTimer != null) {
-      ackTimer.shutdownNow();
-    }
   }
 }

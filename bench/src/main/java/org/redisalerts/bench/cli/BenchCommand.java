@@ -132,8 +132,8 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--ack",
       description =
           "Clients identify with \"ack\":true and acknowledge what they receive (SPEC 9): "
-              + "cumulative counts, one ack per batch read, within the relay's per-client message "
-              + "budget (20 a second).")
+              + "cumulative counts, one ack per batch read, sent at once (an ack that confirms "
+              + "new alerts is outside the relay's message budget).")
   boolean ack;
 
   static final class TokenKey {
