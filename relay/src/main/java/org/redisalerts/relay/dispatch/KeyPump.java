@@ -193,7 +193,7 @@ final class KeyPump {
     repliesWaitForLease = false;
     owned = true;
     owner = null;
-    leaseUntil = startedAt + leaseNanos;
+    leaseUntil = Math.max(leaseUntil, startedAt + leaseNanos); // a renewal may have been later
     return taken;
   }
 

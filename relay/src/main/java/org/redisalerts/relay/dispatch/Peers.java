@@ -3,6 +3,7 @@ package org.redisalerts.relay.dispatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -508,6 +509,15 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       long sentAt = System.nanoTime();
       List<String> held = l.heldKeys();
       if (!held.isEmpty()) {
+        // Each key's forward list as the renewal is sent: a step that takes a lost lease again
+        // meanwhile puts a new list, which the loss found below must leave alone.
+        Map<String, Map<String, Boolean>> listed = new HashMap<>();
+        for (String key : held) {
+          Map<String, Boolean> r = remotes.get(key);
+          if (r != null) {
+            listed.put(key, r);
+          }
+        }
         List<String> lost = leases.renew(held);
         Set<String> lostSet = new HashSet<>(lost);
         List<String> renewed = new ArrayList<>(held.size());
@@ -524,8 +534,13 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
               "lease of key="
                   + LogText.quote(key)
                   + " lost (another relay holds it, or it ran out)");
-          released(key, false);
-          l.leaseLost(key);
+          Map<String, Boolean> r = listed.get(key);
+          if (r == null) {
+            l.leaseLost(key);
+          } else if (remotes.remove(key, r)) {
+            lookAgain(key, Set.copyOf(r.keySet()));
+            l.leaseLost(key);
+          } // else a step took the lease again since the renewal was sent: it holds the key
         }
       }
     } catch (JedisException e) {
