@@ -142,6 +142,31 @@ class SeveralRelaysTest {
     assertThat(client.nextText()).contains("you are now connected").contains("\"ack\":true");
   }
 
+  /**
+   * Pushes probe alerts to {@code key} until one reaches every client (each skips what came before
+   * it), so that what is pushed next must reach them all. Redis may just be back: a failed push is
+   * tried again.
+   */
+  private static void awaitEveryClientReceivesAgain(
+      String key, List<RecordingClient> clients, Duration within) {
+    TestPublisher probe = new TestPublisher(redis);
+    int[] next = {0};
+    await()
+        .atMost(within)
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptions()
+        .until(
+            () -> {
+              String p = alert("p", next[0]++);
+              probe.push(key, p);
+              boolean all = true;
+              for (RecordingClient c : clients) {
+                all &= c.skipTo(p, Duration.ofSeconds(1));
+              }
+              return all;
+            });
+  }
+
   /** Connections blocked in a pop of the watch list: the relays' watchers, waiting. */
   private static long blockedPops() {
     try (redis.clients.jedis.Jedis jedis = redis.endpoint().newConnection(2_000, "test")) {
@@ -261,17 +286,7 @@ class SeveralRelaysTest {
 
     // a finds out at its next step (fenced: it still held the batch of l0) or renewal (lost).
     redis.client().del(keys.lease(key), keys.presence(key));
-    TestPublisher probe = new TestPublisher(redis);
-    int[] next = {0};
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .pollInterval(Duration.ofMillis(50))
-        .until(
-            () -> {
-              String p = alert("p", next[0]++);
-              probe.push(key, p);
-              return onA.skipTo(p, Duration.ofSeconds(1)) & onB.skipTo(p, Duration.ofSeconds(1));
-            });
+    awaitEveryClientReceivesAgain(key, List.of(onA, onB), Duration.ofSeconds(15));
     List<String> after = alerts("l", 1, 21);
     publishOneByOne(key, after);
     assertThat(onA.nextTexts(20)).containsExactlyElementsOf(after);
@@ -307,25 +322,11 @@ class SeveralRelaysTest {
     // Redis came back without the records of who is alive and connected where. Each relay records
     // its own again within moments; until then the key's holder may not know of another relay's
     // connections (docs/architecture.md). Once every client receives again, none misses anything.
-    TestPublisher probe = new TestPublisher(redis);
-    int[] next = {0};
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .ignoreExceptions()
-        .until(
-            () -> {
-              String p = alert("p", next[0]++);
-              probe.push(key, p);
-              boolean all = true;
-              for (RecordingClient c : clients) {
-                all &= c.skipTo(p, Duration.ofSeconds(1));
-              }
-              return all;
-            });
+    awaitEveryClientReceivesAgain(key, clients, Duration.ofSeconds(30));
+    TestPublisher probe = new TestPublisher(redis); // on the client made after the restart
     List<String> after = alerts("r", 20, 60);
     for (String a : after) {
-      probe.push(key, a); // its connection is one made after the restart
+      probe.push(key, a);
     }
     for (int i = 0; i < clients.size(); i++) {
       assertThat(clients.get(i).nextTexts(40))

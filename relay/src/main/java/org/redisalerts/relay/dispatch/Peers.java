@@ -535,12 +535,13 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
                   + LogText.quote(key)
                   + " lost (another relay holds it, or it ran out)");
           Map<String, Boolean> r = listed.get(key);
-          if (r == null) {
-            l.leaseLost(key);
-          } else if (remotes.remove(key, r)) {
+          if (r != null && !remotes.remove(key, r)) {
+            continue; // a step took the lease again since the renewal was sent: it holds the key
+          }
+          if (r != null) {
             lookAgain(key, Set.copyOf(r.keySet()));
-            l.leaseLost(key);
-          } // else a step took the lease again since the renewal was sent: it holds the key
+          }
+          l.leaseLost(key);
         }
       }
     } catch (JedisException e) {
