@@ -593,11 +593,9 @@ final class DeliveryLoop implements AutoCloseable {
             peers.released(key, false);
           }
           pump.unheld();
-        } else {
-          if (pump.owned(startedAt, peers.leaseNanos())) {
-            // Replies held while the key was not this relay's: every later step reaches them.
-            confirmReplies(key);
-          }
+        } else if (pump.owned(startedAt, peers.leaseNanos(), System.nanoTime())) {
+          // Replies held while the key was not this relay's: every later step reaches them.
+          confirmReplies(key);
         }
         if (result.acquired()) {
           peers.acquired(key, result.presence());
@@ -684,6 +682,9 @@ final class DeliveryLoop implements AutoCloseable {
         forget(key);
         rested();
       }
+    }
+    if (pump.repliesWait()) {
+      request(key); // this step ended past its lease: the next one renews it and sends the replies
     }
   }
 

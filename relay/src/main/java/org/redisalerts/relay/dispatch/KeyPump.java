@@ -99,7 +99,11 @@ final class KeyPump {
   /** {@link #owner} confirmed that it forwards the key's batches to this relay. */
   private boolean joined;
 
-  /** A reply waits because the lease ran out by this relay's clock; see {@link #mayReplyAtOnce}. */
+  /**
+   * A reply waits because the lease ran out by this relay's clock; see {@link #mayReplyAtOnce}.
+   * Only while {@link #owned}: a pump that does not hold the lease counts its next lease as taken
+   * anyway.
+   */
   private boolean repliesWaitForLease;
 
   /** A change of this relay's connections of the key, for the next step to record. */
@@ -139,6 +143,7 @@ final class KeyPump {
     if ((state == State.IDLE || state == State.ELSEWHERE) && held == null) {
       retired = true;
       owned = false;
+      repliesWaitForLease = false;
       leaseUntil = 0;
     }
     return retired;
@@ -185,21 +190,34 @@ final class KeyPump {
   /**
    * The step that began at {@code startedAt} (nanoTime) holds the lease for {@code leaseNanos}.
    *
+   * @param now when its reply was read: a relay that stalled while the step ran may be past the
+   *     lease it just renewed
    * @return whether identify replies held until now may go: the pump did not hold the lease before,
-   *     or replies waited because its lease had run out by this relay's clock
+   *     or replies waited because its lease had run out by this relay's clock; and the lease is
+   *     still surely this relay's at {@code now} (else they wait on, see {@link #repliesWait})
    */
-  synchronized boolean owned(long startedAt, long leaseNanos) {
+  synchronized boolean owned(long startedAt, long leaseNanos, long now) {
     boolean taken = !owned || repliesWaitForLease;
-    repliesWaitForLease = false;
     owned = true;
     owner = null;
     leaseUntil = Math.max(leaseUntil, startedAt + leaseNanos); // a renewal may have been later
-    return taken;
+    boolean valid = now - leaseUntil < 0;
+    repliesWaitForLease = taken && !valid;
+    return taken && valid;
+  }
+
+  /**
+   * Whether identify replies wait for a step that renews the lease in time: the last one ended past
+   * the lease it renewed.
+   */
+  synchronized boolean repliesWait() {
+    return repliesWaitForLease;
   }
 
   /** The lease is free and this relay did not take it (its step had nothing to read). */
   synchronized void unheld() {
     owned = false;
+    repliesWaitForLease = false;
     owner = null;
     leaseUntil = 0;
   }
@@ -254,6 +272,7 @@ final class KeyPump {
   /** The step found another relay holding the lease; nothing was held. */
   synchronized void elsewhere(String holder) {
     owned = false;
+    repliesWaitForLease = false;
     leaseUntil = 0;
     joined = false; // until it confirms the join this step's caller sends
     owner = holder;
@@ -271,6 +290,7 @@ final class KeyPump {
   synchronized boolean fenced(String holder) {
     lost();
     owned = false;
+    repliesWaitForLease = false;
     leaseUntil = 0;
     joined = false;
     if (holder.isEmpty()) {
@@ -290,6 +310,7 @@ final class KeyPump {
    */
   synchronized boolean leaseLost() {
     owned = false;
+    repliesWaitForLease = false;
     leaseUntil = 0;
     if (state == State.IDLE || state == State.PARKED || state == State.STALLED) {
       state = State.QUEUED;

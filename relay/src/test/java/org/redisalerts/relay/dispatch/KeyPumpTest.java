@@ -64,18 +64,44 @@ class KeyPumpTest {
   void aHolderWhoseLeaseRanOutByItsClockHoldsNewRepliesUntilAStepRenewsIt() {
     long lease = TimeUnit.SECONDS.toNanos(2);
     KeyPump pump = new KeyPump("alert/k");
-    assertThat(pump.owned(System.nanoTime(), lease)).as("taken: held replies go").isTrue();
+    long now = System.nanoTime();
+    assertThat(pump.owned(now, lease, now)).as("taken: held replies go").isTrue();
     assertThat(pump.mayReplyAtOnce()).isTrue();
-    assertThat(pump.owned(System.nanoTime(), lease)).as("kept: nothing waits").isFalse();
+    assertThat(pump.owned(now, lease, now)).as("kept: nothing waits").isFalse();
 
     // Paused past the lease (its last step or renewal is older than a lease): another relay may
     // hold the key now.
     KeyPump paused = new KeyPump("alert/k");
-    paused.owned(System.nanoTime() - 2 * lease, lease);
+    paused.owned(now - 2 * lease, lease, now - 2 * lease);
     assertThat(paused.mayReplyAtOnce()).isFalse();
-    assertThat(paused.owned(System.nanoTime(), lease))
-        .as("renewed: the waiting replies go")
-        .isTrue();
+    assertThat(paused.owned(now, lease, now)).as("renewed: the waiting replies go").isTrue();
     assertThat(paused.mayReplyAtOnce()).isTrue();
+  }
+
+  @Test
+  void repliesWaitOnWhenTheStepThatRenewedTheLeaseEndedPastIt() {
+    // The relay stalled while the step ran: the lease it renewed may be another relay's already,
+    // so the replies that waited for it wait for the next step.
+    long lease = TimeUnit.SECONDS.toNanos(2);
+    long now = System.nanoTime();
+    KeyPump pump = new KeyPump("alert/k");
+    assertThat(pump.owned(now, lease, now + 3 * lease)).as("taken, but too late").isFalse();
+    assertThat(pump.repliesWait()).isTrue();
+    assertThat(pump.owned(now + 3 * lease, lease, now + 3 * lease)).as("in time").isTrue();
+    assertThat(pump.repliesWait()).isFalse();
+  }
+
+  @Test
+  void aPumpThatNoLongerHoldsTheLeaseHasNoRepliesWaitingForIt() {
+    // Else every step that leaves the lease free would ask for another at once.
+    long lease = TimeUnit.SECONDS.toNanos(2);
+    long now = System.nanoTime();
+    KeyPump pump = new KeyPump("alert/k");
+    pump.owned(now - 2 * lease, lease, now - 2 * lease);
+    assertThat(pump.mayReplyAtOnce()).isFalse();
+    assertThat(pump.repliesWait()).isTrue();
+    pump.unheld();
+    assertThat(pump.repliesWait()).isFalse();
+    assertThat(pump.owned(now, lease, now)).as("taken again: the replies go").isTrue();
   }
 }
