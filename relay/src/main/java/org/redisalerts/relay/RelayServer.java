@@ -283,6 +283,11 @@ public final class RelayServer implements AutoCloseable {
     return dispatcher.connections();
   }
 
+  /** Tasks waiting on the relay's timer: what clients can make it hold, for tests. */
+  int scheduledTasks() {
+    return ((ScheduledThreadPoolExecutor) timer).getQueue().size();
+  }
+
   /** Every metric in the Prometheus text format, as /metrics serves it. */
   public String metricsText() {
     return metrics.scrape();

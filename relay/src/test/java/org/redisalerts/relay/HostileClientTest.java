@@ -240,6 +240,28 @@ class HostileClientTest {
   }
 
   @Test
+  void identifyingAgainAndAgainWhileRepliesAreHeldCostsOneTimerNotOnePerIdentify()
+      throws Exception {
+    // The first identify of a key waits for the key's first step (another relay may hold it), with
+    // a fallback in case no answer comes; a client that switches keys as fast as its budget allows
+    // must not make the relay keep a fallback timer per identify for every client.
+    relay = startRelay(redis);
+    int before = relay.scheduledTasks();
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      int identifies = 50; // within the burst of the message budget
+      for (int i = 0; i < identifies; i++) {
+        client.identify("alert/pool-flood-" + i);
+      }
+      for (int i = 0; i < identifies; i++) {
+        assertThat(client.readFrame(Duration.ofSeconds(5)).text())
+            .as("reply %d", i)
+            .contains("you are now connected");
+      }
+      assertThat(relay.scheduledTasks() - before).isLessThanOrEqualTo(2);
+    }
+  }
+
+  @Test
   void theListeningSocketQueuesAStormOfConnects() throws Exception {
     relay = startRelay(redis);
     java.nio.file.Path ss =

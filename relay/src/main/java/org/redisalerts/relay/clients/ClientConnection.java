@@ -36,10 +36,14 @@ public final class ClientConnection {
    */
   private volatile List<String> pendingReplies;
 
-  /** Counts held replies, so a late timer confirms only its own ({@link #confirmHeld}). */
-  private long heldGeneration;
+  /** When (nanoTime) the replies held now began to wait; see {@link #fallback}. */
+  private long heldSince;
 
-  private static final long ANY_GENERATION = -1;
+  /**
+   * A fallback check is scheduled ({@link #armFallback}): at most one per connection, however many
+   * times it identifies while its replies are held.
+   */
+  private boolean fallbackArmed;
 
   /** Messages the client may still send; decoder thread only. */
   final MessageBudget budget;
@@ -110,8 +114,7 @@ public final class ClientConnection {
       boolean sameKey = newKey.equals(key);
       if (!sameKey && pendingReplies != null) {
         // The previous key's, still held: answered in order; no alert of that key follows.
-        pendingReplies.forEach(socket::sendText);
-        pendingReplies = null;
+        sendHeld();
       }
       old = acks;
       this.key = newKey;
@@ -119,12 +122,12 @@ public final class ClientConnection {
       useToken(newToken);
       if (!sameKey) {
         pendingReplies = List.of(replyJson);
-        heldGeneration++;
+        heldSince = System.nanoTime();
       } else if (pendingReplies == null) {
         socket.sendText(replyJson); // already among the key's connections, and confirmed
       } else {
         // The same key again while its reply is held: both wait for the same confirmation (and
-        // the same fallback timer: the generation stays).
+        // the same fallback: the time they began to wait stays).
         List<String> replies = new ArrayList<>(pendingReplies);
         replies.add(replyJson);
         pendingReplies = List.copyOf(replies);
@@ -136,42 +139,62 @@ public final class ClientConnection {
   }
 
   /**
-   * Which held reply is current, for {@link #confirmHeld}; read on the decoder thread right after
-   * {@link #identifiedAs}.
-   */
-  public long heldGeneration() {
-    synchronized (sendLock) {
-      return heldGeneration;
-    }
-  }
-
-  /**
    * Sends the held replies to its identifies of {@code forKey}, if they are still held: from now on
    * the key's alerts are sent to it. The dispatcher calls this once the connection is among those
    * that every alert of the key read from then on goes to. (A step of the key the client identified
    * with before must not send the reply to its new identify.)
    */
   public void confirm(String forKey) {
-    confirmHeld(forKey, ANY_GENERATION);
-  }
-
-  /**
-   * Like {@link #confirm}, but only while the reply held is still the one of {@code generation}:
-   * the dispatcher's fallback timer, which must not send the reply of a later identify early.
-   */
-  public void confirmHeld(String forKey, long generation) {
     if (pendingReplies == null) {
       return; // the common case, on every step that takes a key: no lock
     }
     synchronized (sendLock) {
-      List<String> held = pendingReplies;
-      if (held != null
-          && forKey.equals(key)
-          && (generation == ANY_GENERATION || generation == heldGeneration)) {
-        held.forEach(socket::sendText);
-        pendingReplies = null;
+      if (pendingReplies != null && forKey.equals(key)) {
+        sendHeld();
       }
     }
+  }
+
+  /**
+   * Whether the caller must schedule a {@link #fallback} check: true unless one is scheduled
+   * already. So a client that identifies again and again while its replies are held costs one
+   * timer, not one per identify.
+   */
+  public boolean armFallback() {
+    synchronized (sendLock) {
+      if (fallbackArmed) {
+        return false;
+      }
+      fallbackArmed = true;
+      return true;
+    }
+  }
+
+  /**
+   * The dispatcher's fallback: sends the held replies if they have waited {@code waitNanos}, as
+   * when the key's holder never answers.
+   *
+   * @return 0 when nothing is held any more (the check is disarmed); else how much longer the
+   *     replies held now must wait, after which the caller checks again
+   */
+  public long fallback(long waitNanos) {
+    synchronized (sendLock) {
+      if (pendingReplies != null && !closed) {
+        long left = waitNanos - (System.nanoTime() - heldSince);
+        if (left > 0) {
+          return left;
+        }
+        sendHeld();
+      }
+      fallbackArmed = false;
+      return 0;
+    }
+  }
+
+  /** Holds {@link #sendLock}. */
+  private void sendHeld() {
+    pendingReplies.forEach(socket::sendText);
+    pendingReplies = null;
   }
 
   /** Whether it acknowledges alerts (SPEC 9): its batches are no larger than the ack window. */

@@ -154,11 +154,9 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
       // Another relay may hold the key: the reply waits until it knows of this relay's
       // connections (or this relay takes the key). Should its answer be lost, the reply goes
       // anyway.
-      long generation = connection.heldGeneration();
-      timer.schedule(
-          () -> connection.confirmHeld(key, generation),
-          REPLY_WAIT.toMillis(),
-          TimeUnit.MILLISECONDS);
+      if (connection.armFallback()) {
+        sendHeldLater(connection, REPLY_WAIT.toNanos());
+      }
     }
     log.info(
         "client ready key={} first={} connections={} client={}",
@@ -174,6 +172,19 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
     } else {
       loop.request(key);
     }
+  }
+
+  /** Sends {@code connection}'s held replies once they have waited {@link #REPLY_WAIT}. */
+  private void sendHeldLater(ClientConnection connection, long delayNanos) {
+    timer.schedule(
+        () -> {
+          long left = connection.fallback(REPLY_WAIT.toNanos());
+          if (left > 0) {
+            sendHeldLater(connection, left); // it identified again meanwhile
+          }
+        },
+        delayNanos,
+        TimeUnit.NANOSECONDS);
   }
 
   @Override
