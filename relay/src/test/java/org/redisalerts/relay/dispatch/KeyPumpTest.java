@@ -60,21 +60,29 @@ class KeyPumpTest {
     assertThat(pump.sent(0)).isEqualTo(KeyPump.Next.QUEUE);
   }
 
+  private static final long LEASE = TimeUnit.SECONDS.toNanos(2);
+
+  /**
+   * A pump that took the lease two leases before {@code now}, and has not stepped since: paused
+   * past its lease, so another relay may hold the key now.
+   */
+  private static KeyPump pausedHolder(long now) {
+    KeyPump pump = new KeyPump("alert/k");
+    pump.owned(now - 2 * LEASE, LEASE, now - 2 * LEASE);
+    return pump;
+  }
+
   @Test
   void aHolderWhoseLeaseRanOutByItsClockHoldsNewRepliesUntilAStepRenewsIt() {
-    long lease = TimeUnit.SECONDS.toNanos(2);
-    KeyPump pump = new KeyPump("alert/k");
     long now = System.nanoTime();
-    assertThat(pump.owned(now, lease, now)).as("taken: held replies go").isTrue();
+    KeyPump pump = new KeyPump("alert/k");
+    assertThat(pump.owned(now, LEASE, now)).as("taken: held replies go").isTrue();
     assertThat(pump.mayReplyAtOnce()).isTrue();
-    assertThat(pump.owned(now, lease, now)).as("kept: nothing waits").isFalse();
+    assertThat(pump.owned(now, LEASE, now)).as("kept: nothing waits").isFalse();
 
-    // Paused past the lease (its last step or renewal is older than a lease): another relay may
-    // hold the key now.
-    KeyPump paused = new KeyPump("alert/k");
-    paused.owned(now - 2 * lease, lease, now - 2 * lease);
+    KeyPump paused = pausedHolder(now);
     assertThat(paused.mayReplyAtOnce()).isFalse();
-    assertThat(paused.owned(now, lease, now)).as("renewed: the waiting replies go").isTrue();
+    assertThat(paused.owned(now, LEASE, now)).as("renewed: the waiting replies go").isTrue();
     assertThat(paused.mayReplyAtOnce()).isTrue();
   }
 
@@ -82,26 +90,23 @@ class KeyPumpTest {
   void repliesWaitOnWhenTheStepThatRenewedTheLeaseEndedPastIt() {
     // The relay stalled while the step ran: the lease it renewed may be another relay's already,
     // so the replies that waited for it wait for the next step.
-    long lease = TimeUnit.SECONDS.toNanos(2);
     long now = System.nanoTime();
     KeyPump pump = new KeyPump("alert/k");
-    assertThat(pump.owned(now, lease, now + 3 * lease)).as("taken, but too late").isFalse();
+    assertThat(pump.owned(now, LEASE, now + 3 * LEASE)).as("taken, but too late").isFalse();
     assertThat(pump.repliesWait()).isTrue();
-    assertThat(pump.owned(now + 3 * lease, lease, now + 3 * lease)).as("in time").isTrue();
+    assertThat(pump.owned(now + 3 * LEASE, LEASE, now + 3 * LEASE)).as("in time").isTrue();
     assertThat(pump.repliesWait()).isFalse();
   }
 
   @Test
   void aPumpThatNoLongerHoldsTheLeaseHasNoRepliesWaitingForIt() {
     // Else every step that leaves the lease free would ask for another at once.
-    long lease = TimeUnit.SECONDS.toNanos(2);
     long now = System.nanoTime();
-    KeyPump pump = new KeyPump("alert/k");
-    pump.owned(now - 2 * lease, lease, now - 2 * lease);
+    KeyPump pump = pausedHolder(now);
     assertThat(pump.mayReplyAtOnce()).isFalse();
     assertThat(pump.repliesWait()).isTrue();
     pump.unheld();
     assertThat(pump.repliesWait()).isFalse();
-    assertThat(pump.owned(now, lease, now)).as("taken again: the replies go").isTrue();
+    assertThat(pump.owned(now, LEASE, now)).as("taken again: the replies go").isTrue();
   }
 }
