@@ -73,6 +73,42 @@ class HostileClientTest {
   }
 
   @Test
+  void emptyFragmentsCountTooSoAMessageThatNeverEndsCannotFillTheHeap() throws Exception {
+    // Empty continuation frames are 6 bytes on the wire and add no payload, but the library keeps
+    // a buffer for each: counted by payload alone, millions of them would fill the heap.
+    relay = startRelay(redis);
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      client.sendFrame(false, RawClient.TEXT, bytes(0));
+      int sent = 0;
+      try {
+        for (; sent < 10_000; sent++) {
+          client.sendFrame(false, RawClient.CONTINUATION, bytes(0));
+        }
+      } catch (IOException e) {
+        // closed by the relay meanwhile
+      }
+      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
+      assertThat(close).as("a close frame").isNotNull();
+      assertThat(close.closeCode()).isEqualTo(CloseFrame.TOOBIG);
+    }
+    assertThat(metric(relay, "relay_refusals_total", "reason", "frame_too_big")).isEqualTo(1);
+  }
+
+  @Test
+  void anIdentifySplitIntoAFewFragmentsIsStillOneMessage() throws Exception {
+    relay = startRelay(redis);
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      byte[] identify =
+          "{\"event\":\"identify\",\"queue\":\"alert/pool-1\"}".getBytes(StandardCharsets.UTF_8);
+      client.sendFrame(false, RawClient.TEXT, java.util.Arrays.copyOfRange(identify, 0, 5));
+      client.sendFrame(false, RawClient.CONTINUATION, bytes(0));
+      client.sendFrame(
+          true, RawClient.CONTINUATION, java.util.Arrays.copyOfRange(identify, 5, identify.length));
+      assertThat(client.readFrame(Duration.ofSeconds(5)).text()).contains("you are now connected");
+    }
+  }
+
+  @Test
   void silentConnectionsCountFromAcceptAndCloseAtTheHandshakeDeadline() throws Exception {
     relay = startRelay(redis, b -> b.maxConnections(2).handshakeTimeout(Duration.ofMillis(1500)));
     try (RawClient silent = RawClient.connectTcp(relay.port());

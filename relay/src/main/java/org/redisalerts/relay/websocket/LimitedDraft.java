@@ -21,7 +21,10 @@ import org.java_websocket.handshake.ServerHandshakeBuilder;
  * RFC 6455 with a limit on every message a client sends, counted as it is assembled: the library
  * checks each frame against its limit, and a fragmented message only at its first and last frame,
  * so a client that sends continuation frames and never the final one would be buffered without
- * bound. Here the message closes with 1009 as soon as its fragments pass the limit.
+ * bound. Here the message closes with 1009 as soon as its fragments pass the limit. Every fragment
+ * counts as at least {@link #FRAGMENT_COST} bytes, for what the library keeps per fragment: empty
+ * continuation frames, 6 bytes each on the wire, would otherwise add nothing to the count while the
+ * library holds a buffer for each. (A message in one frame counts its bytes only.)
  *
  * <p>The handshake response carries what RFC 6455 4.2.2 requires and nothing else: the library's
  * adds a Date header made with a new SimpleDateFormat for every connection, which a storm of
@@ -33,6 +36,12 @@ import org.java_websocket.handshake.ServerHandshakeBuilder;
 final class LimitedDraft extends Draft_6455 {
 
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+  /**
+   * What a fragment counts for at least: about what the library holds for one (a ByteBuffer in its
+   * list of fragments), so a message under the limit has at most limit / 64 fragments.
+   */
+  static final int FRAGMENT_COST = 64;
 
   private final int maxMessageBytes;
 
@@ -80,7 +89,11 @@ final class LimitedDraft extends Draft_6455 {
     Opcode op = frame.getOpcode();
     boolean data = op == Opcode.TEXT || op == Opcode.BINARY || op == Opcode.CONTINUOUS;
     if (data) {
-      assembled = (op == Opcode.CONTINUOUS ? assembled : 0) + frame.getPayloadData().remaining();
+      int bytes = frame.getPayloadData().remaining();
+      boolean fragment = op == Opcode.CONTINUOUS || !frame.isFin();
+      assembled =
+          (op == Opcode.CONTINUOUS ? assembled : 0)
+              + (fragment ? Math.max(FRAGMENT_COST, bytes) : bytes);
       if (assembled > maxMessageBytes) {
         assembled = 0;
         throw new LimitExceededException(
