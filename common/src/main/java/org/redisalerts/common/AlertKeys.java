@@ -63,11 +63,16 @@ public final class AlertKeys {
     }
     if (key.length() > MAX_KEY_LENGTH) {
       throw new IllegalArgumentException(
-          "key is longer than " + MAX_KEY_LENGTH + " characters: " + key.substring(0, 40) + "...");
+          "key is longer than "
+              + MAX_KEY_LENGTH
+              + " characters: "
+              + LogText.quote(key.substring(0, 40))
+              + "...");
     }
     for (int i = 0; i < key.length(); i++) {
       if (Character.isISOControl(key.charAt(i))) {
-        throw new IllegalArgumentException("key contains a control character: " + quote(key));
+        throw new IllegalArgumentException(
+            "key contains a control character: " + LogText.quote(key));
       }
     }
     return key;
@@ -77,13 +82,5 @@ public final class AlertKeys {
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(name + " is empty");
     }
-  }
-
-  private static String quote(String key) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : key.toCharArray()) {
-      out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-    }
-    return out.append('"').toString();
   }
 }

@@ -240,6 +240,26 @@ class HostileClientTest {
   }
 
   @Test
+  void aKeyTooLongToAcceptIsEscapedInTheLogAndItsCloseFrameStaysAControlFrame() throws Exception {
+    // The length check comes before the control-character check, and its message names the key's
+    // start; the close reason names it too, in a frame that may hold 125 bytes.
+    relay = startRelay(redis);
+    String forged =
+        "alert/\u001b[2J\n2026-01-01T00:00:00Z [INFO] FAKE\u2028" + "\u20ac".repeat(1100);
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      client.identify(forged);
+      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
+      assertThat(close.closeCode()).isEqualTo(CloseFrame.POLICY_VALIDATION);
+      assertThat(close.payload().length).as("close frame payload").isLessThanOrEqualTo(125);
+    }
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> log.text().contains("client refused: key is longer than"));
+    assertThat(log.lines()).noneMatch(line -> line.startsWith("2026-01-01T00:00:00Z [INFO] FAKE"));
+    assertThat(log.text()).doesNotContain("\u001b").doesNotContain("\u2028");
+  }
+
+  @Test
   void aFloodOfMessagesClosesTheClient() throws Exception {
     relay = startRelay(redis);
     try (RawClient client = RawClient.connect(relay.port(), null)) {

@@ -512,12 +512,11 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     refusals.info(
         why.name(),
         "client refused: "
-            + reason
+            + LogText.unquoted(reason)
             + (quotedKey == null ? "" : " key=" + quotedKey)
             + " client="
             + client);
-    String closeReason = reason.length() > 120 ? reason.substring(0, 120) : reason;
-    client.refuse(codec.write(ServerReply.error(message, key)), code, closeReason);
+    client.refuse(codec.write(ServerReply.error(message, key)), code, reason);
     events.refused(client, key, why.name());
   }
 

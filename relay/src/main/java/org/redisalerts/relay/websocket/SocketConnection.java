@@ -248,9 +248,33 @@ public final class SocketConnection {
     }
   }
 
-  /** Starts the closing handshake: a close frame, then the TCP close once it is written. */
+  /**
+   * Starts the closing handshake: a close frame, then the TCP close once it is written. The reason
+   * is cut to what a close frame holds (123 bytes of UTF-8, RFC 6455 5.5).
+   */
   public void close(int code, String reason) {
-    impl.close(code, reason);
+    impl.close(code, fitCloseReason(reason));
+  }
+
+  /** Bytes of UTF-8 a close frame's reason may have: 125 for the payload, less the code. */
+  static final int MAX_CLOSE_REASON_BYTES = 123;
+
+  /** {@code reason} cut to {@link #MAX_CLOSE_REASON_BYTES} of UTF-8, never inside a character. */
+  static String fitCloseReason(String reason) {
+    if (reason == null || reason.length() * 3 <= MAX_CLOSE_REASON_BYTES) {
+      return reason;
+    }
+    int bytes = 0;
+    for (int i = 0; i < reason.length(); ) {
+      int cp = reason.codePointAt(i);
+      int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      if (bytes + size > MAX_CLOSE_REASON_BYTES) {
+        return reason.substring(0, i);
+      }
+      bytes += size;
+      i += Character.charCount(cp);
+    }
+    return reason;
   }
 
   /** Closes the TCP connection without a close frame (the client is gone or hostile). */
