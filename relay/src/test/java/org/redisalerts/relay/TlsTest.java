@@ -102,6 +102,24 @@ class TlsTest {
   }
 
   @Test
+  void aRenegotiationTheClientStartsIsRefused() throws Exception {
+    // Each would cost the relay a full handshake, as often as one connection asks.
+    Issued certificate = TestCertificates.issue(dir, "relay", "EC");
+    startTls(certificate);
+    try (SSLSocket socket =
+        (SSLSocket)
+            certificate.trustingIt().getSocketFactory().createSocket("127.0.0.1", relay.port())) {
+      socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+      socket.setSoTimeout(5_000);
+      socket.startHandshake();
+      socket.startHandshake(); // on TLS 1.2: a renegotiation
+      assertThatThrownBy(() -> socket.getInputStream().read())
+          .as("the relay ends the connection rather than renegotiate")
+          .isInstanceOf(javax.net.ssl.SSLException.class);
+    }
+  }
+
+  @Test
   void aTlsPortServesNoPlainWebSocket() throws Exception {
     startTls(TestCertificates.issue(dir, "relay", "EC"));
     try (RawClient plain = RawClient.connectTcp(relay.port())) {

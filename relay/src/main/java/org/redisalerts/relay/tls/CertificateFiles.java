@@ -36,6 +36,21 @@ public final class CertificateFiles implements TlsContext {
   private static final Logger log = LoggerFactory.getLogger(CertificateFiles.class);
 
   private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+  /**
+   * The JSSE setting that refuses renegotiations a client starts (TLS 1.2; 1.3 has none): each
+   * costs the relay a full handshake, and one connection could ask for them back to back for as
+   * long as its handshake deadline lasts, a core's worth of CPU that no connection limit counts.
+   * The relay never renegotiates itself. Set unless the JVM was given a value.
+   */
+  static final String REJECT_CLIENT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
+  static {
+    if (System.getProperty(REJECT_CLIENT_RENEGOTIATION) == null) {
+      System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
+    }
+  }
+
   private static final char[] NO_PASSWORD = new char[0];
 
   /** What one pair of files gave. */
