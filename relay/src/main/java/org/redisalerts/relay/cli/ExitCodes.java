@@ -14,6 +14,12 @@ public final class ExitCodes {
   /** The command line or an environment variable is wrong. */
   public static final int USAGE = 2;
 
+  /**
+   * The JVM failed under the relay (out of memory, a stack overflow): the status the JVM's own
+   * {@code -XX:+ExitOnOutOfMemoryError} exits with.
+   */
+  public static final int JVM_ERROR = 3;
+
   static final ExitCodeMapper MAPPER = ExitCodeMapper.of(USAGE, FAILED);
 
   private ExitCodes() {}

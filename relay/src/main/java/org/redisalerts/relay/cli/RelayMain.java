@@ -9,7 +9,23 @@ public final class RelayMain {
   private RelayMain() {}
 
   public static void main(String[] args) {
+    Thread.setDefaultUncaughtExceptionHandler(RelayMain::threadDied);
     System.exit(commandLine(new RelayCommand()).execute(args));
+  }
+
+  /**
+   * A thread ended on an error nothing caught. When the JVM itself is in trouble (out of memory, a
+   * stack overflow) the relay ends at once with status 3 ({@link ExitCodes#JVM_ERROR}) rather than
+   * run on with a thread gone: half alive, it would accept clients and deliver nothing, where its
+   * supervisor would restart a dead one. {@code scripts/relay} also gives the JVM {@code
+   * -XX:+ExitOnOutOfMemoryError}; this covers a relay started with plain {@code java -jar}.
+   */
+  private static void threadDied(Thread thread, Throwable error) {
+    System.err.println("relay: thread " + thread.getName() + " ended: " + error);
+    if (error instanceof VirtualMachineError) {
+      System.err.println("relay: exiting; the JVM cannot be trusted after this error");
+      Runtime.getRuntime().halt(ExitCodes.JVM_ERROR);
+    }
   }
 
   /** The command line with its exit statuses (messages, not stack traces). */

@@ -24,6 +24,15 @@ record Batch(
     return entries.size();
   }
 
+  /** What the batch holds while it is out: its entries as read and its encoded frames. */
+  long heldBytes() {
+    long bytes = frames.length();
+    for (byte[] entry : entries) {
+      bytes += entry.length;
+    }
+    return bytes;
+  }
+
   /** The alerts, oldest first (the entries that are sent). */
   List<byte[]> alerts() {
     List<byte[]> alerts = new ArrayList<>(frames.count());

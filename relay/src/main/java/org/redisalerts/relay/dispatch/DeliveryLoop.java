@@ -65,8 +65,9 @@ final class DeliveryLoop implements AutoCloseable {
 
   /**
    * Bytes of alerts read and not yet written, all keys together (a batch counts once however many
-   * connections share it): past it, keys wait to read more until clients take what they have. It
-   * bounds what clients that read slowly, or not at all, can make the relay hold.
+   * connections share it, with both its entries as read and its frames): past it, keys wait to read
+   * more until clients take what they have. It bounds what clients that read slowly, or not at all,
+   * can make the relay hold.
    */
   static final long MAX_BYTES_OUT = 64L << 20;
 
@@ -659,7 +660,7 @@ final class DeliveryLoop implements AutoCloseable {
     KeyPump.Next next = pump.read(batch, result.more(), to.size() + relays.size());
     switch (next) {
       case SEND -> {
-        bytesOut.addAndGet(batch.frames().length());
+        bytesOut.addAndGet(batch.heldBytes());
         for (ClientConnection c : to) {
           c.send(key, batch.frames(), written -> sent(pump, batch, written));
         }
@@ -694,8 +695,7 @@ final class DeliveryLoop implements AutoCloseable {
     if (next == KeyPump.Next.NOTHING) {
       return;
     }
-    if (bytesOut.addAndGet(-batch.frames().length()) <= MAX_BYTES_OUT / 2
-        && !waitingForRoom.isEmpty()) {
+    if (bytesOut.addAndGet(-batch.heldBytes()) <= MAX_BYTES_OUT / 2 && !waitingForRoom.isEmpty()) {
       makeRoom();
     }
     metrics.claimToWrite(System.nanoTime() - batch.readAt());
