@@ -278,14 +278,15 @@ class HostileClientTest {
     assertThat(metric(relay, "relay_refusals_total", "reason", "too_many_messages")).isEqualTo(1);
   }
 
-  @Test
-  void aFloodOfPingsClosesTheClientToo() throws Exception {
+  @ParameterizedTest(name = "opcode {0}")
+  @ValueSource(ints = {RawClient.PING, RawClient.PONG})
+  void aFloodOfPingsOrUnaskedPongsClosesTheClientToo(int opcode) throws Exception {
     relay = startRelay(redis);
     try (RawClient client = RawClient.connect(relay.port(), null)) {
       client.identify("alert/pool-1");
       for (int i = 0; i < 63; i++) {
         try {
-          client.sendFrame(true, RawClient.PING, bytes(100));
+          client.sendFrame(true, opcode, bytes(100));
         } catch (IOException e) {
           break;
         }

@@ -40,6 +40,7 @@ public final class RawClient implements AutoCloseable {
   public static final int BINARY = 2;
   public static final int CLOSE = 8;
   public static final int PING = 9;
+  public static final int PONG = 10;
 
   private final Socket socket;
   private final InputStream in;

@@ -416,8 +416,9 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     }
   }
 
+  /** Pings and pongs share the message budget: the relay's own pings cost a pong each. */
   @Override
-  public void pinged(SocketConnection socket) {
+  public void controlFrame(SocketConnection socket) {
     ClientConnection client = socket.attachment();
     if (client != null && !client.isClosed() && !client.budget.take(System.nanoTime())) {
       refuseTooMany(client);

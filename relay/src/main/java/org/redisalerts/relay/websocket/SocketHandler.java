@@ -16,8 +16,11 @@ public interface SocketHandler {
   /** A binary message arrived. */
   void binary(SocketConnection connection);
 
-  /** The client pinged (it is answered with a pong unless its output is backed up). */
-  void pinged(SocketConnection connection);
+  /**
+   * The client sent a ping (it is answered with a pong unless its output is backed up) or a pong
+   * (an answer to the relay's ping, or one nobody asked for).
+   */
+  void controlFrame(SocketConnection connection);
 
   /**
    * Output has waited longer than the write timeout for a client that does not read. The handler

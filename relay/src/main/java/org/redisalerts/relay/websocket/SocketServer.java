@@ -990,13 +990,14 @@ public final class SocketServer implements AutoCloseable {
     public void onWebsocketPing(WebSocket socket, Framedata frame) {
       SocketConnection c = socket.getAttachment();
       c.sendControl(new PongFrame((PingFrame) frame));
-      handler.pinged(c);
+      handler.controlFrame(c);
     }
 
     @Override
     public void onWebsocketPong(WebSocket socket, Framedata frame) {
       SocketConnection c = socket.getAttachment();
       c.lastPong = System.nanoTime();
+      handler.controlFrame(c);
     }
 
     @Override
