@@ -95,6 +95,25 @@ class HostileClientTest {
   }
 
   @Test
+  void anUnmaskedFrameClosesTheClientWith1002() throws Exception {
+    // RFC 6455 5.1: a server closes the connection on a client frame without a mask.
+    relay = startRelay(redis);
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      client.identify("alert/pool-1"); // masked: answered
+      assertThat(client.readFrame(Duration.ofSeconds(5)).text()).contains("you are now connected");
+      byte[] ping = "unmasked".getBytes(StandardCharsets.US_ASCII);
+      byte[] frame = new byte[2 + ping.length];
+      frame[0] = (byte) (0x80 | RawClient.PING);
+      frame[1] = (byte) ping.length; // no mask bit
+      System.arraycopy(ping, 0, frame, 2, ping.length);
+      client.sendRaw(frame);
+      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
+      assertThat(close).as("a close frame").isNotNull();
+      assertThat(close.closeCode()).isEqualTo(CloseFrame.PROTOCOL_ERROR);
+    }
+  }
+
+  @Test
   void anIdentifySplitIntoAFewFragmentsIsStillOneMessage() throws Exception {
     relay = startRelay(redis);
     try (RawClient client = RawClient.connect(relay.port(), null)) {

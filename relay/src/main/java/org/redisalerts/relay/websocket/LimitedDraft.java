@@ -1,15 +1,18 @@
 package org.redisalerts.relay.websocket;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.List;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.enums.Opcode;
 import org.java_websocket.exceptions.InvalidDataException;
+import org.java_websocket.exceptions.InvalidFrameException;
 import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
@@ -30,6 +33,10 @@ import org.java_websocket.handshake.ServerHandshakeBuilder;
  * adds a Date header made with a new SimpleDateFormat for every connection, which a storm of
  * reconnecting clients pays for ten thousand times, and a Server header that names the library.
  *
+ * <p>Every frame a client sends must be masked (RFC 6455 5.1: the server closes the connection on
+ * one that is not, with 1002); the library unmasks what is masked and takes the rest as it is, so
+ * the draft walks the client's bytes frame by frame to see the mask bit of each.
+ *
  * <p>One instance per connection (the library copies the draft for each handshake); frames of one
  * connection are processed by one thread at a time.
  */
@@ -47,6 +54,14 @@ final class LimitedDraft extends Draft_6455 {
 
   /** Bytes of the message being assembled. Only touched by the connection's decoder. */
   private long assembled;
+
+  /** The current frame's header as far as it has come: two bytes and the extended length. */
+  private final byte[] header = new byte[10];
+
+  private int headerBytes;
+
+  /** Bytes of the current frame still to come after its header: mask key and payload. */
+  private long frameLeft;
 
   LimitedDraft(int maxMessageBytes) {
     super(Collections.emptyList(), maxMessageBytes);
@@ -81,6 +96,50 @@ final class LimitedDraft extends Draft_6455 {
       return Base64.getEncoder().encodeToString(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("this JVM has no SHA-1", e);
+    }
+  }
+
+  @Override
+  public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
+    requireMasks(buffer);
+    return super.translateFrame(buffer);
+  }
+
+  /**
+   * Follows the frame headers in {@code buffer} (without consuming it), which continues what the
+   * client sent before; throws on the first frame without the mask bit.
+   */
+  private void requireMasks(ByteBuffer buffer) throws InvalidFrameException {
+    int at = buffer.position();
+    int end = buffer.limit();
+    while (at < end) {
+      if (frameLeft > 0) {
+        int skip = (int) Math.min(frameLeft, end - at);
+        at += skip;
+        frameLeft -= skip;
+        continue;
+      }
+      header[headerBytes++] = buffer.get(at++);
+      if (headerBytes < 2) {
+        continue;
+      }
+      if ((header[1] & 0x80) == 0) {
+        throw new InvalidFrameException("client frames must be masked");
+      }
+      int shortLength = header[1] & 0x7f;
+      int extended = shortLength == 126 ? 2 : shortLength == 127 ? 8 : 0;
+      if (headerBytes < 2 + extended) {
+        continue;
+      }
+      long length = shortLength;
+      if (extended > 0) {
+        length = 0;
+        for (int i = 2; i < 2 + extended; i++) {
+          length = (length << 8) | (header[i] & 0xff);
+        }
+      }
+      frameLeft = 4 + (length < 0 ? Long.MAX_VALUE - 4 : length); // the library refuses a huge one
+      headerBytes = 0;
     }
   }
 
