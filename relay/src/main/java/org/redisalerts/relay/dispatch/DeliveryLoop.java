@@ -265,6 +265,24 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Gives {@code key}'s lease back with {@code release}, unless the key has a pump again: a
+   * connection of it came after the last one left (a client reconnecting at once), and that pump's
+   * steps take or keep the lease under the same token. Given back after such a step, the lease
+   * would be gone from under it: its next step would be fenced and read its batch again, a
+   * duplicate on the new connection. Holds the round lock, so no step runs meanwhile.
+   */
+  void releaseUnlessWantedAgain(String key, Runnable release) {
+    roundLock.lock();
+    try {
+      if (!pumps.containsKey(key)) {
+        release.run();
+      }
+    } finally {
+      roundLock.unlock();
+    }
+  }
+
   // ---- several relays (SPEC 10) ----
 
   /** This relay's connections of {@code key} changed; the key's next step records it. */

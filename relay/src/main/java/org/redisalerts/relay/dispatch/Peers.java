@@ -255,21 +255,28 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     Map<String, Boolean> others = remotes.remove(key);
     Set<String> tellTo = others == null ? Set.of() : Set.copyOf(others.keySet());
     if (release) {
-      ticker.execute(() -> releaseNow(List.of(key), tellTo));
+      ticker.execute(() -> releaseNow(key, tellTo));
     } else {
       lookAgain(key, tellTo);
     }
   }
 
-  private void releaseNow(Collection<String> keys, Collection<String> tellTo) {
-    try {
-      leases.release(keys, !anyConnected(keys));
-    } catch (JedisException e) {
-      log.debug("could not release leases: {}", e.getMessage()); // they run out by themselves
+  private void releaseNow(String key, Collection<String> tellTo) {
+    DeliveryLoop l = loop;
+    Runnable release =
+        () -> {
+          try {
+            leases.release(List.of(key), !anyConnected(List.of(key)));
+          } catch (JedisException e) {
+            log.debug("could not release a lease: {}", e.getMessage()); // it runs out by itself
+          }
+        };
+    if (l == null) {
+      release.run();
+    } else {
+      l.releaseUnlessWantedAgain(key, release);
     }
-    for (String key : keys) {
-      lookAgain(key, tellTo);
-    }
+    lookAgain(key, tellTo);
   }
 
   /** Tells {@code relays} to step {@code key} and so find its holder, or take it. */
