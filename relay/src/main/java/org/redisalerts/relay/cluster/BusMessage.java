@@ -17,7 +17,9 @@ import java.util.List;
  * @param id for {@link Type#BATCH} and {@link Type#REPORT}: the batch's number at its owner
  * @param entries for {@link Type#BATCH}: the alerts, oldest first
  * @param count for {@link Type#REPORT}: how many of the batch's alerts were delivered there; for
- *     {@link Type#JOIN}: 1 when the sender's connections of the key acknowledge
+ *     {@link Type#JOIN}: 1 when the sender's connections of the key acknowledge; for {@link
+ *     Type#HINT}: 1 when the sender has connections of the key and counts on this relay to forward
+ *     its batches
  */
 public record BusMessage(
     Type type, String from, String key, long id, List<byte[]> entries, int count) {
@@ -50,6 +52,14 @@ public record BusMessage(
 
   public static BusMessage join(String from, String key, boolean acknowledging) {
     return new BusMessage(Type.JOIN, from, key, 0, List.of(), acknowledging ? 1 : 0);
+  }
+
+  /**
+   * A watch entry for {@code key} came to {@code from}; {@code joined} when {@code from} counts on
+   * the receiver to forward the key's batches to its connections.
+   */
+  public static BusMessage hint(String from, String key, boolean joined) {
+    return new BusMessage(Type.HINT, from, key, 0, List.of(), joined ? 1 : 0);
   }
 
   public static BusMessage of(Type type, String from, String key) {

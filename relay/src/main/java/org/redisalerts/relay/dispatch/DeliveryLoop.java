@@ -410,12 +410,22 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
-  /** The lease of {@code key} is no longer this relay's. */
-  void leaseLost(String key) {
+  /**
+   * A renewal sent at {@code sentAt} found the lease of {@code key} no longer this relay's.
+   *
+   * @return false when that is out of date: a step that began after the renewal was sent holds the
+   *     lease (then nothing changes)
+   */
+  boolean leaseLost(String key, long sentAt) {
     KeyPump pump = pumps.get(key);
-    if (pump != null && pump.leaseLost()) {
+    if (pump == null) {
+      return true;
+    }
+    KeyPump.Lost lost = pump.leaseLost(sentAt, peers.leaseNanos());
+    if (lost == KeyPump.Lost.QUEUE) {
       enqueue(pump);
     }
+    return lost != KeyPump.Lost.OUT_OF_DATE;
   }
 
   private static boolean acknowledging(List<ClientConnection> connections) {
@@ -612,9 +622,14 @@ final class DeliveryLoop implements AutoCloseable {
             peers.released(key, false);
           }
           pump.unheld();
-        } else if (pump.owned(startedAt, peers.leaseNanos(), System.nanoTime())) {
-          // Replies held while the key was not this relay's: every later step reaches them.
-          confirmReplies(key);
+        } else {
+          if (!result.acquired()) {
+            peers.holding(key); // it may have counted the lease lost, and dropped the forward list
+          }
+          if (pump.owned(startedAt, peers.leaseNanos(), System.nanoTime())) {
+            // Replies held while the key was not this relay's: every later step reaches them.
+            confirmReplies(key);
+          }
         }
         if (result.acquired()) {
           peers.acquired(key, result.presence());

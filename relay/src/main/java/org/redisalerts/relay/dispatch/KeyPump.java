@@ -303,6 +303,31 @@ final class KeyPump {
     return false;
   }
 
+  /** What a renewal's finding that the lease is lost does to the pump. */
+  enum Lost {
+    /** Lost; the caller queues the pump, so it steps and finds out who holds the key. */
+    QUEUE,
+    /** Lost; the pump steps once its step or send in progress is done. */
+    LATER,
+    /**
+     * Out of date: a step that began after the renewal was sent holds the lease (Redis ran the
+     * renewal first); nothing changes.
+     */
+    OUT_OF_DATE
+  }
+
+  /**
+   * A renewal sent at {@code sentAt} found the lease no longer this relay's.
+   *
+   * @param leaseNanos the lease's length
+   */
+  synchronized Lost leaseLost(long sentAt, long leaseNanos) {
+    if (owned && leaseUntil - (sentAt + leaseNanos) > 0) {
+      return Lost.OUT_OF_DATE; // only a step that began after sentAt sets it that far
+    }
+    return leaseLost() ? Lost.QUEUE : Lost.LATER;
+  }
+
   /**
    * The lease is no longer this relay's (a renewal found so, or it ran out by this relay's clock).
    *

@@ -220,6 +220,16 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
   }
 
+  /**
+   * A step found this relay holding {@code key}'s lease without taking it (it counted the lease
+   * lost, and Redis had it still, or again): the key has a forward list, empty unless it has one,
+   * so relays that join are taken in. The relays it forwarded to before look again when their hints
+   * reach a holder that does not forward to them.
+   */
+  void holding(String key) {
+    remotes.putIfAbsent(key, new ConcurrentHashMap<>());
+  }
+
   /** The other relays with connections of {@code key} (empty when none, or not held here). */
   Map<String, Boolean> remotes(String key) {
     Map<String, Boolean> r = remotes.get(key);
@@ -310,7 +320,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   /** Tells {@code owner} that a watch entry for {@code key} came here. */
   void hint(String owner, String key) {
-    bus.send(owner, BusMessage.of(BusMessage.Type.HINT, token, key));
+    bus.send(owner, BusMessage.hint(token, key, true));
   }
 
   /**
@@ -330,7 +340,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     holders.forEach(
         (key, holder) -> {
           if (!holder.equals(token)) {
-            hint(holder, key);
+            bus.send(holder, BusMessage.hint(token, key, false));
           }
         });
   }
@@ -415,10 +425,25 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
           l.request(m.key());
         }
       }
-      case HINT -> l.hinted(m.key());
+      case HINT -> {
+        l.hinted(m.key());
+        if (m.count() == 1 && !forwardsTo(m.from(), m.key(), l)) {
+          // It counts itself joined here, and this relay does not forward the key to it: the
+          // answer that would have told it (a TAKE_OVER when this relay lost the lease, a JOINED)
+          // was lost or overtaken. Without this it would miss the key's alerts until something
+          // else made it look again.
+          bus.send(m.from(), BusMessage.of(BusMessage.Type.TAKE_OVER, token, m.key()));
+        }
+      }
       case TAKE_OVER -> l.holderGone(m.key());
       case JOINED -> l.joined(m.from(), m.key());
     }
+  }
+
+  /** Whether this relay holds {@code key} and forwards its batches to {@code relay}. */
+  private boolean forwardsTo(String relay, String key, DeliveryLoop l) {
+    Map<String, Boolean> r = remotes.get(key);
+    return r != null && r.containsKey(relay) && l.holds(key);
   }
 
   /**
@@ -535,6 +560,12 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
         }
         l.renewed(renewed, sentAt);
         for (String key : lost) {
+          if (!l.leaseLost(key, sentAt)) {
+            // A step that began after the renewal was sent holds the lease (Redis ran the renewal
+            // first, found the lease run out, and the step took it again): the key is this
+            // relay's, and so is its forward list.
+            continue;
+          }
           metrics.leaseLost();
           throttled.warn(
               "lost:" + key,
@@ -542,13 +573,9 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
                   + LogText.quote(key)
                   + " lost (another relay holds it, or it ran out)");
           Map<String, Boolean> r = listed.get(key);
-          if (r != null && !remotes.remove(key, r)) {
-            continue; // a step took the lease again since the renewal was sent: it holds the key
-          }
-          if (r != null) {
+          if (r != null && remotes.remove(key, r)) {
             lookAgain(key, Set.copyOf(r.keySet()));
           }
-          l.leaseLost(key);
         }
       }
     } catch (JedisException e) {

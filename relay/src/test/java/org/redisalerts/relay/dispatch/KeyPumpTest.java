@@ -109,4 +109,21 @@ class KeyPumpTest {
     assertThat(pump.repliesWait()).isFalse();
     assertThat(pump.owned(now, LEASE, now)).as("taken again: the replies go").isTrue();
   }
+
+  @Test
+  void aRenewalThatFoundTheLeaseLostIsOutOfDateOnceALaterStepHoldsIt() {
+    // Redis ran the renewal first (the lease had run out during a pause) and then a step that
+    // took the lease again: the renewal's answer, read last, must not undo the step's.
+    long now = System.nanoTime();
+    KeyPump pump = new KeyPump("alert/k");
+    long renewalSent = now;
+    pump.owned(now + 1_000, LEASE, now + 2_000); // a step that began after the renewal was sent
+    assertThat(pump.leaseLost(renewalSent, LEASE)).isEqualTo(KeyPump.Lost.OUT_OF_DATE);
+    assertThat(pump.owned()).isTrue();
+
+    KeyPump older = new KeyPump("alert/k");
+    older.owned(now - 1_000, LEASE, now); // its last step began before the renewal was sent
+    assertThat(older.leaseLost(renewalSent, LEASE)).isEqualTo(KeyPump.Lost.QUEUE);
+    assertThat(older.owned()).isFalse();
+  }
 }
