@@ -15,6 +15,7 @@ import org.redisalerts.relay.clients.ClientProtocol;
 import org.redisalerts.relay.dispatch.DeliveryListener;
 import org.redisalerts.relay.dispatch.Dispatcher;
 import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.redisalerts.relay.monitoring.RelayScheduler;
 import org.redisalerts.relay.redis.RevocationFeed;
 import org.redisalerts.relay.redis.Revocations;
 import org.redisalerts.relay.redis.WatchListWatcher;
@@ -84,14 +85,7 @@ public final class RelayServer implements AutoCloseable {
 
   public RelayServer(RelayConfig config, RelayListener listener) {
     this.config = config;
-    ScheduledThreadPoolExecutor t =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread thread = new Thread(r, "relay-timer");
-              thread.setDaemon(true);
-              return thread;
-            });
+    ScheduledThreadPoolExecutor t = new RelayScheduler("relay-timer");
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
     this.dispatcher =

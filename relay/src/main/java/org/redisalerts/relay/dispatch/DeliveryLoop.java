@@ -537,7 +537,8 @@ final class DeliveryLoop implements AutoCloseable {
     if (requests.isEmpty()) {
       return;
     }
-    long room = Math.min(MAX_BYTES_PER_ROUND, MAX_BYTES_OUT - bytesOut.get());
+    // What a batch holds is about twice the entries it reads (the entries and their frames).
+    long room = Math.min(MAX_BYTES_PER_ROUND, (MAX_BYTES_OUT - bytesOut.get()) / 2);
     boolean crowded = room <= 0;
     List<StepResult> results;
     try {

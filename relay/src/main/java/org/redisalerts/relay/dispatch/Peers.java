@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +23,7 @@ import org.redisalerts.relay.clients.ClientConnection;
 import org.redisalerts.relay.cluster.BusMessage;
 import org.redisalerts.relay.cluster.RelayBus;
 import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.redisalerts.relay.monitoring.RelayScheduler;
 import org.redisalerts.relay.monitoring.ThrottledLog;
 import org.redisalerts.relay.redis.Leases;
 import org.redisalerts.relay.websocket.BatchCallback;
@@ -129,13 +129,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     this.metrics = metrics;
     this.alive = Set.of(token);
     this.known = alive;
-    this.ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "relay-leases");
-              t.setDaemon(true);
-              return t;
-            });
+    this.ticker = new RelayScheduler("relay-leases");
     metrics.gauge("relay.relays.alive", "Relays alive on this watch list", () -> alive.size());
     metrics.gauge("relay.keys.held", "Keys whose lease this relay holds", () -> remotes.size());
   }
