@@ -52,6 +52,13 @@ class HostileClientTest {
     return b;
   }
 
+  /** The relay closed {@code client} with a close frame of {@code code}. */
+  private static void assertClosedWith(RawClient client, int code) throws IOException {
+    RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
+    assertThat(close).as("a close frame").isNotNull();
+    assertThat(close.closeCode()).isEqualTo(code);
+  }
+
   @ParameterizedTest(name = "identified first: {0}")
   @ValueSource(booleans = {false, true})
   void fragmentsThatAddUpPastTheLimitCloseTheClientWith1009(boolean identified) throws Exception {
@@ -65,9 +72,7 @@ class HostileClientTest {
       // Two fragments of a message that never ends, each within the 4 KiB limit on its own.
       client.sendFrame(false, RawClient.TEXT, bytes(4000));
       client.sendFrame(false, RawClient.CONTINUATION, bytes(4000));
-      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
-      assertThat(close).as("a close frame").isNotNull();
-      assertThat(close.closeCode()).isEqualTo(CloseFrame.TOOBIG);
+      assertClosedWith(client, CloseFrame.TOOBIG);
     }
     assertThat(metric(relay, "relay_refusals_total", "reason", "frame_too_big")).isEqualTo(1);
   }
@@ -79,17 +84,14 @@ class HostileClientTest {
     relay = startRelay(redis);
     try (RawClient client = RawClient.connect(relay.port(), null)) {
       client.sendFrame(false, RawClient.TEXT, bytes(0));
-      int sent = 0;
       try {
-        for (; sent < 10_000; sent++) {
+        for (int i = 0; i < 10_000; i++) {
           client.sendFrame(false, RawClient.CONTINUATION, bytes(0));
         }
       } catch (IOException e) {
         // closed by the relay meanwhile
       }
-      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
-      assertThat(close).as("a close frame").isNotNull();
-      assertThat(close.closeCode()).isEqualTo(CloseFrame.TOOBIG);
+      assertClosedWith(client, CloseFrame.TOOBIG);
     }
     assertThat(metric(relay, "relay_refusals_total", "reason", "frame_too_big")).isEqualTo(1);
   }
@@ -107,9 +109,7 @@ class HostileClientTest {
       frame[1] = (byte) ping.length; // no mask bit
       System.arraycopy(ping, 0, frame, 2, ping.length);
       client.sendRaw(frame);
-      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
-      assertThat(close).as("a close frame").isNotNull();
-      assertThat(close.closeCode()).isEqualTo(CloseFrame.PROTOCOL_ERROR);
+      assertClosedWith(client, CloseFrame.PROTOCOL_ERROR);
     }
   }
 
