@@ -47,6 +47,31 @@ class PublishScriptIT {
   }
 
   @Test
+  void aMessageInUtf8ArrivesIntactUnderTheCLocale() throws Exception {
+    // Cron jobs, containers and systemd units often run without LANG: there the JVM would read
+    // the arguments as ASCII and push U+FFFD for every other byte. The message's bytes are made
+    // by bash (printf), so they do not depend on this JVM's own encoding.
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            "bash",
+            "-c",
+            "exec \"$0\" --redis \"$1\" --key alert/acme-8 \"$(printf '\\303\\251chec \\342\\234\\223')\"",
+            SCRIPT.toString(),
+            redis.url());
+    builder.environment().remove("LANG");
+    builder.environment().remove("LANGUAGE");
+    builder.environment().put("LC_ALL", "C");
+    Process publish = builder.start();
+    assertThat(finish(publish))
+        .as(new String(publish.getErrorStream().readAllBytes(), UTF_8))
+        .isZero();
+    assertThat(redis.client().lrange("alert/acme-8", 0, -1))
+        .singleElement()
+        .asString()
+        .contains("\"message\":\"\u00e9chec \u2713\"");
+  }
+
+  @Test
   void scriptReadsStdinAndRefusesABadLineWithExit1() throws Exception {
     Process publish = start("--key", "alert/acme-7", "--stdin");
     try (OutputStream in = publish.getOutputStream()) {
