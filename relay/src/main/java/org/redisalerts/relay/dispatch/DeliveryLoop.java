@@ -624,8 +624,10 @@ final class DeliveryLoop implements AutoCloseable {
           }
           pump.unheld();
         } else {
-          if (!result.acquired()) {
-            peers.holding(key); // it may have counted the lease lost, and dropped the forward list
+          if (!result.acquired() && !pump.owned()) {
+            // Held without taking it, though the pump counted the lease lost: the forward list
+            // may have gone with that count.
+            peers.holding(key);
           }
           if (pump.owned(startedAt, peers.leaseNanos(), System.nanoTime())) {
             // Replies held while the key was not this relay's: every later step reaches them.

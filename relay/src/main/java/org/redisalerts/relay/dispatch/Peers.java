@@ -221,7 +221,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    * reach a holder that does not forward to them.
    */
   void holding(String key) {
-    remotes.putIfAbsent(key, new ConcurrentHashMap<>());
+    remotes.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
   }
 
   /** The other relays with connections of {@code key} (empty when none, or not held here). */

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.channels.SelectionKey;
+import java.nio.charset.CodingErrorAction;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -264,17 +266,13 @@ public final class SocketConnection {
     if (reason == null || reason.length() * 3 <= MAX_CLOSE_REASON_BYTES) {
       return reason;
     }
-    int bytes = 0;
-    for (int i = 0; i < reason.length(); ) {
-      int cp = reason.codePointAt(i);
-      int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-      if (bytes + size > MAX_CLOSE_REASON_BYTES) {
-        return reason.substring(0, i);
-      }
-      bytes += size;
-      i += Character.charCount(cp);
-    }
-    return reason;
+    // The encoder stops before the first character that does not fit whole.
+    CharBuffer text = CharBuffer.wrap(reason);
+    UTF_8
+        .newEncoder()
+        .onMalformedInput(CodingErrorAction.REPLACE)
+        .encode(text, ByteBuffer.allocate(MAX_CLOSE_REASON_BYTES), true);
+    return reason.substring(0, text.position());
   }
 
   /** Closes the TCP connection without a close frame (the client is gone or hostile). */
