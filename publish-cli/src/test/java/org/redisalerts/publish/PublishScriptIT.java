@@ -32,12 +32,17 @@ class PublishScriptIT {
     return process.exitValue();
   }
 
-  @Test
-  void scriptPushesAMessageAndExitsZero() throws Exception {
-    Process publish = start("--pool", "acme", "--id", "7", "Backup failed", "-p", "job=nightly");
+  /** {@code publish} exited 0; what it wrote to standard error describes a failure. */
+  private static void assertSucceeds(Process publish) throws Exception {
     assertThat(finish(publish))
         .as(new String(publish.getErrorStream().readAllBytes(), UTF_8))
         .isZero();
+  }
+
+  @Test
+  void scriptPushesAMessageAndExitsZero() throws Exception {
+    Process publish = start("--pool", "acme", "--id", "7", "Backup failed", "-p", "job=nightly");
+    assertSucceeds(publish);
     assertThat(redis.client().lrange("alert/acme-7", 0, -1))
         .singleElement()
         .asString()
@@ -62,9 +67,7 @@ class PublishScriptIT {
     builder.environment().remove("LANGUAGE");
     builder.environment().put("LC_ALL", "C");
     Process publish = builder.start();
-    assertThat(finish(publish))
-        .as(new String(publish.getErrorStream().readAllBytes(), UTF_8))
-        .isZero();
+    assertSucceeds(publish);
     assertThat(redis.client().lrange("alert/acme-8", 0, -1))
         .singleElement()
         .asString()

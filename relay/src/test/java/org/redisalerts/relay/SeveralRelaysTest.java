@@ -194,18 +194,28 @@ class SeveralRelaysTest {
     }
   }
 
+  /**
+   * For each of {@code keys} keys ({@code prefix} and its number), one connection on relay k % 3,
+   * which identifies first and so holds the key, and one on the next relay.
+   */
+  private static List<List<RecordingClient>> connectEachKeyOnTwo(
+      List<RelayServer> three, String prefix, int keys) {
+    List<List<RecordingClient>> byKey = new ArrayList<>();
+    for (int k = 0; k < keys; k++) {
+      String key = prefix + k;
+      byKey.add(
+          List.of(
+              connect(three.get(k % 3)).identifyAndAwaitReply(key),
+              connect(three.get((k + 1) % 3)).identifyAndAwaitReply(key)));
+    }
+    return byKey;
+  }
+
   @Test
   void manyKeysSpreadOverThreeRelaysAllFlow() throws Exception {
     List<RelayServer> three = List.of(relay("a"), relay("b"), relay("c"));
     int keys = 30;
-    List<List<RecordingClient>> byKey = new ArrayList<>();
-    for (int k = 0; k < keys; k++) {
-      String key = "alert/spread-" + k;
-      List<RecordingClient> clients = new ArrayList<>();
-      clients.add(connect(three.get(k % 3)).identifyAndAwaitReply(key));
-      clients.add(connect(three.get((k + 1) % 3)).identifyAndAwaitReply(key));
-      byKey.add(clients);
-    }
+    List<List<RecordingClient>> byKey = connectEachKeyOnTwo(three, "alert/spread-", keys);
     for (int k = 0; k < keys; k++) {
       String key = "alert/spread-" + k;
       await()
@@ -303,14 +313,7 @@ class SeveralRelaysTest {
     // rarer: 6 runs on the code before the fix passed. KeyPumpTest covers the stale loss itself.
     List<RelayServer> three = List.of(relay("a"), relay("b"), relay("c"));
     int keys = 12;
-    List<List<RecordingClient>> clients = new ArrayList<>();
-    for (int k = 0; k < keys; k++) {
-      String key = "alert/pause-" + k;
-      clients.add(
-          List.of(
-              connect(three.get(k % 3)).identifyAndAwaitReply(key), // holds the key
-              connect(three.get((k + 1) % 3)).identifyAndAwaitReply(key)));
-    }
+    List<List<RecordingClient>> clients = connectEachKeyOnTwo(three, "alert/pause-", keys);
     java.util.concurrent.ScheduledExecutorService load =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     TestPublisher steady = new TestPublisher(redis);
