@@ -14,6 +14,7 @@ import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
@@ -208,7 +209,7 @@ class TokenTest {
                 .build());
     forged.sign(new MACSigner(Files.readAllBytes(publicKey)));
     assertThat(refusal(identify("alert/acme-42", forged.serialize()), 4003))
-        .isEqualTo("token invalid: algorithm HS256 is not accepted for this key");
+        .isEqualTo("token invalid: algorithm \"HS256\" is not accepted for this key");
     // A token the private key signed is accepted.
     String good =
         Tokens.mint(
@@ -573,6 +574,36 @@ class TokenTest {
       assertThat(text).doesNotContain(part);
     }
     assertThat(text).contains("sub=\"erin\"").contains("jti=\"jti-e\"");
+  }
+
+  @Test
+  void anAlgorithmNameFromTheClientCannotForgeAFieldOfTheRefusalLine() throws Exception {
+    secretRelay();
+    String alg = "HS256 key=\\\"alert/victim\\\"";
+    String header = "{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}";
+    String forged =
+        Base64URL.encode(header)
+            + "."
+            + Base64URL.encode("{\"queues\":[\"alert/acme-42\"],\"exp\":4102444800}")
+            + "."
+            + Base64URL.encode("signature");
+
+    String reason = refusal(identify("alert/acme-42", forged), 4003);
+
+    assertThat(reason).startsWith("token invalid: algorithm \"HS256 key=");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> log.count("client refused: token invalid: algorithm") == 1);
+    String line =
+        log.text()
+            .lines()
+            .filter(l -> l.contains("client refused: token invalid"))
+            .findFirst()
+            .orElseThrow();
+    // Outside quoted values, the line names one key: the one the client identified with.
+    String unquoted = line.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"");
+    assertThat(unquoted.split(" key=", -1)).as(line).hasSize(2);
+    assertThat(line).contains(" key=\"alert/acme-42\"");
   }
 
   @Test

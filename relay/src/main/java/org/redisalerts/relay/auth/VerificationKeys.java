@@ -138,7 +138,8 @@ public abstract class VerificationKeys {
     JWSAlgorithm alg = header.getAlgorithm();
     if (!entry.algorithms().contains(alg)
         || (entry.pinned() != null && !entry.pinned().equals(alg))) {
-      throw TokenRefusal.invalid("algorithm " + alg + " is not accepted for this key");
+      throw TokenRefusal.invalid(
+          "algorithm " + LogText.quote(alg.getName()) + " is not accepted for this key");
     }
     return entry.verifier();
   }
