@@ -636,8 +636,8 @@ public final class SocketServer implements AutoCloseable {
   private void ping(long now) {
     PingFrame ping = new PingFrame();
     for (SocketConnection c : connections) {
-      if (!c.isOpen()) {
-        continue;
+      if (!c.isOpen() || c.stallClosing) {
+        continue; // a stalled connection is already being closed, as too slow, and logged so
       }
       if (c.lastPing != 0 && c.lastPong - c.lastPing < 0) {
         metrics.refused(Refusal.NO_PONG);
