@@ -221,7 +221,16 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    * reach a holder that does not forward to them.
    */
   void holding(String key) {
-    remotes.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+    forwardList(key);
+  }
+
+  /**
+   * The forward list of a key this relay holds, made when it has none: a holder answers every JOIN
+   * with JOINED, whatever happened to its list (it may have lost the lease and taken it again
+   * between a renewal and its reading), rather than send the joining relay away for good.
+   */
+  private Map<String, Boolean> forwardList(String key) {
+    return remotes.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
   }
 
   /** The other relays with connections of {@code key} (empty when none, or not held here). */
@@ -402,8 +411,8 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
         }
       }
       case JOIN -> {
-        Map<String, Boolean> r = remotes.get(m.key());
-        if (r != null && l.holds(m.key())) {
+        Map<String, Boolean> r = l.holds(m.key()) ? forwardList(m.key()) : null;
+        if (r != null) {
           r.put(m.from(), m.count() == 1);
           bus.send(m.from(), BusMessage.of(BusMessage.Type.JOINED, token, m.key()));
           resendForwards(m.from(), m.key());
@@ -567,7 +576,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
                   + LogText.quote(key)
                   + " lost (another relay holds it, or it ran out)");
           Map<String, Boolean> r = listed.get(key);
-          if (r != null && remotes.remove(key, r)) {
+          if (r != null && dropForwardList(key, r)) {
             lookAgain(key, Set.copyOf(r.keySet()));
           }
         }
@@ -578,6 +587,29 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       log.error("the lease keeper failed; it runs again in a third of a lease", e);
     }
     expireForwards();
+  }
+
+  /**
+   * Drops {@code key}'s forward list if it is still {@code list}, the very map the renewal saw: a
+   * step that took the lease again since has put a new one, which may well name the same relays
+   * (the presence record) and so equal it; {@code remotes.remove(key, list)} compared by content
+   * and dropped that one, leaving the key held here with no forward list, every JOIN answered with
+   * TAKE_OVER and the other relays' connections without alerts for as long as it stayed held.
+   *
+   * @return whether it was dropped
+   */
+  boolean dropForwardList(String key, Map<String, Boolean> list) {
+    boolean[] dropped = {false};
+    remotes.computeIfPresent(
+        key,
+        (k, current) -> {
+          if (current != list) {
+            return current;
+          }
+          dropped[0] = true;
+          return null;
+        });
+    return dropped[0];
   }
 
   /** A relay is gone: nothing more is forwarded to it, and what waits on it is settled. */
