@@ -88,16 +88,23 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private volatile Set<String> alive;
   private volatile long aliveAt;
 
-  /** The relays alive at the last renewal ({@code relay-leases} thread only): who is gone since. */
-  private Set<String> known;
+  /** The relays whose record ran out less than a lease ago, at the last read (Leases.Living). */
+  private volatile Set<String> recent = Set.of();
+
+  /**
+   * The relays alive at the last renewal: who is gone since (written by the {@code relay-leases}
+   * thread only).
+   */
+  private volatile Set<String> known;
 
   /**
    * The relays missing from the last renewal's read but not yet counted gone ({@code relay-leases}
    * thread only). A relay is gone when two reads in a row miss it: after Redis lost the records (a
    * restart without persistence, a failover), every living relay records itself again within a
    * third of a lease, and one that is forgotten meanwhile would get no batch until it joined again.
+   * Written by the {@code relay-leases} thread only.
    */
-  private Set<String> missing = Set.of();
+  private volatile Set<String> missing = Set.of();
 
   /** Whether this relay recorded itself among the living once: its record is expected there. */
   private volatile boolean recorded;
@@ -182,9 +189,9 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    */
   void acquired(String key, Map<String, Boolean> presence) {
     Map<String, Boolean> before = remotes.get(key);
-    Set<String> known = alive;
+    Set<String> aliveNow = alive;
     long now = System.nanoTime();
-    if (!known.containsAll(presence.keySet()) && now - aliveAt >= LIVING_RECHECK_NANOS) {
+    if (!aliveNow.containsAll(presence.keySet()) && now - aliveAt >= LIVING_RECHECK_NANOS) {
       // A relay that started since the last renewal is not known as alive yet: ask now rather
       // than leave its connections out of this key's batches until the next one. At most ten
       // times a second: after Redis came back empty, every key's first step gets here, on the
@@ -192,18 +199,30 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       // holds the key).
       aliveAt = now;
       try {
-        known = living();
-        alive = known;
+        aliveNow = living();
+        alive = aliveNow;
       } catch (JedisException e) {
         // as above: they join again
       }
     }
+    Set<String> living = aliveNow;
+    Set<String> lastRenewal = known;
+    Set<String> notYetGone = missing;
+    Set<String> ranOutLately = recent;
     Map<String, Boolean> others = new ConcurrentHashMap<>();
-    Set<String> living = known;
     presence.forEach(
         (relay, acks) -> {
-          if (!relay.equals(token) && living.contains(relay)) {
-            others.put(relay, acks); // presence may name relays long dead: the living only
+          // Presence may name relays long dead: only those alive, not yet counted gone, or whose
+          // record ran out less than a lease ago. After Redis paused past the lease every relay's
+          // record has run out, and each records itself again only at its next renewal: a relay
+          // left out until it joins would miss what this step read. One that is really gone is
+          // forgotten at the second renewal that misses it (tick).
+          if (!relay.equals(token)
+              && (living.contains(relay)
+                  || lastRenewal.contains(relay)
+                  || notYetGone.contains(relay)
+                  || ranOutLately.contains(relay))) {
+            others.put(relay, acks);
           }
         });
     remotes.put(key, others);
@@ -391,6 +410,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       }
     }
     recorded = true;
+    recent = now.recent();
     return now.tokens();
   }
 
@@ -521,6 +541,9 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       Set<String> now = living();
       Set<String> absent = new HashSet<>(known);
       absent.addAll(missing);
+      for (Map<String, Boolean> list : remotes.values()) {
+        absent.addAll(list.keySet()); // a relay forwarded to is forgotten when gone, known or not
+      }
       absent.removeAll(now);
       absent.remove(token);
       Set<String> stillMissing = new HashSet<>();

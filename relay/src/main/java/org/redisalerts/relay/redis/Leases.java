@@ -121,8 +121,11 @@ public final class Leases implements AutoCloseable {
    * @param tokens every relay alive (this one included)
    * @param wasRecorded whether this relay's own record was still there before the call renewed it;
    *     false when it had run out or Redis lost it, so other relays may have counted this one gone
+   * @param recent the relays whose record ran out less than a lease ago (not stopped cleanly): a
+   *     Redis paused past the lease lets every record run out, and each relay records itself again
+   *     only at its next renewal
    */
-  public record Living(Set<String> tokens, boolean wasRecorded) {}
+  public record Living(Set<String> tokens, boolean wasRecorded, Set<String> recent) {}
 
   /** Records this relay as alive for one more lease and returns the relays alive. */
   public synchronized Living alive() {
@@ -141,11 +144,13 @@ public final class Leases implements AutoCloseable {
                 RELAYS,
                 List.of(keys.relays()),
                 List.of(token, Long.toString(lease.toMillis()), stay));
+    int living = ((Long) reply.get(1)).intValue();
     Set<String> alive = new LinkedHashSet<>();
-    for (Object member : reply.subList(1, reply.size())) {
-      alive.add(new String((byte[]) member, UTF_8));
+    Set<String> recent = new LinkedHashSet<>();
+    for (int i = 2; i < reply.size(); i++) {
+      (i < 2 + living ? alive : recent).add(new String((byte[]) reply.get(i), UTF_8));
     }
-    return new Living(alive, ((Long) reply.get(0)) == 1L);
+    return new Living(alive, ((Long) reply.get(0)) == 1L, recent);
   }
 
   private Object call(RedisScript script, List<String> names, List<String> args) {

@@ -1,6 +1,7 @@
 package org.redisalerts.relay.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Map;
@@ -19,6 +20,46 @@ class PeersTest {
 
   private static final Duration LEASE = Duration.ofSeconds(10);
   private static final String KEY = "alert/peers-1";
+
+  /**
+   * After Redis paused past the lease every relay's record has run out, and each records itself
+   * again only at its next renewal. A relay that takes a key then must still forward to the relays
+   * whose presence the key names: before, one left out missed what that step read (an outside fault
+   * test and SeveralRelaysTest saw one to three alerts missing on a connection). A relay whose
+   * record ran out more than a lease ago, or that left, is not forwarded to.
+   */
+  @Test
+  void aKeyTakenAfterEveryRecordRanOutIsForwardedToTheRelaysItsPresenceNames() {
+    RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+    RelayKeys keys = new RelayKeys("watch-peers-recent");
+    Duration shortLease = Duration.ofMillis(400);
+    try (Leases lapsing = new Leases(endpoint, keys, "lapsing:2", shortLease);
+        Leases leaving = new Leases(endpoint, keys, "leaving:3", LEASE);
+        Leases reader = new Leases(endpoint, keys, "reader:4", LEASE);
+        Peers peers =
+            new Peers(
+                "this:1",
+                LEASE,
+                Duration.ofSeconds(5),
+                endpoint,
+                keys,
+                new Leases(endpoint, keys, "this:1", LEASE),
+                new ConnectionRegistry(),
+                new RelayMetrics())) {
+      lapsing.alive();
+      leaving.alive();
+      leaving.leave();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> reader.alive().recent().contains("lapsing:2"));
+
+      peers.acquired(
+          KEY,
+          Map.of("lapsing:2", false, "leaving:3", false, "long-gone:5", true, "this:1", false));
+
+      assertThat(peers.remotes(KEY)).containsOnlyKeys("lapsing:2");
+    }
+  }
 
   /**
    * A renewal that found the lease lost drops the forward list it saw, not the one a step that took
