@@ -114,6 +114,40 @@ class HostileClientTest {
   }
 
   @Test
+  void aCloseFrameWhoseReasonIsNotUtf8IsAnsweredWith1007() throws Exception {
+    // RFC 6455 8.1. Java-WebSocket 1.6.0 fails on it with a NullPointerException: the relay
+    // answered 1011 and logged a stack trace for every such frame, a log a client could fill.
+    relay = startRelay(redis);
+    for (int split : new int[] {0, 3, 7}) {
+      try (RawClient client = RawClient.connect(relay.port(), null)) {
+        byte[] payload = {0x03, (byte) 0xe8, 'o', 'k', (byte) 0xff, (byte) 0xfe}; // 1000, bad UTF-8
+        byte[] mask = {1, 2, 3, 4};
+        byte[] frame = new byte[2 + 4 + payload.length];
+        frame[0] = (byte) (0x80 | RawClient.CLOSE);
+        frame[1] = (byte) (0x80 | payload.length);
+        System.arraycopy(mask, 0, frame, 2, 4);
+        for (int i = 0; i < payload.length; i++) {
+          frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+        }
+        if (split == 0) {
+          client.sendRaw(frame);
+        } else { // in two writes: the check follows the frame across reads
+          client.sendRaw(java.util.Arrays.copyOfRange(frame, 0, split));
+          client.socket().getOutputStream().flush();
+          client.sendRaw(java.util.Arrays.copyOfRange(frame, split, frame.length));
+        }
+        assertClosedWith(client, CloseFrame.NO_UTF8);
+      }
+    }
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      client.sendFrame(
+          true, RawClient.CLOSE, new byte[] {0x03, (byte) 0xe8, 'b', 'y', 'e'}); // valid: echoed
+      assertClosedWith(client, CloseFrame.NORMAL);
+    }
+    assertThat(log.count("unexpected failure")).isZero();
+  }
+
+  @Test
   void anIdentifySplitIntoAFewFragmentsIsStillOneMessage() throws Exception {
     relay = startRelay(redis);
     try (RawClient client = RawClient.connect(relay.port(), null)) {

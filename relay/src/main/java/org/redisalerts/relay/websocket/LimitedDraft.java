@@ -1,6 +1,8 @@
 package org.redisalerts.relay.websocket;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,6 +17,7 @@ import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.InvalidFrameException;
 import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.exceptions.LimitExceededException;
+import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.HandshakeBuilder;
@@ -35,7 +38,9 @@ import org.java_websocket.handshake.ServerHandshakeBuilder;
  *
  * <p>Every frame a client sends must be masked (RFC 6455 5.1: the server closes the connection on
  * one that is not, with 1002); the library unmasks what is masked and takes the rest as it is, so
- * the draft walks the client's bytes frame by frame to see the mask bit of each.
+ * the draft walks the client's bytes frame by frame to see the mask bit of each. On the way it
+ * checks that a close frame's reason is UTF-8 (1007 if not, RFC 6455 8.1), which the library fails
+ * to do.
  *
  * <p>One instance per connection (the library copies the draft for each handshake); frames of one
  * connection are processed by one thread at a time.
@@ -62,6 +67,14 @@ final class LimitedDraft extends Draft_6455 {
 
   /** Bytes of the current frame still to come after its header: mask key and payload. */
   private long frameLeft;
+
+  /**
+   * The current frame's mask key and payload when it is a close frame (at most 4 + 125 bytes, RFC
+   * 6455 5.5), to check its reason; null for any other frame.
+   */
+  private byte[] close;
+
+  private int closeBytes;
 
   LimitedDraft(int maxMessageBytes) {
     super(Collections.emptyList(), maxMessageBytes);
@@ -101,22 +114,32 @@ final class LimitedDraft extends Draft_6455 {
 
   @Override
   public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
-    requireMasks(buffer);
+    checkFrames(buffer);
     return super.translateFrame(buffer);
   }
 
   /**
-   * Follows the frame headers in {@code buffer} (without consuming it), which continues what the
-   * client sent before; throws on the first frame without the mask bit.
+   * Follows the frames in {@code buffer} (without consuming it), which continues what the client
+   * sent before; throws on the first frame without the mask bit (1002), and on a close frame whose
+   * reason is not UTF-8 (1007). The library would fail on that one with a NullPointerException
+   * (Java-WebSocket 1.6.0, CloseFrame.isValid after its reason could not be decoded).
    */
-  private void requireMasks(ByteBuffer buffer) throws InvalidFrameException {
+  private void checkFrames(ByteBuffer buffer) throws InvalidDataException {
     int at = buffer.position();
     int end = buffer.limit();
     while (at < end) {
       if (frameLeft > 0) {
         int skip = (int) Math.min(frameLeft, end - at);
+        if (close != null) {
+          int n = Math.min(skip, close.length - closeBytes);
+          buffer.get(at, close, closeBytes, n);
+          closeBytes += n;
+        }
         at += skip;
         frameLeft -= skip;
+        if (frameLeft == 0 && close != null) {
+          checkCloseReason();
+        }
         continue;
       }
       header[headerBytes++] = buffer.get(at++);
@@ -140,6 +163,29 @@ final class LimitedDraft extends Draft_6455 {
       }
       frameLeft = 4 + (length < 0 ? Long.MAX_VALUE - 4 : length); // the library refuses a huge one
       headerBytes = 0;
+      boolean closeFrame = (header[0] & 0x0f) == 8;
+      // A longer one is refused by the library as a control frame over 125 bytes.
+      close = closeFrame && length > 2 && length <= 125 ? new byte[4 + (int) length] : null;
+      closeBytes = 0;
+    }
+  }
+
+  /** The close frame just read: its reason (after the 2-byte code), unmasked, must be UTF-8. */
+  private void checkCloseReason() throws InvalidDataException {
+    byte[] frame = close;
+    close = null;
+    byte[] reason = new byte[frame.length - 6];
+    for (int i = 0; i < reason.length; i++) {
+      reason[i] = (byte) (frame[6 + i] ^ frame[(2 + i) % 4]);
+    }
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(reason));
+    } catch (CharacterCodingException e) {
+      throw new InvalidDataException(CloseFrame.NO_UTF8, "close reason is not UTF-8");
     }
   }
 

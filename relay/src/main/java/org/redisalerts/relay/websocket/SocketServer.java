@@ -89,6 +89,10 @@ public final class SocketServer implements AutoCloseable {
   private final SocketHandler handler;
   private final RelayMetrics metrics;
   private final ThrottledLog throttled;
+
+  /** Whether an unexpected failure serving a client was logged with its stack trace already. */
+  private final AtomicBoolean failureTraced = new AtomicBoolean();
+
   private final Adapter adapter = new Adapter();
   private final Draft draft;
   private final Selector selector;
@@ -761,7 +765,14 @@ public final class SocketServer implements AutoCloseable {
           task.work().run();
         }
       } catch (RuntimeException e) {
-        log.error("unexpected failure serving client={}; closing it", c, e);
+        // A defect, here or in the library, that a client's bytes may set off again and again: the
+        // first one with its stack, the rest at most one line a minute.
+        if (failureTraced.compareAndSet(false, true)) {
+          log.error("unexpected failure serving client={}; closing it", c, e);
+        } else {
+          throttled.warn(
+              "failure", "unexpected failure serving client=" + c + "; closing it: " + e);
+        }
         c.impl.closeConnection(CloseFrame.UNEXPECTED_CONDITION, "internal error", false);
       }
       reportClose(c);
