@@ -198,6 +198,35 @@ class HostileClientTest {
   }
 
   @Test
+  void aPlainHttpRequestOrAnotherWebSocketVersionIsToldWhatThePortTakes() throws Exception {
+    // RFC 6455 4.2.2 and 4.4: 426 with the version the server speaks. The library answered 404
+    // "WebSocket Upgrade Failure" with a Server header that named it.
+    relay = startRelay(redis);
+    String plain = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    String version8 =
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n";
+    for (String request : List.of(plain, version8)) {
+      try (RawClient client = RawClient.connectTcp(relay.port())) {
+        client.sendRaw(request.getBytes(StandardCharsets.US_ASCII));
+        String head = client.readResponseHead();
+        assertThat(head)
+            .startsWith("HTTP/1.1 426")
+            .containsIgnoringCase("\r\nSec-WebSocket-Version: 13\r\n")
+            .containsIgnoringCase("\r\nUpgrade: websocket\r\n")
+            .doesNotContainIgnoringCase("Server:");
+        assertThat(client.awaitEnd(Duration.ofSeconds(5))).isTrue();
+      }
+    }
+    assertThat(metric(relay, "relay_refusals_total", "reason", "bad_handshake")).isEqualTo(2);
+    // A WebSocket client of version 13 is still welcome.
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      client.identify("alert/pool-1");
+      assertThat(client.readFrame(Duration.ofSeconds(5)).text()).contains("you are now connected");
+    }
+  }
+
+  @Test
   void connectionsFromOneAddressBeyondItsLimitAreRefused() throws Exception {
     relay = startRelay(redis, b -> b.maxConnectionsPerIp(2));
     RecordingClient one = connect(relay).identifyAndAwaitReply("alert/pool-1");

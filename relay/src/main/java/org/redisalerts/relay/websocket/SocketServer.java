@@ -836,13 +836,27 @@ public final class SocketServer implements AutoCloseable {
       c.head = head;
       return;
     }
-    String origin;
+    UpgradeHead request;
     try {
-      origin = originOf(head, end);
+      request = UpgradeHead.parse(head, end);
     } catch (IllegalArgumentException e) {
       refuseUpgrade(c, Refusal.BAD_HANDSHAKE, "400 Bad Request", "not a WebSocket upgrade");
       return;
     }
+    if (!request.asksForWebSocket() || !request.speaksVersion13()) {
+      // RFC 6455 4.2.2 and 4.4: say which upgrade this port takes (a plain HTTP request, e.g. a
+      // load balancer's health check, learns it is a WebSocket port; health is on --admin-port).
+      refuseUpgrade(
+          c,
+          Refusal.BAD_HANDSHAKE,
+          "426 Upgrade Required",
+          request.asksForWebSocket()
+              ? "WebSocket version " + UpgradeHead.VERSION + " only"
+              : "this port takes WebSocket upgrades only",
+          "Upgrade: websocket\r\nSec-WebSocket-Version: " + UpgradeHead.VERSION + "\r\n");
+      return;
+    }
+    String origin = request.origin();
     if (!settings.origins().allows(origin)) {
       metrics.refused(Refusal.ORIGIN);
       throttled.info(
@@ -860,6 +874,12 @@ public final class SocketServer implements AutoCloseable {
   }
 
   private void refuseUpgrade(SocketConnection c, Refusal why, String status, String reason) {
+    refuseUpgrade(c, why, status, reason, "");
+  }
+
+  /** Answers the upgrade request with {@code status} and closes; {@code headers} end in CRLF. */
+  private void refuseUpgrade(
+      SocketConnection c, Refusal why, String status, String reason, String headers) {
     if (why != null) {
       metrics.refused(why);
       throttled.info(why.name(), "client refused: " + reason + " client=" + c.remote());
@@ -869,60 +889,14 @@ public final class SocketServer implements AutoCloseable {
     String response =
         "HTTP/1.1 "
             + status
-            + "\r\nContent-Type: text/plain\r\nContent-Length: "
+            + "\r\n"
+            + headers
+            + "Content-Type: text/plain\r\nContent-Length: "
             + body.length()
             + "\r\nConnection: close\r\n\r\n"
             + body;
     c.impl.outQueue.add(ByteBuffer.wrap(response.getBytes(US_ASCII)));
     c.impl.flushAndClose(CloseFrame.NEVER_CONNECTED, reason, false);
-  }
-
-  /**
-   * The {@code Origin} header of an upgrade request whose head ends at {@code end}, or null when it
-   * has none. The library parses the request once it passes this check; this only finds the one
-   * header the check needs.
-   *
-   * @throws IllegalArgumentException when the header is given twice (which origin counts?)
-   */
-  static String originOf(byte[] head, int end) {
-    String origin = null;
-    int line = indexOf(head, new byte[] {'\r', '\n'}, 0, end) + 2; // past the request line
-    while (line > 1 && line < end) {
-      int next = indexOf(head, new byte[] {'\r', '\n'}, line, end + 2);
-      if (next < 0) {
-        next = end;
-      }
-      if (next - line > 7 && startsWithIgnoreCase(head, line, "origin:")) {
-        if (origin != null) {
-          throw new IllegalArgumentException("two Origin headers");
-        }
-        origin = new String(head, line + 7, next - line - 7, US_ASCII).trim();
-      }
-      line = next + 2;
-    }
-    return origin == null || origin.isEmpty() ? null : origin;
-  }
-
-  private static boolean startsWithIgnoreCase(byte[] data, int at, String prefix) {
-    for (int i = 0; i < prefix.length(); i++) {
-      if (Character.toLowerCase((char) data[at + i]) != prefix.charAt(i)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static int indexOf(byte[] data, byte[] pattern, int from, int to) {
-    outer:
-    for (int i = from; i + pattern.length <= Math.min(to, data.length); i++) {
-      for (int j = 0; j < pattern.length; j++) {
-        if (data[i + j] != pattern[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   private static int indexOf(byte[] data, byte[] pattern) {

@@ -2,17 +2,22 @@ package org.redisalerts.relay.websocket;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The two pieces of the upgrade the relay does itself rather than through the library. */
+/** The pieces of the upgrade the relay does itself rather than through the library. */
 class HandshakeHeadTest {
 
+  private static UpgradeHead parse(String head) {
+    return UpgradeHead.parse(head.getBytes(US_ASCII), head.indexOf("\r\n\r\n"));
+  }
+
   private static String origin(String head) {
-    byte[] bytes = head.getBytes(US_ASCII);
-    return SocketServer.originOf(bytes, head.indexOf("\r\n\r\n"));
+    return parse(head).origin();
   }
 
   @Test
@@ -41,6 +46,39 @@ class HandshakeHeadTest {
   @Test
   void headersThatOnlyStartLikeOriginAreNotOrigin() {
     assertNull(origin("GET / HTTP/1.1\r\nOrigin-Trial: x\r\nX-Origin: https://a\r\n\r\n"));
+  }
+
+  @Test
+  void anUpgradeToWebSocketVersion13IsRecognisedInAnyCase() {
+    UpgradeHead head =
+        parse(
+            "GET / HTTP/1.1\r\nupgrade: h2c, WebSocket\r\nsec-websocket-version: 13\r\n"
+                + "Host: x\r\n\r\n");
+    assertTrue(head.asksForWebSocket());
+    assertTrue(head.speaksVersion13());
+  }
+
+  @Test
+  void aPlainRequestOrAnotherVersionIsNotOne() {
+    assertFalse(parse("GET / HTTP/1.1\r\nHost: x\r\n\r\n").asksForWebSocket());
+    assertFalse(parse("GET / HTTP/1.1\r\nUpgrade: websocketx\r\n\r\n").asksForWebSocket());
+    UpgradeHead eight =
+        parse("GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\n\r\n");
+    assertTrue(eight.asksForWebSocket());
+    assertFalse(eight.speaksVersion13());
+  }
+
+  @Test
+  void twoUpgradeOrVersionHeadersAreRefused() {
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> parse("GET / HTTP/1.1\r\nUpgrade: websocket\r\nUpgrade: websocket\r\n\r\n"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            parse(
+                "GET / HTTP/1.1\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Version: 8\r\n\r\n"));
   }
 
   @Test
