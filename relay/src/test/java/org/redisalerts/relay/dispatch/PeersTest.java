@@ -36,16 +36,7 @@ class PeersTest {
     try (Leases lapsing = new Leases(endpoint, keys, "lapsing:2", shortLease);
         Leases leaving = new Leases(endpoint, keys, "leaving:3", LEASE);
         Leases reader = new Leases(endpoint, keys, "reader:4", LEASE);
-        Peers peers =
-            new Peers(
-                "this:1",
-                LEASE,
-                Duration.ofSeconds(5),
-                endpoint,
-                keys,
-                new Leases(endpoint, keys, "this:1", LEASE),
-                new ConnectionRegistry(),
-                new RelayMetrics())) {
+        Peers peers = peers(endpoint, keys)) {
       lapsing.alive();
       leaving.alive();
       leaving.leave();
@@ -72,16 +63,7 @@ class PeersTest {
     RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
     RelayKeys keys = new RelayKeys("watch-peers");
     try (Leases other = new Leases(endpoint, keys, "other:2", LEASE);
-        Peers peers =
-            new Peers(
-                "this:1",
-                LEASE,
-                Duration.ofSeconds(5),
-                endpoint,
-                keys,
-                new Leases(endpoint, keys, "this:1", LEASE),
-                new ConnectionRegistry(),
-                new RelayMetrics())) {
+        Peers peers = peers(endpoint, keys)) {
       other.alive(); // the other relay is among the living, so the list names it
       peers.acquired(KEY, Map.of("other:2", false));
       Map<String, Boolean> seenByRenewal = peers.remotes(KEY);
@@ -97,5 +79,18 @@ class PeersTest {
       assertThat(peers.dropForwardList(KEY, taken)).isTrue();
       assertThat(peers.remotes(KEY)).isEmpty();
     }
+  }
+
+  /** This relay's Peers, "this:1", not started: its lease keeper and bus do not run. */
+  private static Peers peers(RedisEndpoint endpoint, RelayKeys keys) {
+    return new Peers(
+        "this:1",
+        LEASE,
+        Duration.ofSeconds(5),
+        endpoint,
+        keys,
+        new Leases(endpoint, keys, "this:1", LEASE),
+        new ConnectionRegistry(),
+        new RelayMetrics());
   }
 }
