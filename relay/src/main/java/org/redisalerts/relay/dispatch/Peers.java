@@ -91,6 +91,9 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   /** The relays whose record ran out less than a lease ago, at the last read (Leases.Living). */
   private volatile Set<String> recent = Set.of();
 
+  /** When (nanoTime) a read last found this relay's own record gone; long ago at first. */
+  private volatile long ownRecordLapsedAt = System.nanoTime() - Long.MAX_VALUE / 2;
+
   /**
    * The relays alive at the last renewal: who is gone since (written by the {@code relay-leases}
    * thread only).
@@ -188,7 +191,6 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    * their connections again yet.
    */
   void acquired(String key, Map<String, Boolean> presence) {
-    Map<String, Boolean> before = remotes.get(key);
     Set<String> aliveNow = alive;
     long now = System.nanoTime();
     if (!aliveNow.containsAll(presence.keySet()) && now - aliveAt >= LIVING_RECHECK_NANOS) {
@@ -207,8 +209,12 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
     Set<String> living = aliveNow;
     Set<String> lastRenewal = known;
-    Set<String> notYetGone = missing;
-    Set<String> ranOutLately = recent;
+    // Relays missing from the living, or whose record ran out lately, count only just after a
+    // Redis-wide pause or loss (this relay's own record had run out too): otherwise one missing is
+    // likely dead, and every batch of the key would wait on it until it is counted gone.
+    boolean afterLapse = System.nanoTime() - ownRecordLapsedAt < leaseNanos;
+    Set<String> notYetGone = afterLapse ? missing : Set.of();
+    Set<String> ranOutLately = afterLapse ? recent : Set.of();
     Map<String, Boolean> others = new ConcurrentHashMap<>();
     presence.forEach(
         (relay, acks) -> {
@@ -225,12 +231,17 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
             others.put(relay, acks);
           }
         });
-    remotes.put(key, others);
-    if (before != null) {
-      // After the put: a JOIN lands in one map or the other. Not checked against the living (it
-      // joined; if it is gone, forgetting it removes it).
-      before.forEach(others::putIfAbsent);
-    }
+    // Atomic with a JOIN's compute: a relay that joined since before was read (while this step
+    // ran, or while living() was asked) is in the list it replaces, and is kept. Not checked
+    // against the living (it joined; if it is gone, forgetting it removes it).
+    remotes.compute(
+        key,
+        (k, current) -> {
+          if (current != null) {
+            current.forEach(others::putIfAbsent);
+          }
+          return others;
+        });
   }
 
   /**
@@ -240,16 +251,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    * reach a holder that does not forward to them.
    */
   void holding(String key) {
-    forwardList(key);
-  }
-
-  /**
-   * The forward list of a key this relay holds, made when it has none: a holder answers every JOIN
-   * with JOINED, whatever happened to its list (it may have lost the lease and taken it again
-   * between a renewal and its reading), rather than send the joining relay away for good.
-   */
-  private Map<String, Boolean> forwardList(String key) {
-    return remotes.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+    remotes.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
   }
 
   /** The other relays with connections of {@code key} (empty when none, or not held here). */
@@ -397,6 +399,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private Set<String> living() {
     Leases.Living now = leases.alive();
     if (!now.wasRecorded() && recorded) {
+      ownRecordLapsedAt = System.nanoTime();
       log.info(
           "this relay's record among the living had gone (Redis lost it, or this relay was paused"
               + " past its lease); telling the holders of its keys again");
@@ -431,9 +434,21 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
         }
       }
       case JOIN -> {
-        Map<String, Boolean> r = l.holds(m.key()) ? forwardList(m.key()) : null;
-        if (r != null) {
-          r.put(m.from(), m.count() == 1);
+        // Atomic with acquired()'s swap of the list, and with the holding check inside it: a
+        // JOIN is neither lost to a list being replaced nor leaves a list for a key let go.
+        boolean[] taken = {false};
+        remotes.compute(
+            m.key(),
+            (k, current) -> {
+              if (!l.holds(k)) {
+                return current;
+              }
+              Map<String, Boolean> r = current == null ? new ConcurrentHashMap<>() : current;
+              r.put(m.from(), m.count() == 1);
+              taken[0] = true;
+              return r;
+            });
+        if (taken[0]) {
           bus.send(m.from(), BusMessage.of(BusMessage.Type.JOINED, token, m.key()));
           resendForwards(m.from(), m.key());
           l.request(m.key());

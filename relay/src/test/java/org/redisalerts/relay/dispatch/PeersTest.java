@@ -44,9 +44,19 @@ class PeersTest {
           .atMost(Duration.ofSeconds(5))
           .until(() -> reader.alive().recent().contains("lapsing:2"));
 
-      peers.acquired(
-          KEY,
-          Map.of("lapsing:2", false, "leaving:3", false, "long-gone:5", true, "this:1", false));
+      // This relay's own record ran out too (a Redis-wide pause): it reads the living once,
+      // its record goes, and its next read finds it gone.
+      peers.acquired("alert/peers-other", Map.of("unknown:9", false));
+      redis.client().zrem(keys.relays(), "this:1");
+      Map<String, Boolean> presence =
+          Map.of("lapsing:2", false, "leaving:3", false, "long-gone:5", true, "this:1", false);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () -> {
+                peers.acquired(KEY, presence); // asks the living again 100 ms after the last
+                return peers.remotes(KEY).containsKey("lapsing:2");
+              });
 
       assertThat(peers.remotes(KEY)).containsOnlyKeys("lapsing:2");
     }
