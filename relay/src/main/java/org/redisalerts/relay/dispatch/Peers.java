@@ -210,24 +210,24 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     Set<String> living = aliveNow;
     Set<String> lastRenewal = known;
     // Relays missing from the living, or whose record ran out lately, count only just after a
-    // Redis-wide pause or loss (this relay's own record had run out too): otherwise one missing is
-    // likely dead, and every batch of the key would wait on it until it is counted gone.
+    // Redis-wide pause or loss (this relay's own record had run out too): each relay records
+    // itself again only at its next renewal, and one left out until it joins would miss what this
+    // step read. Otherwise a missing relay is likely dead, and the key's batches would wait on it.
     boolean afterLapse = System.nanoTime() - ownRecordLapsedAt < leaseNanos;
-    Set<String> notYetGone = afterLapse ? missing : Set.of();
-    Set<String> ranOutLately = afterLapse ? recent : Set.of();
+    Set<String> lapsed = new HashSet<>();
+    if (afterLapse) {
+      lapsed.addAll(missing);
+      lapsed.addAll(recent);
+    }
     Map<String, Boolean> others = new ConcurrentHashMap<>();
     presence.forEach(
         (relay, acks) -> {
-          // Presence may name relays long dead: only those alive, not yet counted gone, or whose
-          // record ran out less than a lease ago. After Redis paused past the lease every relay's
-          // record has run out, and each records itself again only at its next renewal: a relay
-          // left out until it joins would miss what this step read. One that is really gone is
+          // Presence may name relays long dead: only those above. One that is gone after all is
           // forgotten at the second renewal that misses it (tick).
           if (!relay.equals(token)
               && (living.contains(relay)
                   || lastRenewal.contains(relay)
-                  || notYetGone.contains(relay)
-                  || ranOutLately.contains(relay))) {
+                  || lapsed.contains(relay))) {
             others.put(relay, acks);
           }
         });
