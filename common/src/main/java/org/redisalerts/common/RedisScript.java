@@ -72,6 +72,22 @@ public final class RedisScript {
    * per alert at a trickle; callers do not change them while this runs.
    */
   public Object run(Jedis redis, List<byte[]> keys, List<byte[]> args) {
+    try {
+      return redis
+          .getConnection()
+          .executeCommand(new CommandObject<>(evalsha(keys, args), BuilderFactory.RAW_OBJECT));
+    } catch (JedisNoScriptException e) {
+      return redis.eval(body, keys, args);
+    }
+  }
+
+  /**
+   * The EVALSHA command that runs the script, its arguments uncopied (as {@link #run(Jedis, List,
+   * List)} sends them), for a caller that sends it on a connection itself, with other commands
+   * behind it in the same write. Its reply is a {@link JedisNoScriptException} when Redis does not
+   * have the script; the caller then runs it with {@link #run(Jedis, List, List)}.
+   */
+  public CommandArguments evalsha(List<byte[]> keys, List<byte[]> args) {
     CommandArguments command =
         new CommandArguments(Protocol.Command.EVALSHA).add(new Uncopied(sha0())).add(keys.size());
     for (byte[] key : keys) {
@@ -80,13 +96,7 @@ public final class RedisScript {
     for (byte[] arg : args) {
       command.add(new Uncopied(arg));
     }
-    try {
-      return redis
-          .getConnection()
-          .executeCommand(new CommandObject<>(command, BuilderFactory.RAW_OBJECT));
-    } catch (JedisNoScriptException e) {
-      return redis.eval(body, keys, args);
-    }
+    return command;
   }
 
   /** An argument passed by reference (Jedis's own factory copies the array). */

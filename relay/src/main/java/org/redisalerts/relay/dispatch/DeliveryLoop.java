@@ -26,6 +26,7 @@ import org.redisalerts.relay.monitoring.ThrottledLog;
 import org.redisalerts.relay.redis.DeliverySteps;
 import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.redis.StepResult;
+import org.redisalerts.relay.redis.WatchPop;
 import org.redisalerts.relay.websocket.FrameBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -178,9 +179,9 @@ final class DeliveryLoop implements AutoCloseable {
   /**
    * Steps {@code keys} soon, and at once on the calling thread when no round is running: the
    * watcher calls this, so a lone alert needs no other thread between its watch entry and its
-   * socket.
+   * socket, and that round's script carries the watcher's next pop ({@code pop}) in its write.
    */
-  void requestNow(Iterable<String> keys) {
+  void requestNow(Iterable<String> keys, WatchPop pop) {
     boolean queued = false;
     for (String key : keys) {
       queued |= queueStep(key);
@@ -190,8 +191,7 @@ final class DeliveryLoop implements AutoCloseable {
     }
     if (roundLock.tryLock()) {
       try {
-        List<KeyPump> round = takeRound();
-        runRound(round);
+        runRound(takeRound(), pop);
       } finally {
         roundLock.unlock();
       }
@@ -488,7 +488,7 @@ final class DeliveryLoop implements AutoCloseable {
         }
         roundLock.lock();
         try {
-          runRound(takeRound());
+          runRound(takeRound(), null);
         } finally {
           roundLock.unlock();
         }
@@ -498,10 +498,14 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
-  /** Runs one round; a failure leaves every pump of it holding what it held. */
-  private void runRound(List<KeyPump> round) {
+  /**
+   * Runs one round; a failure leaves every pump of it holding what it held.
+   *
+   * @param pop the watcher's next pop, sent behind the round's script (watcher thread), or null
+   */
+  private void runRound(List<KeyPump> round, WatchPop pop) {
     try {
-      round(round);
+      round(round, pop);
     } catch (RuntimeException e) {
       // A bug: the pumps keep what they held (nothing is trimmed unless a step succeeded).
       log.error("a delivery round failed; its keys are retried", e);
@@ -512,7 +516,7 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
-  private void round(List<KeyPump> round) {
+  private void round(List<KeyPump> round, WatchPop pop) {
     if (round.isEmpty()) {
       return;
     }
@@ -542,7 +546,7 @@ final class DeliveryLoop implements AutoCloseable {
     boolean crowded = room <= 0;
     List<StepResult> results;
     try {
-      results = steps.run(requests, Math.max(0, room));
+      results = steps.run(requests, Math.max(0, room), pop);
     } catch (JedisException e) {
       if (e instanceof JedisConnectionException) {
         log.debug("redis unreachable for a delivery round: {}", e.getMessage());

@@ -19,6 +19,7 @@ import org.redisalerts.relay.redis.DeliverySteps;
 import org.redisalerts.relay.redis.Leases;
 import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.redis.WatchEvents;
+import org.redisalerts.relay.redis.WatchPop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -221,7 +222,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   // ---- the Redis side ----
 
   @Override
-  public void watched(Collection<String> keys) {
+  public void watched(Collection<String> keys, WatchPop pop) {
     List<String> connected = new ArrayList<>(keys.size());
     List<String> elsewhere = null;
     for (String key : keys) {
@@ -236,7 +237,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
         elsewhere.add(key);
       }
     }
-    loop.requestNow(connected);
+    loop.requestNow(connected, pop);
     if (elsewhere != null) {
       peers.hintHolders(elsewhere);
     }

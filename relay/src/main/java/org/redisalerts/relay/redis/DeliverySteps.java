@@ -10,16 +10,19 @@ import java.util.Map;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RedisScript;
 import org.redisalerts.common.RelayKeys;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * The Redis side of delivery: one atomic script (deliver.lua) finishes and reads for many lists at
  * once, so a round of steps costs one round trip and two or three commands per list (LRANGE, LTRIM,
  * and LINDEX when more than one entry was held) however many lists it names.
  *
- * <p>Owned by one thread, with a connection of its own that is opened on first use and again after
- * a failure.
+ * <p>Owned by one thread at a time (the delivery round's), with a connection of its own that is
+ * opened on first use and again after a failure; a round run on the watcher thread uses the
+ * watcher's connection instead, its script sent with the watcher's next pop ({@link WatchPop}).
  */
 public final class DeliverySteps implements AutoCloseable {
 
@@ -58,6 +61,20 @@ public final class DeliverySteps implements AutoCloseable {
    *     script; nothing is known to have happened then (the step is atomic)
    */
   public List<StepResult> run(List<StepRequest> requests, long byteBudget) {
+    return run(requests, byteBudget, null);
+  }
+
+  /**
+   * Runs one step for each request, atomically, as {@link #run(List, long)} does. With {@code
+   * behind}, the script goes on the watcher's connection with the watcher's next pop right behind
+   * it, in one write (the caller is the watcher thread); when Redis does not have the script yet,
+   * it runs on this object's own connection instead (it did not run at all on the watcher's).
+   *
+   * @param behind the watcher's next pop, or null
+   * @throws redis.clients.jedis.exceptions.JedisException as {@link #run(List, long)}; a broken
+   *     watcher connection is then the watcher's to open again
+   */
+  public List<StepResult> run(List<StepRequest> requests, long byteBudget, WatchPop behind) {
     List<byte[]> names = new ArrayList<>(requests.size() * 3 + 1);
     List<byte[]> args = new ArrayList<>(4 + requests.size() * 9);
     args.add(Integer.toString(requests.size()).getBytes(UTF_8));
@@ -82,12 +99,24 @@ public final class DeliverySteps implements AutoCloseable {
       args.addAll(r.deadLetters());
     }
     names.add(deadLetters);
-    List<?> reply;
-    try {
-      reply = (List<?>) SCRIPT.run(connection(), names, args);
-    } catch (JedisConnectionException e) {
-      disconnect();
-      throw e;
+    List<?> reply = null;
+    if (behind != null) {
+      Connection watcher = behind.connection();
+      watcher.sendCommand(SCRIPT.evalsha(names, args));
+      behind.send();
+      try {
+        reply = (List<?>) watcher.getOne();
+      } catch (JedisNoScriptException e) {
+        // Redis lost its scripts (a restart, SCRIPT FLUSH): sent whole below.
+      }
+    }
+    if (reply == null) {
+      try {
+        reply = (List<?>) SCRIPT.run(connection(), names, args);
+      } catch (JedisConnectionException e) {
+        disconnect();
+        throw e;
+      }
     }
     return results(requests, reply);
   }

@@ -5,8 +5,13 @@ import java.util.Collection;
 /** What the watch-list watcher tells the dispatcher. Called on the watcher thread. */
 public interface WatchEvents {
 
-  /** Alerts were pushed for these keys (each key once, however many entries named it). */
-  void watched(Collection<String> keys);
+  /**
+   * Alerts were pushed for these keys (each key once, however many entries named it).
+   *
+   * @param pop the watcher's next pop: a delivery round run now, on this thread, sends it behind
+   *     its script
+   */
+  void watched(Collection<String> keys, WatchPop pop);
 
   /** Redis is reachable again (or for the first time): work that failed meanwhile may go on. */
   void redisAvailable();

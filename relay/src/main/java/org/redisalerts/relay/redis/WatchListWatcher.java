@@ -2,7 +2,6 @@ package org.redisalerts.relay.redis;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -13,9 +12,7 @@ import org.redisalerts.common.RelayKeys;
 import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -129,29 +126,17 @@ public final class WatchListWatcher implements AutoCloseable {
   }
 
   /**
-   * Sends a blocking pop and, behind it on the same connection, a pop of up to a batch. Redis runs
-   * the second only once the first has an entry, so both replies come back together: a lone entry
-   * costs one round trip and one wake-up, and a backlog is drained a batch (plus one) per round
-   * trip.
+   * Pops the watch list and tells the dispatcher which keys it named. A round the dispatcher runs
+   * at once, on this thread, sends the next pop behind its script ({@link WatchPop}); otherwise the
+   * next pop goes on its own. A lone entry costs one round trip and one wake-up, and a backlog is
+   * drained a batch (plus one) per round trip.
    */
   private void watch(Jedis jedis) {
-    Connection connection = jedis.getConnection();
-    String poll = String.valueOf(POLL_SECONDS);
-    String count = String.valueOf(batch);
+    WatchPop pop = new WatchPop(jedis.getConnection(), watch, POLL_SECONDS, batch);
     while (!stopped) {
-      connection.sendCommand(Protocol.Command.BLPOP, watch, poll);
-      connection.sendCommand(Protocol.Command.LPOP, watch, count);
-      List<String> first = connection.getMultiBulkReply();
-      List<String> rest = connection.getMultiBulkReply();
-      Set<String> hinted = new LinkedHashSet<>();
-      if (first != null) {
-        hinted.add(first.get(1)); // [list, entry]; null when the poll timed out
-      }
-      if (rest != null) {
-        hinted.addAll(rest);
-      }
+      Set<String> hinted = pop.read();
       if (!hinted.isEmpty()) {
-        events.watched(hinted);
+        events.watched(hinted, pop);
       }
     }
   }

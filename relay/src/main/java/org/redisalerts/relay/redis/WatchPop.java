@@ -1,0 +1,68 @@
+package org.redisalerts.relay.redis;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.Protocol;
+
+/**
+ * The watcher's pop of the watch list, on the watcher's own connection: a blocking pop of one entry
+ * and, behind it, a pop of up to a batch. Redis runs the second only once the first has an entry,
+ * so both replies come back together.
+ *
+ * <p>A delivery round that runs on the watcher thread, for the keys the last pop named, sends its
+ * script on this connection with the next pop right behind it ({@link DeliverySteps#run(List, long,
+ * WatchPop)}): one write and one wake-up of Redis carry both, where sending the pop after the round
+ * took a write of its own. Sent at most once per read; only the watcher thread uses it.
+ */
+public final class WatchPop {
+
+  private final Connection connection;
+  private final String watch;
+  private final String pollSeconds;
+  private final String batch;
+  private boolean sent;
+
+  WatchPop(Connection connection, String watch, double pollSeconds, int batch) {
+    this.connection = connection;
+    this.watch = watch;
+    this.pollSeconds = String.valueOf(pollSeconds);
+    this.batch = String.valueOf(batch);
+  }
+
+  /** The connection the pop is sent on; a round's script goes before it. */
+  Connection connection() {
+    return connection;
+  }
+
+  /** Queues the pop on the connection (written with the next flush), unless it is queued. */
+  void send() {
+    if (!sent) {
+      connection.sendCommand(Protocol.Command.BLPOP, watch, pollSeconds);
+      connection.sendCommand(Protocol.Command.LPOP, watch, batch);
+      sent = true;
+    }
+  }
+
+  /**
+   * Sends the pop if nothing did, and waits for its replies (at most about the poll interval).
+   *
+   * @return the keys the entries named, each once, in the order first named; empty when the poll
+   *     timed out
+   */
+  Set<String> read() {
+    send();
+    sent = false;
+    List<String> first = connection.getMultiBulkReply();
+    List<String> rest = connection.getMultiBulkReply();
+    Set<String> hinted = new LinkedHashSet<>();
+    if (first != null) {
+      hinted.add(first.get(1)); // [list, entry]; null when the poll timed out
+    }
+    if (rest != null) {
+      hinted.addAll(rest);
+    }
+    return hinted;
+  }
+}
