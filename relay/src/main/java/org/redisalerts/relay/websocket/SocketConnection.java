@@ -62,6 +62,9 @@ public final class SocketConnection {
     final ByteBuffer buffer;
     final BatchCallback callback;
 
+    /** When it was queued ({@link System#nanoTime}). */
+    final long queuedAt;
+
     /** Stream offset of its first byte; -1 until the selector starts writing it. */
     long start = -1;
 
@@ -69,6 +72,7 @@ public final class SocketConnection {
       this.batch = batch;
       this.buffer = buffer;
       this.callback = callback;
+      this.queuedAt = System.nanoTime();
     }
   }
 
@@ -156,6 +160,9 @@ public final class SocketConnection {
 
   /** Selector thread only: the relay gave up on a client that does not read. */
   boolean stallClosing;
+
+  /** Selector thread only: when {@link #stallClosing} was set. */
+  long stallClosingAt;
 
   /** Selector thread only: the close frame or refusal was written. */
   boolean flushedSignalled;
@@ -370,6 +377,17 @@ public final class SocketConnection {
       signal(new Flushed());
     }
     return more || current != null || !impl.outQueue.isEmpty();
+  }
+
+  /**
+   * When the oldest batch of alerts not yet wholly handed to the socket was queued ({@link
+   * System#nanoTime}); {@code now} when there is none.
+   */
+  long oldestBatchQueuedAt(long now) {
+    synchronized (pending) {
+      PendingBatch first = pending.peek();
+      return first == null ? now : first.queuedAt;
+    }
   }
 
   /** Whether anything waits to be written. Selector thread. */

@@ -621,11 +621,16 @@ public final class SocketServer implements AutoCloseable {
     }
     long writeTimeout = settings.writeTimeout().toNanos();
     for (SocketConnection c : backlogged) {
-      if (!c.stallClosing && now - c.lastOutputProgress >= writeTimeout) {
+      // Too slow: nothing taken for the write timeout, or a batch not wholly taken within it of
+      // being queued (a client that reads just enough to keep the socket moving is no faster).
+      if (!c.stallClosing
+          && (now - c.lastOutputProgress >= writeTimeout
+              || now - c.oldestBatchQueuedAt(now) >= writeTimeout)) {
         c.stallClosing = true;
-        c.lastOutputProgress = now;
+        c.stallClosingAt = now;
         c.signal(new SocketConnection.Stalled());
-      } else if (c.stallClosing && now - c.lastOutputProgress >= STALLED_CLOSE_GRACE_NANOS) {
+      } else if (c.stallClosing && now - c.stallClosingAt >= STALLED_CLOSE_GRACE_NANOS) {
+        // Its close frame waits behind what it did not read: it gets no longer than this.
         backlogged.remove(c);
         c.abort(CloseFrame.POLICY_VALIDATION, "too slow");
       }

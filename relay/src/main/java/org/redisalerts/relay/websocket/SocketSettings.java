@@ -17,8 +17,9 @@ import java.time.Duration;
  * @param maxMessageBytes the largest message a client may send, fragments assembled
  * @param pingInterval how often open connections are pinged; one that has not answered the previous
  *     ping is dropped
- * @param writeTimeout how long output may wait for a client that does not read before the
- *     connection is closed as too slow
+ * @param writeTimeout how long output may wait for a client that does not read, and how long a
+ *     batch may take to be written from when it was queued, before the connection is closed as too
+ *     slow
  * @param decoders threads that decode what clients send
  * @param origins which browser pages may open a connection
  * @param tls the certificate to serve {@code wss://} with; null for plain {@code ws://}
