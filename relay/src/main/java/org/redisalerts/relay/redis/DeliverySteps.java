@@ -100,7 +100,8 @@ public final class DeliverySteps implements AutoCloseable {
     }
     names.add(deadLetters);
     List<?> reply = null;
-    if (behind != null) {
+    if (behind != null && !behind.sent()) {
+      // (Behind a pop already out the script would wait for the pop's entry, its reply after it.)
       Connection watcher = behind.connection();
       watcher.sendCommand(SCRIPT.evalsha(names, args));
       behind.send();

@@ -8,8 +8,8 @@ public interface WatchEvents {
   /**
    * Alerts were pushed for these keys (each key once, however many entries named it).
    *
-   * @param pop the watcher's next pop: a delivery round run now, on this thread, sends it behind
-   *     its script
+   * @param pop the watcher's next pop, which a delivery round run now, on this thread, sends behind
+   *     its script; null when more entries were waiting (the watcher sends it after the round)
    */
   void watched(Collection<String> keys, WatchPop pop);
 

@@ -23,6 +23,7 @@ public final class WatchPop {
   private final String pollSeconds;
   private final String batch;
   private boolean sent;
+  private boolean drained;
 
   WatchPop(Connection connection, String watch, double pollSeconds, int batch) {
     this.connection = connection;
@@ -34,6 +35,11 @@ public final class WatchPop {
   /** The connection the pop is sent on; a round's script goes before it. */
   Connection connection() {
     return connection;
+  }
+
+  /** Whether the pop was sent and its replies not read yet. */
+  boolean sent() {
+    return sent;
   }
 
   /** Queues the pop on the connection (written with the next flush), unless it is queued. */
@@ -63,6 +69,17 @@ public final class WatchPop {
     if (rest != null) {
       hinted.addAll(rest);
     }
+    drained = first != null && rest == null;
     return hinted;
+  }
+
+  /**
+   * Whether the last read found one entry and nothing behind it: the next pop will wait for the
+   * next entry, so it may as well go out with a round's script. When more entries were waiting, it
+   * is better sent after the round (and its writes to clients): entries pushed meanwhile are then
+   * taken together, in fewer and larger rounds.
+   */
+  boolean drained() {
+    return drained;
   }
 }
