@@ -12,8 +12,6 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 /**
  * A WebSocket client that identifies and then stops reading, as a frozen browser tab or a client on
@@ -84,37 +82,6 @@ public final class StalledClient implements AutoCloseable {
       }
     }
     return false;
-  }
-
-  /**
-   * Reads {@code chunk} bytes at most every {@code pace}, as a client on a very slow link does (the
-   * relay's socket keeps moving, just slowly), until {@code done} holds, the relay closes the
-   * connection, or {@code deadline} passes.
-   *
-   * @return false when the deadline passed first
-   */
-  public boolean readSlowlyUntil(int chunk, Duration pace, BooleanSupplier done, Duration deadline)
-      throws IOException {
-    long end = System.nanoTime() + deadline.toNanos();
-    InputStream in = socket.getInputStream();
-    byte[] buffer = new byte[chunk];
-    socket.setSoTimeout(200);
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() >= end) {
-        return false;
-      }
-      try {
-        if (in.read(buffer) < 0) {
-          return true;
-        }
-      } catch (SocketTimeoutException e) {
-        // nothing yet
-      } catch (SocketException e) {
-        return true; // reset by the relay
-      }
-      LockSupport.parkNanos(pace.toNanos()); // the client's reading pace, not a wait for the relay
-    }
-    return true;
   }
 
   private static String readHeaders(InputStream in) throws IOException {

@@ -180,9 +180,9 @@ public final class RelayCommand implements Callable<Integer> {
       paramLabel = "DURATION",
       defaultValue = "${env:RWA_WRITE_TIMEOUT:-" + Defaults.WRITE_TIMEOUT + "}",
       description =
-          "A client that reads nothing for this long, or has not read a batch this long after "
-              + "it was queued, is closed as too slow (1008); what it did not get stays queued. "
-              + "Default ${DEFAULT-VALUE}; env RWA_WRITE_TIMEOUT.")
+          "A client that reads nothing for this long, or has not read a batch this long (per "
+              + "MiB of the batch) after it was queued, is closed as too slow (1008); what it "
+              + "did not get stays queued. Default ${DEFAULT-VALUE}; env RWA_WRITE_TIMEOUT.")
   Duration writeTimeout;
 
   @Option(

@@ -47,7 +47,10 @@ public final class SocketConnection {
   /** Close the TCP connection now, without a close frame. */
   record Terminate(int code, String reason) implements Signal {}
 
-  /** Output has waited longer than the write timeout for a client that does not read. */
+  /**
+   * Output has waited longer than the write timeout for a client that does not read, or a batch
+   * longer than it may for one that reads too slowly.
+   */
   record Stalled() implements Signal {}
 
   /** The connection's alert deadline passed: alerts still queued were dropped. */
@@ -380,14 +383,32 @@ public final class SocketConnection {
   }
 
   /**
-   * When the oldest batch of alerts not yet wholly handed to the socket was queued ({@link
-   * System#nanoTime}); {@code now} when there is none.
+   * The least a client must take per write timeout: a batch gets one write timeout for each of
+   * these it holds (at least one), so a client that keeps this pace is never too slow, however
+   * large an alert it meets, and one that does not is closed whatever it reads meanwhile.
    */
-  long oldestBatchQueuedAt(long now) {
+  static final long BYTES_PER_WRITE_TIMEOUT = 1L << 20;
+
+  /**
+   * Whether the oldest batch of alerts not yet wholly handed to the socket has waited longer than
+   * it may: {@code writeTimeoutNanos} from being queued for each {@link #BYTES_PER_WRITE_TIMEOUT}
+   * it holds, at least one.
+   */
+  boolean batchOverdue(long now, long writeTimeoutNanos) {
     synchronized (pending) {
       PendingBatch first = pending.peek();
-      return first == null ? now : first.queuedAt;
+      return first != null && overdue(first.queuedAt, first.buffer.limit(), now, writeTimeoutNanos);
     }
+  }
+
+  /**
+   * Whether a batch of {@code bytes} queued at {@code queuedAt} is overdue at {@code now}: one
+   * write timeout for each {@link #BYTES_PER_WRITE_TIMEOUT} it holds, at least one.
+   */
+  static boolean overdue(long queuedAt, long bytes, long now, long writeTimeoutNanos) {
+    long timeouts = Math.max(1, (bytes + BYTES_PER_WRITE_TIMEOUT - 1) / BYTES_PER_WRITE_TIMEOUT);
+    return timeouts <= Long.MAX_VALUE / writeTimeoutNanos
+        && now - queuedAt >= writeTimeoutNanos * timeouts;
   }
 
   /** Whether anything waits to be written. Selector thread. */

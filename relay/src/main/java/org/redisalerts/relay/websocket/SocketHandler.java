@@ -23,7 +23,8 @@ public interface SocketHandler {
   void controlFrame(SocketConnection connection);
 
   /**
-   * Output has waited longer than the write timeout for a client that does not read. The handler
+   * Output has waited longer than the write timeout for a client that does not read, or a batch
+   * longer than it may for one that reads too slowly (see {@link SocketSettings}). The handler
    * should close it; if the close frame cannot get through either, the TCP connection is closed a
    * moment later.
    */

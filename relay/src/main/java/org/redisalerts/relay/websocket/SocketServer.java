@@ -622,10 +622,10 @@ public final class SocketServer implements AutoCloseable {
     long writeTimeout = settings.writeTimeout().toNanos();
     for (SocketConnection c : backlogged) {
       // Too slow: nothing taken for the write timeout, or a batch not wholly taken within it of
-      // being queued (a client that reads just enough to keep the socket moving is no faster).
+      // being queued, one write timeout per MiB (a client that reads just enough to keep the
+      // socket moving is no faster).
       if (!c.stallClosing
-          && (now - c.lastOutputProgress >= writeTimeout
-              || now - c.oldestBatchQueuedAt(now) >= writeTimeout)) {
+          && (now - c.lastOutputProgress >= writeTimeout || c.batchOverdue(now, writeTimeout))) {
         c.stallClosing = true;
         c.stallClosingAt = now;
         c.signal(new SocketConnection.Stalled());

@@ -18,8 +18,8 @@ import java.time.Duration;
  * @param pingInterval how often open connections are pinged; one that has not answered the previous
  *     ping is dropped
  * @param writeTimeout how long output may wait for a client that does not read, and how long a
- *     batch may take to be written from when it was queued, before the connection is closed as too
- *     slow
+ *     batch may take to be written from when it was queued (that long for each MiB it holds, at
+ *     least once), before the connection is closed as too slow
  * @param decoders threads that decode what clients send
  * @param origins which browser pages may open a connection
  * @param tls the certificate to serve {@code wss://} with; null for plain {@code ws://}
