@@ -3,6 +3,7 @@ package org.redisalerts.relay.redis;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Protocol;
 
@@ -19,17 +20,19 @@ import redis.clients.jedis.Protocol;
 public final class WatchPop {
 
   private final Connection connection;
-  private final String watch;
-  private final String pollSeconds;
-  private final String batch;
+
+  /** BLPOP and LPOP, built once: Jedis writes a command's arguments without changing them. */
+  private final CommandArguments blockingPop;
+
+  private final CommandArguments batchPop;
   private boolean sent;
   private boolean drained;
 
   WatchPop(Connection connection, String watch, double pollSeconds, int batch) {
     this.connection = connection;
-    this.watch = watch;
-    this.pollSeconds = String.valueOf(pollSeconds);
-    this.batch = String.valueOf(batch);
+    this.blockingPop =
+        new CommandArguments(Protocol.Command.BLPOP).add(watch).add(String.valueOf(pollSeconds));
+    this.batchPop = new CommandArguments(Protocol.Command.LPOP).add(watch).add(batch);
   }
 
   /** The connection the pop is sent on; a round's script goes before it. */
@@ -45,8 +48,8 @@ public final class WatchPop {
   /** Queues the pop on the connection (written with the next flush), unless it is queued. */
   void send() {
     if (!sent) {
-      connection.sendCommand(Protocol.Command.BLPOP, watch, pollSeconds);
-      connection.sendCommand(Protocol.Command.LPOP, watch, batch);
+      connection.sendCommand(blockingPop);
+      connection.sendCommand(batchPop);
       sent = true;
     }
   }
