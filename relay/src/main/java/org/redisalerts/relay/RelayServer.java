@@ -75,10 +75,6 @@ public final class RelayServer implements AutoCloseable {
     return java.util.HexFormat.of().formatHex(random);
   }
 
-  private static Duration maxOf(Duration a, Duration b) {
-    return b == null || a.compareTo(b) >= 0 ? a : b;
-  }
-
   public RelayServer(RelayConfig config) {
     this(config, new RelayListener() {});
   }
@@ -100,7 +96,8 @@ public final class RelayServer implements AutoCloseable {
                 config.ackWindow(),
                 config.relayId() + ":" + uniqueSuffix(),
                 config.lease(),
-                maxOf(config.writeTimeout(), config.ackTimeout()).plus(config.lease())),
+                config.writeTimeout(),
+                config.ackTimeout()),
             config.redis(),
             config.keys(),
             codec,

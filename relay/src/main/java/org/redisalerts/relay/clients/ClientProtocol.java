@@ -444,11 +444,11 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     metrics.refused(Refusal.TOO_SLOW);
     long millis = settings.writeTimeout().toMillis();
     log.info(
-        "client too slow: alerts not read within {} ms, closing client={} key={}",
+        "client too slow: alerts not read in time (write timeout {} ms), closing client={} key={}",
         millis,
         client,
         client.key() == null ? "-" : LogText.quote(client.key()));
-    client.close(POLICY, "too slow: alerts not read within " + millis + " ms");
+    client.close(POLICY, "too slow: alerts not read in time (write timeout " + millis + " ms)");
   }
 
   @Override

@@ -46,7 +46,9 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
    * @param ackWindow the most alerts a key's batch holds while one of its connections acknowledges
    * @param relayToken this relay's token among the relays of the watch list (SPEC 10)
    * @param lease how long a key's lease lasts unless renewed
-   * @param forwardTimeout how long a batch forwarded to another relay may wait for its report
+   * @param writeTimeout how long a connection may take per MiB of a batch
+   * @param ackTimeout how long an acknowledging connection may take to acknowledge (with the write
+   *     budget and a lease, how long a batch forwarded to another relay may wait for its report)
    */
   public record Settings(
       int claimBatch,
@@ -58,7 +60,8 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
       int ackWindow,
       String relayToken,
       Duration lease,
-      Duration forwardTimeout) {}
+      Duration writeTimeout,
+      Duration ackTimeout) {}
 
   private final ConnectionRegistry registry = new ConnectionRegistry();
   private final Peers peers;
@@ -86,7 +89,8 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
         new Peers(
             settings.relayToken(),
             settings.lease(),
-            settings.forwardTimeout(),
+            settings.writeTimeout(),
+            settings.ackTimeout(),
             redis,
             keys,
             new Leases(redis, keys, settings.relayToken(), settings.lease()),

@@ -28,6 +28,7 @@ import org.redisalerts.relay.monitoring.ThrottledLog;
 import org.redisalerts.relay.redis.Leases;
 import org.redisalerts.relay.websocket.BatchCallback;
 import org.redisalerts.relay.websocket.FrameBatch;
+import org.redisalerts.relay.websocket.SocketConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisException;
@@ -59,7 +60,8 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private final String token;
   private final String name;
   private final long leaseNanos;
-  private final long forwardTimeoutNanos;
+  private final long writeTimeoutNanos;
+  private final long ackTimeoutNanos;
   private final RelayBus bus;
   private final Leases leases;
   private final ConnectionRegistry registry;
@@ -118,12 +120,16 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   /**
    * @param token this relay's token: its name, a colon, and what makes this process unique
    * @param lease how long a lease (and this relay's record among the living) lasts
-   * @param forwardTimeout how long a forwarded batch may wait for its report
+   * @param writeTimeout how long a connection may take per MiB of a batch (the remote relay's too),
+   *     and with {@code ackTimeout} and a lease how long a forwarded batch may wait for its report
+   * @param ackTimeout how long an acknowledging connection may take to acknowledge; null for no
+   *     limit of its own
    */
   Peers(
       String token,
       Duration lease,
-      Duration forwardTimeout,
+      Duration writeTimeout,
+      Duration ackTimeout,
       RedisEndpoint endpoint,
       RelayKeys keys,
       Leases leases,
@@ -132,7 +138,8 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     this.token = token;
     this.name = token.substring(0, Math.max(0, token.lastIndexOf(':')));
     this.leaseNanos = lease.toNanos();
-    this.forwardTimeoutNanos = forwardTimeout.toNanos();
+    this.writeTimeoutNanos = writeTimeout.toNanos();
+    this.ackTimeoutNanos = ackTimeout == null ? 0 : ackTimeout.toNanos();
     this.bus = new RelayBus(endpoint, keys, token, this);
     this.leases = leases;
     this.registry = registry;
@@ -213,7 +220,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     // Redis-wide pause or loss (this relay's own record had run out too): each relay records
     // itself again only at its next renewal, and one left out until it joins would miss what this
     // step read. Otherwise a missing relay is likely dead, and the key's batches would wait on it.
-    boolean afterLapse = System.nanoTime() - ownRecordLapsedAt < leaseNanos;
+    boolean afterLapse = now - ownRecordLapsedAt < leaseNanos;
     Set<String> lapsed = new HashSet<>();
     if (afterLapse) {
       lapsed.addAll(missing);
@@ -274,9 +281,19 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
             message,
             batch.frames().count(),
             callback,
-            System.nanoTime() + forwardTimeoutNanos));
+            System.nanoTime() + reportWithinNanos(batch.frames().length())));
     metrics.forwarded();
     bus.send(to, message);
+  }
+
+  /**
+   * How long the report of a forwarded batch of {@code bytes} may take: what the remote relay gives
+   * its slowest connection (the write budget, or the acknowledgement timeout) and a lease.
+   */
+  private long reportWithinNanos(long bytes) {
+    long connection =
+        Math.max(SocketConnection.writeBudgetNanos(bytes, writeTimeoutNanos), ackTimeoutNanos);
+    return connection > Long.MAX_VALUE / 2 ? Long.MAX_VALUE / 2 : connection + leaseNanos;
   }
 
   /**

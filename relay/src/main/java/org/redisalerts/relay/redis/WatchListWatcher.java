@@ -126,17 +126,19 @@ public final class WatchListWatcher implements AutoCloseable {
   }
 
   /**
-   * Pops the watch list and tells the dispatcher which keys it named. When the pop drained the
-   * list, a round the dispatcher runs at once, on this thread, sends the next pop behind its script
-   * ({@link WatchPop}); otherwise the next pop goes on its own. A lone entry costs one round trip
-   * and one wake-up, and a backlog is drained a batch (plus one) per round trip.
+   * Pops the watch list and tells the dispatcher which keys it named. When the pop found one entry
+   * and nothing behind it, a round the dispatcher runs at once, on this thread, sends the next pop
+   * behind its script ({@link WatchPop}); otherwise the next pop goes on its own. A lone entry
+   * costs one round trip and one wake-up, and a backlog is drained a batch (plus one) per round
+   * trip.
    */
   private void watch(Jedis jedis) {
     WatchPop pop = new WatchPop(jedis.getConnection(), watch, POLL_SECONDS, batch);
     while (!stopped) {
       Set<String> hinted = pop.read();
       if (!hinted.isEmpty()) {
-        events.watched(hinted, pop.drained() ? pop : null);
+        // Stopping: no new pop behind the round, so the stop waits for no more entries.
+        events.watched(hinted, pop.drained() && !stopped ? pop : null);
       }
     }
     if (pop.sent()) {

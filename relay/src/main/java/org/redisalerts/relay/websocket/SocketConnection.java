@@ -402,13 +402,25 @@ public final class SocketConnection {
   }
 
   /**
-   * Whether a batch of {@code bytes} queued at {@code queuedAt} is overdue at {@code now}: one
-   * write timeout for each {@link #BYTES_PER_WRITE_TIMEOUT} it holds, at least one.
+   * Whether a batch of {@code bytes} queued at {@code queuedAt} is overdue at {@code now}: past its
+   * {@link #writeBudgetNanos}.
    */
   static boolean overdue(long queuedAt, long bytes, long now, long writeTimeoutNanos) {
+    long budget = writeBudgetNanos(bytes, writeTimeoutNanos);
+    return budget != Long.MAX_VALUE && now - queuedAt >= budget;
+  }
+
+  /**
+   * How long a connection may take to be handed a batch of {@code bytes} (frames): one write
+   * timeout for each {@link #BYTES_PER_WRITE_TIMEOUT} it holds, at least one; {@link
+   * Long#MAX_VALUE} when that does not fit in a long. A relay that forwards a batch to another
+   * waits for its report by the same budget.
+   */
+  public static long writeBudgetNanos(long bytes, long writeTimeoutNanos) {
     long timeouts = Math.max(1, (bytes + BYTES_PER_WRITE_TIMEOUT - 1) / BYTES_PER_WRITE_TIMEOUT);
     return timeouts <= Long.MAX_VALUE / writeTimeoutNanos
-        && now - queuedAt >= writeTimeoutNanos * timeouts;
+        ? writeTimeoutNanos * timeouts
+        : Long.MAX_VALUE;
   }
 
   /** Whether anything waits to be written. Selector thread. */

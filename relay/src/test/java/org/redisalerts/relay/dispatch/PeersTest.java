@@ -97,6 +97,7 @@ class PeersTest {
         "this:1",
         LEASE,
         Duration.ofSeconds(5),
+        Duration.ofSeconds(5),
         endpoint,
         keys,
         new Leases(endpoint, keys, "this:1", LEASE),
