@@ -48,8 +48,10 @@ import picocli.CommandLine.Spec;
       "  publish --key alert/acme-42 --json '{\"event\":\"alert\",\"message\":\"hi\"}'",
       "  produce-ndjson | publish --key alert/acme-42 --stdin",
       "",
-      "Exit status: 0 pushed, 1 bad input (nothing pushed), 2 bad command line (nothing pushed),",
-      "3 Redis unreachable (the message says how much, if anything, was pushed)."
+      "Exit status: 0 pushed, 1 bad input (nothing pushed) or Redis refused the alerts (out of",
+      "memory, a key of another type: the message says which were pushed), 2 bad command line",
+      "(nothing pushed), 3 Redis unreachable or not serving (loading, a read-only replica: the",
+      "message says how much, if anything, was pushed)."
     })
 public final class PublishCommand implements Callable<Integer> {
 

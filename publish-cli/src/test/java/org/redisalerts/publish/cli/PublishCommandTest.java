@@ -219,6 +219,38 @@ class PublishCommandTest {
   }
 
   @Test
+  void aRedisRunningOutOfMemoryPartWayExits1SayingExactlyWhatWasPushed() {
+    StringBuilder input = new StringBuilder();
+    String pad = "x".repeat(200);
+    for (int i = 0; i < 30_000; i++) {
+      input.append("{\"event\":\"alert\",\"seq\":").append(i);
+      input.append(",\"pad\":\"").append(pad).append("\"}\n");
+    }
+    long used =
+        Long.parseLong(redis.client().info("memory").split("used_memory:")[1].split("\r")[0]);
+    redis.client().configSet("maxmemory", Long.toString(used + (2 << 20))); // room for ~6,000
+    try {
+      int code = run(input.toString().getBytes(UTF_8), "--key", "alert/full-1", "--stdin");
+      long pushed = redis.client().llen("alert/full-1");
+      assertThat(code).as(err.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(pushed).isBetween(1L, 29_999L);
+      assertThat(err.toString())
+          .contains("OOM")
+          .contains(
+              pushed
+                  + " of 30000 alerts were pushed, alerts "
+                  + (pushed + 1)
+                  + " to 30000 were not")
+          .doesNotContain("\tat ");
+      assertThat(redis.client().llen("watch")).isEqualTo(pushed);
+      assertThat(redis.client().lindex("alert/full-1", -1))
+          .contains("\"seq\":" + (pushed - 1) + ",");
+    } finally {
+      redis.client().configSet("maxmemory", "0");
+    }
+  }
+
+  @Test
   void aHundredThousandLineBatchArrivesComplete() {
     StringBuilder input = new StringBuilder(100_000 * 40);
     for (int i = 0; i < 100_000; i++) {
@@ -263,6 +295,6 @@ class PublishCommandTest {
             "RWA_TTL",
             "RWA_QUIET")
         .contains("0 pushed, 1 bad input")
-        .contains("3 Redis unreachable");
+        .contains("3 Redis unreachable or not serving");
   }
 }
