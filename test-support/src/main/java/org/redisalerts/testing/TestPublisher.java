@@ -27,13 +27,21 @@ public final class TestPublisher {
     push(key, List.of(entries));
   }
 
+  /**
+   * Pushes each entry and its watch entry, pipelined, and throws if Redis refused any of them (a
+   * pipeline keeps a refusal such as {@code LOADING}, during a restart, in its reply).
+   */
   public void push(String key, List<String> entries) {
     try (Pipeline pipeline = redis.pipelined()) {
       for (String entry : entries) {
         pipeline.rpush(key, entry);
         pipeline.rpush(watch, key);
       }
-      pipeline.sync();
+      for (Object reply : pipeline.syncAndReturnAll()) {
+        if (reply instanceof RuntimeException refused) {
+          throw refused;
+        }
+      }
     }
   }
 
