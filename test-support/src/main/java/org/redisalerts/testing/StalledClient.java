@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A WebSocket client that identifies and then stops reading, as a frozen browser tab or a client on
@@ -80,6 +81,35 @@ public final class StalledClient implements AutoCloseable {
       } catch (SocketException e) {
         return true; // reset by the relay
       }
+    }
+    return false;
+  }
+
+  /**
+   * Reads slowly, as a client on a poor network does: at most {@code bytes} every {@code every},
+   * until the relay closes the connection.
+   *
+   * @return true if the relay closed it within {@code deadline}
+   */
+  public boolean trickleUntilClosed(int bytes, Duration every, Duration deadline)
+      throws IOException {
+    long end = System.nanoTime() + deadline.toNanos();
+    InputStream in = socket.getInputStream();
+    byte[] buffer = new byte[bytes];
+    socket.setSoTimeout((int) Math.max(1, every.toMillis()));
+    while (System.nanoTime() < end) {
+      long next = System.nanoTime() + every.toNanos();
+      try {
+        if (in.read(buffer) < 0) {
+          return true;
+        }
+      } catch (SocketTimeoutException e) {
+        // nothing this time
+      } catch (SocketException e) {
+        return true; // reset by the relay
+      }
+      LockSupport.parkNanos(
+          next - System.nanoTime()); // the client's pace, not a wait for the relay
     }
     return false;
   }

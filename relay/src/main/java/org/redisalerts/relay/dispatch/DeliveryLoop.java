@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.redisalerts.common.DeadLetter;
 import org.redisalerts.common.JsonCodec;
@@ -126,8 +127,7 @@ final class DeliveryLoop implements AutoCloseable {
   private volatile long retryDelay = FIRST_RETRY_MS;
 
   /** Bytes of batches being sent; see {@link #MAX_BYTES_OUT}. */
-  private final java.util.concurrent.atomic.AtomicLong bytesOut =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong bytesOut = new AtomicLong();
 
   /** Keys that want to read more while {@link #bytesOut} is over its bound. */
   private final Queue<KeyPump> waitingForRoom = new ConcurrentLinkedQueue<>();
@@ -161,6 +161,14 @@ final class DeliveryLoop implements AutoCloseable {
     this.timer = timer;
     this.thread = new Thread(this::run, "relay-delivery");
     this.thread.setDaemon(true);
+    metrics.gauge(
+        "relay.alerts.unwritten.bytes",
+        "Bytes of alerts read and not yet written, all keys together (bounded by 64 MiB)",
+        bytesOut::get);
+    metrics.gauge(
+        "relay.keys.waiting.for.room",
+        "Keys that wait to read more until clients take what the relay holds",
+        waitingForRoom::size);
   }
 
   void start() {

@@ -71,6 +71,15 @@ public final class SocketServer implements AutoCloseable {
    */
   static final long MAX_PENDING_INPUT_TOTAL = 16L << 20;
 
+  /**
+   * The kernel's send buffer of each connection (Linux doubles it for its own bookkeeping). Left to
+   * itself the kernel grows it to 4 MB on a connection that does not read: alerts handed to such a
+   * socket are trimmed from their list and lost with it, the slow-client rules see no back-pressure
+   * until megabytes later, and a crowd of stalled clients makes the kernel hold gigabytes. 64 KiB
+   * still carries about a megabyte a second to a client 100 ms away.
+   */
+  static final int SEND_BUFFER_BYTES = 64 * 1024;
+
   /** How often deadlines and stalls are checked. */
   private static final long SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
@@ -426,6 +435,7 @@ public final class SocketServer implements AutoCloseable {
     try {
       channel.configureBlocking(false);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      channel.setOption(StandardSocketOptions.SO_SNDBUF, SEND_BUFFER_BYTES);
       remote = (InetSocketAddress) channel.getRemoteAddress();
     } catch (IOException e) {
       closeChannel(channel);

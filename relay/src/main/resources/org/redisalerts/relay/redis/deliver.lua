@@ -179,7 +179,7 @@ for i = 1, n do
           break
         end
         local len = string.len(items[j])
-        if taken > 0 and bytes + len > maxBytes then
+        if taken > 0 and (bytes + len > maxBytes or bytes + len > budget) then
           more = 1
           break
         end
