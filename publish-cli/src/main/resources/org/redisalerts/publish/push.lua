@@ -7,6 +7,15 @@ local n = #ARGV - 2
 if n < 1 then
   return 0
 end
+-- Both lists are checked before either is written: Redis does not undo a script's earlier
+-- writes when a later command fails, so a watch list of another type would leave the alerts
+-- pushed without their watch entries.
+for _, key in ipairs(KEYS) do
+  local kind = redis.call('TYPE', key).ok
+  if kind ~= 'list' and kind ~= 'none' then
+    return redis.error_reply('WRONGTYPE ' .. key .. ' holds a ' .. kind .. ', not a list')
+  end
+end
 redis.call('RPUSH', KEYS[1], unpack(ARGV, 3))
 local watch = {}
 for i = 1, n do

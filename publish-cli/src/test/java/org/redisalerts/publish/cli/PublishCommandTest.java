@@ -251,6 +251,14 @@ class PublishCommandTest {
   }
 
   @Test
+  void aWatchListOfAnotherTypeExits1AndPushesNothing() {
+    redis.client().set("watch", "a string");
+    assertThat(run("--key", "alert/a-1", "hello")).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(err.toString()).contains("WRONGTYPE").contains("watch").contains("nothing");
+    assertThat(redis.client().exists("alert/a-1")).as("no alert without its watch entry").isFalse();
+  }
+
+  @Test
   void aHundredThousandLineBatchArrivesComplete() {
     StringBuilder input = new StringBuilder(100_000 * 40);
     for (int i = 0; i < 100_000; i++) {
