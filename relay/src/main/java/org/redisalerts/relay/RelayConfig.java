@@ -25,8 +25,8 @@ import org.redisalerts.common.RelayKeys;
  * @param handshakeTimeout how long a TCP connection may take to complete its handshakes
  * @param pingInterval how often clients are pinged; one that misses a pong is dropped
  * @param claimBatch the most alerts read from one list in one step
- * @param maxBufferBytes the most bytes of alerts held for one connection at a time (one batch; a
- *     single larger alert still goes alone)
+ * @param maxBufferBytes the most bytes of alerts held for one connection at a time (one batch), and
+ *     the largest alert delivered: a larger entry is dead-lettered without being read whole
  * @param watchBatch the most watch entries taken in one step
  * @param shutdownTimeout how long a stop may wait for alerts in flight
  * @param writeTimeout how long a connection may take to take in what was sent to it before it is

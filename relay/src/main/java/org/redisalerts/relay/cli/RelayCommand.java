@@ -161,8 +161,9 @@ public final class RelayCommand implements Callable<Integer> {
       paramLabel = "BYTES",
       defaultValue = "${env:RWA_MAX_BUFFER_BYTES:-" + Defaults.MAX_BUFFER_BYTES + "}",
       description =
-          "Most bytes of alerts the relay holds for one key at a time (one batch; a single "
-              + "larger alert still goes alone). Default ${DEFAULT-VALUE}; env RWA_MAX_BUFFER_BYTES.")
+          "Most bytes of alerts the relay holds for one key at a time (one batch); also the "
+              + "largest alert it delivers: a larger entry goes to the dead letters with its size "
+              + "and first bytes. Default ${DEFAULT-VALUE}; env RWA_MAX_BUFFER_BYTES.")
   ByteSize maxBufferBytes;
 
   @Option(

@@ -25,6 +25,7 @@ import org.redisalerts.relay.clients.ClientConnection;
 import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.redisalerts.relay.monitoring.ThrottledLog;
 import org.redisalerts.relay.redis.DeliverySteps;
+import org.redisalerts.relay.redis.OversizedEntry;
 import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.redis.StepResult;
 import org.redisalerts.relay.redis.WatchPop;
@@ -80,7 +81,8 @@ final class DeliveryLoop implements AutoCloseable {
    * What the loop is told.
    *
    * @param claimBatch the most alerts read from one list in one step
-   * @param claimBytes the most bytes read from one list in one step (one alert is always read)
+   * @param claimBytes the most bytes read from one list in one step (one alert is always read); a
+   *     larger entry is read as an {@link OversizedEntry} and dead-lettered
    * @param forwardEvents the {@code event} values that are forwarded
    * @param deadLetters the dead-letter list's name, for logs
    * @param settleDelay how long a written batch may wait to be trimmed with its key's next step
@@ -804,7 +806,20 @@ final class DeliveryLoop implements AutoCloseable {
     String now = null;
     for (int i = 0; i < entries.size(); i++) {
       byte[] entry = entries.get(i);
-      String reason = codec.checkAlert(entry, settings.forwardEvents());
+      OversizedEntry oversized = OversizedEntry.of(entry);
+      String reason;
+      if (oversized != null) {
+        reason =
+            "larger than a batch may be (--max-buffer-bytes "
+                + settings.claimBytes()
+                + "): "
+                + oversized.size()
+                + " bytes, of which \"entry\" holds the first "
+                + oversized.head().length;
+        entry = oversized.head();
+      } else {
+        reason = codec.checkAlert(entry, settings.forwardEvents());
+      }
       if (reason == null) {
         positions[alerts.size()] = i;
         alerts.add(entry);

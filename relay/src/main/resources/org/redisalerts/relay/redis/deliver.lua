@@ -20,7 +20,8 @@
 --   trim   how many of those are finished (written, or bad and dead-lettered): removed now
 --   skip   entries after those that are still out (sent, not yet finished): not read again
 --   claim  the most entries to read now (0: only finish)
---   bytes  the most bytes to read now (at least one entry is read when claim > 0)
+--   bytes  the most bytes to read now (at least one entry is read when claim > 0); an entry
+--          larger than this is read as a marker (see view below)
 --   dead   how many dead-letter records follow the check
 --   here   0: presence unchanged; 1: this relay has plain connections of K; 2: it has
 --          acknowledging ones; 3: it has none any more
@@ -66,6 +67,24 @@ local function emit(status, more, acquired, entries, from, count, extra)
 end
 
 local NONE = {}
+
+-- An entry larger than a list's whole batch may be (bytes) never leaves Redis: the relay is
+-- given a marker in its place, with its size and its first 256 bytes, and dead-letters it. One
+-- such entry read whole would hold the relay's memory (a 150 MB alert ran it out of heap, and
+-- again after every restart, since the entry stayed at the head of its list).
+local function view(item, limit)
+  if type(item) == 'string' and string.len(item) > limit then
+    return '\0oversized ' .. string.len(item) .. ' ' .. string.sub(item, 1, 256)
+  end
+  return item
+end
+
+local function views(items, limit)
+  for j = 1, #items do
+    items[j] = view(items[j], limit)
+  end
+  return items
+end
 
 for i = 1, n do
   local key = KEYS[3 * i - 2]
@@ -139,7 +158,7 @@ for i = 1, n do
       if type(r) == 'table' and r.err then
         failed = r.err
       else
-        items = r
+        items = views(r, maxBytes)
       end
     end
     local status = 0
@@ -147,7 +166,7 @@ for i = 1, n do
       local last = items[held - start]
       local first = last
       if held > 1 then
-        first = redis.pcall('LINDEX', key, 0)
+        first = view(redis.pcall('LINDEX', key, 0), maxBytes)
       end
       if last ~= lastHeld or first ~= firstHeld then
         status = 1
@@ -161,7 +180,7 @@ for i = 1, n do
         -- Read from the head again; trim nothing.
         items = {}
         if claim > 0 then
-          items = redis.call('LRANGE', key, 0, claim - 1)
+          items = views(redis.call('LRANGE', key, 0, claim - 1), maxBytes)
         end
         offset = 0
       else

@@ -1,0 +1,38 @@
+package org.redisalerts.relay.redis;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+import java.util.Arrays;
+
+/**
+ * An entry too large to read, as a delivery step returns it: deliver.lua leaves an entry larger
+ * than a whole batch may be in Redis and returns in its place a marker with its size and its first
+ * bytes ({@code \0oversized SIZE HEAD}), for the relay to dead-letter. No alert can look like one:
+ * an alert is a JSON object.
+ *
+ * @param size the entry's size in bytes
+ * @param head its first bytes (at most 256)
+ */
+public record OversizedEntry(long size, byte[] head) {
+
+  private static final byte[] MARK = "\0oversized ".getBytes(US_ASCII);
+
+  /** The marker's size and head, or null when {@code entry} is an entry as published. */
+  public static OversizedEntry of(byte[] entry) {
+    if (entry.length <= MARK.length
+        || !Arrays.equals(entry, 0, MARK.length, MARK, 0, MARK.length)) {
+      return null;
+    }
+    int space = MARK.length;
+    while (space < entry.length && entry[space] != ' ') {
+      space++;
+    }
+    try {
+      long size = Long.parseLong(new String(entry, MARK.length, space - MARK.length, US_ASCII));
+      return new OversizedEntry(
+          size, Arrays.copyOfRange(entry, Math.min(entry.length, space + 1), entry.length));
+    } catch (NumberFormatException e) {
+      return null; // not a marker deliver.lua wrote; checked as an entry, and refused as one
+    }
+  }
+}
