@@ -51,8 +51,9 @@ public final class AlertKeys {
   }
 
   /**
-   * Checks that {@code key} can name a recipient list: not empty, not too long, and free of control
-   * characters (which would corrupt log lines and watch entries).
+   * Checks that {@code key} can name a recipient list: not empty, not too long, free of control
+   * characters (which would corrupt log lines and watch entries), and valid Unicode (no lone
+   * surrogate, no U+FFFD from undecodable input), so that it has exactly one UTF-8 form.
    *
    * @return the key
    * @throws IllegalArgumentException naming the problem
@@ -70,9 +71,19 @@ public final class AlertKeys {
               + "...");
     }
     for (int i = 0; i < key.length(); i++) {
-      if (Character.isISOControl(key.charAt(i))) {
+      char c = key.charAt(i);
+      if (Character.isISOControl(c)) {
         throw new IllegalArgumentException(
             "key contains a control character: " + LogText.quote(key));
+      }
+      if (Character.isHighSurrogate(c)
+          && i + 1 < key.length()
+          && Character.isLowSurrogate(key.charAt(i + 1))) {
+        i++; // a pair: one character beyond the Basic Multilingual Plane
+      } else if (Character.isSurrogate(c) || c == '\uFFFD') {
+        // A lone surrogate has no UTF-8 form: Redis would be given "?" in its place, and two
+        // different keys would name one list. U+FFFD is what undecodable input became.
+        throw new IllegalArgumentException("key is not valid Unicode text: " + LogText.quote(key));
       }
     }
     return key;

@@ -18,6 +18,16 @@ class ConventionsTest {
   }
 
   @Test
+  void aKeyHasExactlyOneUtf8Form() {
+    // A lone surrogate would reach Redis as "?": two keys, one list.
+    assertThatThrownBy(() -> AlertKeys.validate("alert/\ud800")).hasMessageContaining("Unicode");
+    assertThatThrownBy(() -> AlertKeys.validate("alert/\udc00x")).hasMessageContaining("Unicode");
+    assertThatThrownBy(() -> AlertKeys.validate("alert/x\ud800")).hasMessageContaining("Unicode");
+    assertThatThrownBy(() -> AlertKeys.validate("alert/\ufffd")).hasMessageContaining("Unicode");
+    assertThat(AlertKeys.validate("alert/\ud83d\ude00-1")).isEqualTo("alert/\ud83d\ude00-1");
+  }
+
+  @Test
   void relayKeysLiveUnderTheWatchName() {
     RelayKeys keys = new RelayKeys("watch");
     assertThat(keys.deadLetters()).isEqualTo("watch:dead");

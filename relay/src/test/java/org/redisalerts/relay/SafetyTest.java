@@ -78,7 +78,9 @@ class SafetyTest {
         "[1,2]",
         "{\"queue\":\"alert/pool-1\"}",
         "{\"event\":\"identify\"}",
-        "{\"event\":\"identify\",\"queue\":42}"
+        "{\"event\":\"identify\",\"queue\":42}",
+        "{\"event\":\"identify\",\"queue\":\"alert/\\ud800\"}",
+        "{\"event\":\"identify\",\"queue\":\"alert/\\udc00x\"}"
       })
   void malformedControlMessagesCloseTheClient(String frame) throws Exception {
     relay = startRelay(redis);
