@@ -138,6 +138,11 @@ class TokenTest {
                 .notBeforeTime(Date.from(now.plusSeconds(120)))
                 .expirationTime(Date.from(now.plusSeconds(600))));
     String noExp = sign(new JWTClaimsSet.Builder().claim("queues", List.of("alert/acme-42")));
+    String farFuture = // as a Date, 2^63-1 seconds overflowed into the past: "expired"
+        sign(
+            new JWTClaimsSet.Builder()
+                .claim("queues", List.of("alert/acme-42"))
+                .claim("exp", Long.MAX_VALUE));
     String unsigned =
         new PlainJWT(
                 new JWTClaimsSet.Builder()
@@ -167,6 +172,8 @@ class TokenTest {
     assertThat(refusal(identify("alert/acme-42", future), 4003))
         .isEqualTo("token invalid: not valid yet (nbf)");
     assertThat(refusal(identify("alert/acme-42", noExp), 4003)).isEqualTo("token invalid: no exp");
+    assertThat(refusal(identify("alert/acme-42", farFuture), 4003))
+        .isEqualTo("token invalid: exp is not a time between 1970 and 9999");
     assertThat(refusal(identify("alert/acme-43", token("alert/acme-42")), 4003))
         .isEqualTo("token does not cover alert/acme-43");
     // The allow-list and the relay's own keys come first, with 1008.
@@ -174,7 +181,7 @@ class TokenTest {
     assertThat(refusal(identify("watch:dead", token("watch:dead")), 1008)).contains("reserved");
 
     assertThat(metric(relay, "relay_refusals_total", "reason", "token_required")).isEqualTo(1);
-    assertThat(metric(relay, "relay_refusals_total", "reason", "token_invalid")).isEqualTo(5);
+    assertThat(metric(relay, "relay_refusals_total", "reason", "token_invalid")).isEqualTo(6);
     assertThat(metric(relay, "relay_refusals_total", "reason", "token_expired")).isEqualTo(1);
     assertThat(metric(relay, "relay_refusals_total", "reason", "token_not_covering")).isEqualTo(1);
   }

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import org.redisalerts.common.KeyGlob;
 
 /**
@@ -26,6 +27,9 @@ public final class TokenVerifier {
 
   /** Clock skew allowed for {@code nbf} and {@code iat}. */
   public static final long SKEW_SECONDS = 30;
+
+  /** 9999-12-31T23:59:59Z: the latest time a token's claims may name. */
+  static final long LATEST_SECONDS = 253_402_300_799L;
 
   /** Tokens longer than this are refused unread. */
   static final int MAX_TOKEN_CHARS = 8192;
@@ -90,7 +94,24 @@ public final class TokenVerifier {
     } catch (ParseException e) {
       throw TokenRefusal.invalid("its claims are not a JSON object");
     }
+    checkTimesInRange(signed);
     return check(claims, now);
+  }
+
+  /**
+   * The library turns exp, nbf and iat into Dates, and seconds past about 292 million years
+   * overflow on the way into the past (an exp of 2^63-1 came out "expired"): the numbers as sent
+   * are checked first.
+   */
+  private static void checkTimesInRange(SignedJWT signed) throws TokenRefusal {
+    Map<String, Object> raw = signed.getPayload().toJSONObject();
+    for (String time : List.of("exp", "nbf", "iat")) {
+      if (raw != null
+          && raw.get(time) instanceof Number n
+          && !(n.doubleValue() >= 0 && n.doubleValue() <= LATEST_SECONDS)) {
+        throw TokenRefusal.invalid(time + " is not a time between 1970 and 9999");
+      }
+    }
   }
 
   private Token check(JWTClaimsSet claims, Instant now) throws TokenRefusal {
