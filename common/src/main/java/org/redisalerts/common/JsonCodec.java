@@ -105,7 +105,26 @@ public final class JsonCodec {
    *
    * @throws ProtocolException saying why the entry is not such an object
    */
+  private static boolean isJsonSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+  }
+
   public String eventOf(byte[] entry) throws ProtocolException {
+    int start = 0;
+    while (start < entry.length && isJsonSpace(entry[start])) {
+      start++;
+    }
+    if (start < entry.length && entry[start] != '{') {
+      // Jackson would skip a byte order mark, or read UTF-16 or UTF-32; a browser's JSON.parse
+      // of the frame would not.
+      throw new ProtocolException(
+          (entry[start] == (byte) 0xEF
+                  || entry[start] == (byte) 0xFE
+                  || entry[start] == (byte) 0xFF
+                  || entry[start] == 0
+              ? "not UTF-8 JSON as a browser reads it (a byte order mark, or UTF-16 or UTF-32)"
+              : "not a JSON object"));
+    }
     try (JsonParser parser = factory.createParser(entry)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new ProtocolException("not a JSON object");

@@ -73,6 +73,7 @@ class DeadLetterTest {
             "{\"event\":7,\"message\":\"event is a number\"}",
             "{\"event\":\"alert\",\"message\":\"truncated\"",
             "{\"event\":\"alert\"} {\"event\":\"alert\"}",
+            "\ufeff{\"event\":\"alert\",\"message\":\"a byte order mark: JSON.parse refuses it\"}",
             "");
     List<String> good = new ArrayList<>();
     int seq = 0;
