@@ -360,6 +360,32 @@ class HostileClientTest {
     assertThat(metric(relay, "relay_refusals_total", "reason", "too_many_messages")).isEqualTo(1);
   }
 
+  /**
+   * Each identify with another key logs two lines (left one key, joined another): within the
+   * message budget a connection could still switch 18 times a second, forever. Ten switches are
+   * free, then one a minute.
+   */
+  @Test
+  void switchingKeysOverAndOverClosesTheClient() throws Exception {
+    relay = startRelay(redis);
+    try (RawClient client = RawClient.connect(relay.port(), null)) {
+      client.sendText("{\"event\":\"identify\",\"queue\":\"alert/switch-0\"}");
+      for (int i = 1; i <= 10; i++) { // ten key changes: allowed
+        client.sendText("{\"event\":\"identify\",\"queue\":\"alert/switch-" + i + "\"}");
+      }
+      String reply;
+      do { // the replies come in order: the last one's means all ten were taken
+        RawClient.Frame frame = client.readFrame(Duration.ofSeconds(5));
+        assertThat(frame.opcode()).as("a reply, not a close").isEqualTo(RawClient.TEXT);
+        reply = frame.text();
+      } while (!reply.contains("alert/switch-10"));
+      client.sendText("{\"event\":\"identify\",\"queue\":\"alert/switch-11\"}");
+      RawClient.Frame close = client.awaitClose(Duration.ofSeconds(5));
+      assertThat(close.closeCode()).isEqualTo(CloseFrame.POLICY_VALIDATION);
+    }
+    assertThat(metric(relay, "relay_refusals_total", "reason", "too_many_messages")).isEqualTo(1);
+  }
+
   @ParameterizedTest(name = "opcode {0}")
   @ValueSource(ints = {RawClient.PING, RawClient.PONG})
   void aFloodOfPingsOrUnaskedPongsClosesTheClientToo(int opcode) throws Exception {
@@ -387,7 +413,7 @@ class HostileClientTest {
     relay = startRelay(redis);
     int before = relay.scheduledTasks();
     try (RawClient client = RawClient.connect(relay.port(), null)) {
-      int identifies = 50; // within the burst of the message budget
+      int identifies = 11; // the first, and the ten key changes allowed at once
       for (int i = 0; i < identifies; i++) {
         client.identify("alert/pool-flood-" + i);
       }

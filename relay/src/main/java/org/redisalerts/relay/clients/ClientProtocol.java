@@ -200,6 +200,16 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     if (key.equals(previous) && !client.acknowledges() && !message.wantsAcks()) {
       return; // identifying again with the same key changes nothing
     }
+    if (previous != null && !key.equals(previous) && !client.keyChanges.take(System.nanoTime())) {
+      refuse(
+          client,
+          Refusal.TOO_MANY_MESSAGES,
+          "too many identifies with another key",
+          POLICY,
+          "too many identifies with another key",
+          previous);
+      return;
+    }
     Token token = null;
     if (settings.tokens() != null) {
       try {
