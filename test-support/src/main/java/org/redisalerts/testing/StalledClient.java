@@ -67,22 +67,7 @@ public final class StalledClient implements AutoCloseable {
    * @return true if the relay closed it within {@code deadline}
    */
   public boolean drainUntilClosed(Duration deadline) throws IOException {
-    long end = System.nanoTime() + deadline.toNanos();
-    InputStream in = socket.getInputStream();
-    byte[] buffer = new byte[64 * 1024];
-    socket.setSoTimeout(200);
-    while (System.nanoTime() < end) {
-      try {
-        if (in.read(buffer) < 0) {
-          return true;
-        }
-      } catch (SocketTimeoutException e) {
-        // nothing yet; keep reading until the deadline
-      } catch (SocketException e) {
-        return true; // reset by the relay
-      }
-    }
-    return false;
+    return readUntilClosed(64 * 1024, Duration.ofMillis(200), Duration.ZERO, deadline);
   }
 
   /**
@@ -93,23 +78,27 @@ public final class StalledClient implements AutoCloseable {
    */
   public boolean trickleUntilClosed(int bytes, Duration every, Duration deadline)
       throws IOException {
+    return readUntilClosed(bytes, every, every, deadline);
+  }
+
+  private boolean readUntilClosed(int bytes, Duration wait, Duration pace, Duration deadline)
+      throws IOException {
     long end = System.nanoTime() + deadline.toNanos();
     InputStream in = socket.getInputStream();
     byte[] buffer = new byte[bytes];
-    socket.setSoTimeout((int) Math.max(1, every.toMillis()));
+    socket.setSoTimeout((int) Math.max(1, wait.toMillis()));
     while (System.nanoTime() < end) {
-      long next = System.nanoTime() + every.toNanos();
+      long next = System.nanoTime() + pace.toNanos();
       try {
         if (in.read(buffer) < 0) {
           return true;
         }
       } catch (SocketTimeoutException e) {
-        // nothing this time
+        // nothing this time; keep reading until the deadline
       } catch (SocketException e) {
         return true; // reset by the relay
       }
-      LockSupport.parkNanos(
-          next - System.nanoTime()); // the client's pace, not a wait for the relay
+      LockSupport.parkNanos(next - System.nanoTime()); // the client's pace, not a wait
     }
     return false;
   }
