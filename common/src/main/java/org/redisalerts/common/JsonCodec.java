@@ -114,7 +114,8 @@ public final class JsonCodec {
     while (start < entry.length && isJsonSpace(entry[start])) {
       start++;
     }
-    if (start < entry.length && entry[start] != '{') {
+    if (start < entry.length
+        && (entry[start] != '{' || (start + 1 < entry.length && entry[start + 1] == 0))) {
       // Jackson would skip a byte order mark, or read UTF-16 or UTF-32; a browser's JSON.parse
       // of the frame would not.
       throw new ProtocolException(
@@ -122,6 +123,7 @@ public final class JsonCodec {
                   || entry[start] == (byte) 0xFE
                   || entry[start] == (byte) 0xFF
                   || entry[start] == 0
+                  || entry[start] == '{'
               ? "not UTF-8 JSON as a browser reads it (a byte order mark, or UTF-16 or UTF-32)"
               : "not a JSON object"));
     }

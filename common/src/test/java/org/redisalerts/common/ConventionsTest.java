@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +79,18 @@ class ConventionsTest {
     assertThat(codec.checkAlert(bytes("{\"event\":\"alert\"} x"), forwarded)).isNotNull();
     assertThat(codec.checkAlert(bytes("{\"event\":\"alert\",\"event\":\"alert\"}"), forwarded))
         .isNotNull();
+    // What a browser's JSON.parse of the text frame would not read, though Jackson would.
+    String alert = "{\"event\":\"alert\"}";
+    for (java.nio.charset.Charset other :
+        List.of(
+            java.nio.charset.StandardCharsets.UTF_16LE,
+            java.nio.charset.StandardCharsets.UTF_16BE,
+            java.nio.charset.Charset.forName("UTF-32LE"),
+            java.nio.charset.Charset.forName("UTF-32BE"))) {
+      assertThat(codec.checkAlert(alert.getBytes(other), forwarded)).as(other.name()).isNotNull();
+    }
+    assertThat(codec.checkAlert(bytes("\ufeff" + alert), forwarded)).contains("byte order mark");
+    assertThat(codec.checkAlert(bytes(" \n" + alert), forwarded)).isNull();
   }
 
   @Test

@@ -74,7 +74,13 @@ public final class AlertPusher {
         return;
       }
       // Loaded once up front: a pipelined EVALSHA cannot fall back to EVAL on NOSCRIPT.
-      byte[] sha = jedis.scriptLoad(PUSH.body());
+      byte[] sha;
+      try {
+        sha = jedis.scriptLoad(PUSH.body());
+      } catch (JedisDataException e) {
+        refuse(e, "nothing was pushed");
+        return;
+      }
       Pipeline pipeline = jedis.pipelined();
       List<Response<Object>> replies = new ArrayList<>(CHUNKS_PER_SYNC);
       for (int from = 0; from < alerts.size(); from += CHUNK) {
@@ -130,30 +136,22 @@ public final class AlertPusher {
           }
         }
         String done =
-            after == 0
-                ? (from == 0
-                    ? "nothing was pushed"
-                    : from
-                        + " of "
-                        + total
-                        + " alerts were pushed, alerts "
-                        + (from + 1)
-                        + " to "
-                        + total
-                        + " were not")
-                : ("alerts 1 to "
-                    + from
-                    + " of "
-                    + total
-                    + " were pushed, "
-                    + (from + 1)
-                    + " to "
-                    + to
-                    + " were not, and "
-                    + after
-                    + " of those after "
-                    + to
-                    + " were (out of order); the rest were not");
+            (from == 0
+                    ? "nothing was pushed before it"
+                    : from + " of " + total + " alerts were pushed")
+                + ", alerts "
+                + (from + 1)
+                + " to "
+                + to
+                + " were not"
+                + (after == 0
+                    ? (to < total ? ", nor any after them" : "")
+                    : (", and "
+                        + after
+                        + " of the "
+                        + (total - to)
+                        + " after them were, out of order"
+                        + " (see the list)"));
         refuse(e, done);
       }
     }

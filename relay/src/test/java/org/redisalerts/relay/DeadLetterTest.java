@@ -58,6 +58,36 @@ class DeadLetterTest {
     assertThat(redis.client().llen(key)).isZero();
   }
 
+  /**
+   * Oversized entries are seen by their marker, also in the check that the head did not move: two
+   * of the same size and the same first bytes must still differ there, or a head moved by someone
+   * else passes the check and the trim takes an alert nobody received.
+   */
+  @Test
+  void oversizedEntriesAlikeStillTellAMovedHeadApart() throws Exception {
+    TestPublisher publisher = new TestPublisher(redis);
+    String key = "alert/pool-alike";
+    String pad = "p".repeat(100_000); // over the 64 KiB limit below
+    String o1 = "{\"event\":\"alert\",\"pad\":\"" + pad + "\",\"n\":1}";
+    String o2 = "{\"event\":\"alert\",\"pad\":\"" + pad + "\",\"n\":2}";
+    String o3 = "{\"event\":\"alert\",\"pad\":\"" + pad + "\",\"n\":3}";
+    String a = alert("a", 0);
+    String b = alert("b", 1);
+    publisher.push(key, o1, a, o2, b, o3);
+
+    try (RelayServer relay =
+        startRelay(redis, c -> c.maxBufferBytes(64 * 1024).ackWindow(3).claimBatch(3))) {
+      // The relay holds [o1, a, o2] until the client acknowledges a.
+      RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+      assertThat(client.nextText()).isEqualTo(a);
+      redis.client().ltrim(key, 2, -1); // someone else takes o1 and a: the head is now o2
+      client.ack(1);
+      assertThat(client.nextText()).as("b, not trimmed unsent").isEqualTo(b);
+      client.ack(2);
+      client.closeAndWait();
+    }
+  }
+
   @Test
   void everyKindOfBadEntryIsDeadLetteredAndGoodOnesStillArriveInOrder() throws Exception {
     TestPublisher publisher = new TestPublisher(redis);

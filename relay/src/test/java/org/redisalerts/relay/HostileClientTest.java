@@ -362,8 +362,8 @@ class HostileClientTest {
 
   /**
    * Each identify with another key logs two lines (left one key, joined another): within the
-   * message budget a connection could still switch 18 times a second, forever. Ten switches are
-   * free, then one a minute.
+   * message budget a connection could still switch 18 times a second, forever. Ten switches at
+   * once, then ten a minute.
    */
   @Test
   void switchingKeysOverAndOverClosesTheClient() throws Exception {

@@ -23,16 +23,24 @@ public record OversizedEntry(long size, byte[] head) {
         || !Arrays.equals(entry, 0, MARK.length, MARK, 0, MARK.length)) {
       return null;
     }
-    int space = MARK.length;
-    while (space < entry.length && entry[space] != ' ') {
-      space++;
-    }
-    try {
-      long size = Long.parseLong(new String(entry, MARK.length, space - MARK.length, US_ASCII));
-      return new OversizedEntry(
-          size, Arrays.copyOfRange(entry, Math.min(entry.length, space + 1), entry.length));
-    } catch (NumberFormatException e) {
+    int sizeEnd = spaceFrom(entry, MARK.length);
+    int hashEnd = spaceFrom(entry, sizeEnd + 1);
+    if (hashEnd >= entry.length) {
       return null; // not a marker deliver.lua wrote; checked as an entry, and refused as one
     }
+    try {
+      long size = Long.parseLong(new String(entry, MARK.length, sizeEnd - MARK.length, US_ASCII));
+      return new OversizedEntry(size, Arrays.copyOfRange(entry, hashEnd + 1, entry.length));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static int spaceFrom(byte[] entry, int from) {
+    int i = from;
+    while (i < entry.length && entry[i] != ' ') {
+      i++;
+    }
+    return i;
   }
 }

@@ -69,12 +69,14 @@ end
 local NONE = {}
 
 -- An entry larger than a list's whole batch may be (bytes) never leaves Redis: the relay is
--- given a marker in its place, with its size and its first 256 bytes, and dead-letters it. One
+-- given a marker in its place, with its size, its SHA-1 (so that the head check still tells two
+-- such entries apart) and its first 256 bytes, and dead-letters it. One
 -- such entry read whole would hold the relay's memory (a 150 MB alert ran it out of heap, and
 -- again after every restart, since the entry stayed at the head of its list).
 local function view(item, limit)
   if type(item) == 'string' and string.len(item) > limit then
-    return '\0oversized ' .. string.len(item) .. ' ' .. string.sub(item, 1, 256)
+    return '\0oversized ' .. string.len(item) .. ' ' .. redis.sha1hex(item) .. ' '
+      .. string.sub(item, 1, 256)
   end
   return item
 end
