@@ -100,32 +100,40 @@ public final class JsonCodec {
   }
 
   /**
+   * Whether the entry's first bytes, after JSON whitespace, are a byte order mark or the start of
+   * UTF-16 or UTF-32 (a NUL first or right after a {@code '{'}).
+   */
+  private static boolean inAnotherEncoding(byte[] entry) {
+    int start = 0;
+    while (start < entry.length && isJsonSpace(entry[start])) {
+      start++;
+    }
+    if (start == entry.length) {
+      return false;
+    }
+    byte first = entry[start];
+    return first == 0
+        || first == (byte) 0xEF
+        || first == (byte) 0xFE
+        || first == (byte) 0xFF
+        || (first == '{' && start + 1 < entry.length && entry[start + 1] == 0);
+  }
+
+  private static boolean isJsonSpace(byte b) {
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+  }
+
+  /**
    * Reads the top-level {@code event} of an entry that must be exactly one JSON object in UTF-8,
    * without building it.
    *
    * @throws ProtocolException saying why the entry is not such an object
    */
-  private static boolean isJsonSpace(byte b) {
-    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
-  }
-
   public String eventOf(byte[] entry) throws ProtocolException {
-    int start = 0;
-    while (start < entry.length && isJsonSpace(entry[start])) {
-      start++;
-    }
-    if (start < entry.length
-        && (entry[start] != '{' || (start + 1 < entry.length && entry[start + 1] == 0))) {
-      // Jackson would skip a byte order mark, or read UTF-16 or UTF-32; a browser's JSON.parse
-      // of the frame would not.
+    if (inAnotherEncoding(entry)) {
+      // Jackson would skip a byte order mark, or read UTF-16 or UTF-32; clients would not.
       throw new ProtocolException(
-          (entry[start] == (byte) 0xEF
-                  || entry[start] == (byte) 0xFE
-                  || entry[start] == (byte) 0xFF
-                  || entry[start] == 0
-                  || entry[start] == '{'
-              ? "not UTF-8 JSON as a browser reads it (a byte order mark, or UTF-16 or UTF-32)"
-              : "not a JSON object"));
+          "not UTF-8 JSON as a browser reads it (a byte order mark, or UTF-16 or UTF-32)");
     }
     try (JsonParser parser = factory.createParser(entry)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {

@@ -809,13 +809,7 @@ final class DeliveryLoop implements AutoCloseable {
       OversizedEntry oversized = OversizedEntry.of(entry);
       String reason;
       if (oversized != null) {
-        reason =
-            "larger than a batch may be (--max-buffer-bytes "
-                + settings.claimBytes()
-                + "): "
-                + oversized.size()
-                + " bytes, of which \"entry\" holds the first "
-                + oversized.head().length;
+        reason = oversized.reason(settings.claimBytes());
         entry = oversized.head();
       } else {
         reason = codec.checkAlert(entry, settings.forwardEvents());

@@ -36,6 +36,16 @@ public record OversizedEntry(long size, byte[] head) {
     }
   }
 
+  /** Why it is dead-lettered, for its record and the log. */
+  public String reason(long limit) {
+    return "larger than a batch may be (--max-buffer-bytes "
+        + limit
+        + "): "
+        + size
+        + " bytes, of which \"entry\" holds the first "
+        + head.length;
+  }
+
   private static int spaceFrom(byte[] entry, int from) {
     int i = from;
     while (i < entry.length && entry[i] != ' ') {
