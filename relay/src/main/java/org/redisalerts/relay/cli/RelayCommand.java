@@ -258,7 +258,8 @@ public final class RelayCommand implements Callable<Integer> {
       defaultValue = "${env:RWA_ACK_WINDOW:-" + RelayConfig.DEFAULT_ACK_WINDOW + "}",
       description =
           "Most alerts sent and not yet acknowledged on a connection that identified with"
-              + " \"ack\":true; more go as acks come in. Default ${DEFAULT-VALUE}; env"
+              + " \"ack\":true; when it is full, more go once acks free half of it. Default"
+              + " ${DEFAULT-VALUE}; env"
               + " RWA_ACK_WINDOW.")
   int ackWindow;
 

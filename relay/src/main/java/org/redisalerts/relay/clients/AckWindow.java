@@ -1,5 +1,8 @@
 package org.redisalerts.relay.clients;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -7,14 +10,17 @@ import org.redisalerts.relay.websocket.BatchCallback;
 
 /**
  * The acknowledgements of one connection that identified with {@code "ack":true} (SPEC 9): how many
- * alerts it was sent and acknowledged since the reply to its identify, and the batch that waits for
- * its acknowledgement. A batch counts as delivered on this connection only as far as it was
+ * alerts it was sent and acknowledged since the reply to its identify, and the batches that wait
+ * for their acknowledgement. A batch counts as delivered on this connection only as far as it was
  * acknowledged, so the key's pump trims no alert this connection received and did not confirm
  * (unless another connection of the key delivered it): those stay at the head of the list and go to
  * the next connection.
  *
- * <p>One batch per key is out at a time and a key's batches for an acknowledging connection are no
- * larger than the window, so at most a window of alerts waits for acknowledgement. Thread-safe:
+ * <p>The key's pump reads no more for this connection than its window has room for, so at most a
+ * window of alerts waits for acknowledgement; several batches may, when the client acknowledges in
+ * groups. Acknowledgements that free half the window tell the pump ({@link Listener#opened}): a
+ * client that acknowledges in groups smaller than the window always gets more, and one that
+ * acknowledges every alert gets batches of half a window, not one alert at a time. Thread-safe:
  * sends come from the delivery side, written reports from the writing thread, acks and closes from
  * the connection's decoder thread.
  */
@@ -41,6 +47,9 @@ final class AckWindow {
 
     boolean settled;
 
+    /** What it delivered here, once settled. */
+    int count;
+
     ScheduledFuture<?> timeout;
 
     Pending(long start, int size, BatchCallback callback) {
@@ -50,7 +59,7 @@ final class AckWindow {
     }
   }
 
-  /** Told when a batch is settled, for metrics. */
+  /** Told when a batch is settled, for metrics, and when the window has room again. */
   interface Listener {
     /**
      * @param written alerts the socket took
@@ -58,54 +67,66 @@ final class AckWindow {
      */
     void settled(int written, int acknowledged);
 
-    /** The window's batch was not acknowledged in time. */
+    /** A batch was not acknowledged in time. */
     void timedOut(AckWindow window);
+
+    /**
+     * Acknowledgements freed half the window (or the connection left it): the key's pump may read
+     * more. Called on the thread that acknowledged, with no lock held.
+     */
+    void opened();
   }
 
+  private final int size;
   private final long timeoutNanos;
   private final ScheduledExecutorService timer;
   private final Listener listener;
 
   private long sent;
   private long acked;
-  private Pending pending;
 
-  AckWindow(long timeoutNanos, ScheduledExecutorService timer, Listener listener) {
+  /** Batches sent and not settled, oldest first. */
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+
+  /**
+   * @param size the window: the most alerts sent and not acknowledged
+   */
+  AckWindow(int size, long timeoutNanos, ScheduledExecutorService timer, Listener listener) {
+    this.size = size;
     this.timeoutNanos = timeoutNanos;
     this.timer = timer;
     this.listener = listener;
   }
 
   /**
-   * A batch of {@code size} alerts is about to be queued on the socket.
+   * A batch of {@code count} alerts is about to be queued on the socket.
    *
    * @return the callback to give the socket in place of {@code callback}
    */
-  synchronized BatchCallback sending(int size, BatchCallback callback) {
-    Pending p = new Pending(sent, size, callback);
-    sent += size;
-    pending = p;
+  synchronized BatchCallback sending(int count, BatchCallback callback) {
+    Pending p = new Pending(sent, count, callback);
+    sent += count;
+    pending.addLast(p);
     return written -> written(p, written);
   }
 
   private void written(Pending p, int written) {
-    int count;
+    List<Pending> done;
     synchronized (this) {
       p.written = written;
-      if (p.settled) {
-        return;
+      if (written < p.size || p.finalAcked >= 0) {
+        // Closing (or closed): what was acknowledged by now is what it delivered here.
+        done = List.of(settle(p, p.finalAcked >= 0 ? p.finalAcked : acked));
+      } else {
+        done = settleAcknowledged();
+        if (!p.settled) {
+          // Written in full and not yet acknowledged: wait for the client, not forever.
+          p.timeout = timer.schedule(() -> timeUp(p), timeoutNanos, TimeUnit.NANOSECONDS);
+        }
       }
-      long confirmed = (p.finalAcked >= 0 ? p.finalAcked : acked) - p.start;
-      if (confirmed < written && p.finalAcked < 0 && written == p.size) {
-        // Written in full and not yet acknowledged: wait for the client, not forever.
-        p.timeout = timer.schedule(() -> timeUp(p), timeoutNanos, TimeUnit.NANOSECONDS);
-        return;
-      }
-      count = (int) Math.max(0, Math.min(written, confirmed));
-      settle(p);
     }
-    listener.settled(written, count);
-    p.callback.done(count);
+    p.callback.taken(written);
+    report(done);
   }
 
   private void timeUp(Pending p) {
@@ -117,14 +138,38 @@ final class AckWindow {
     listener.timedOut(this);
   }
 
-  /** Marks {@code p} settled; holds the lock. */
-  private void settle(Pending p) {
+  /**
+   * Settles {@code p} with the acknowledgements {@code confirmed} counts; holds the lock.
+   *
+   * @return p
+   */
+  private Pending settle(Pending p, long confirmed) {
     p.settled = true;
-    if (pending == p) {
-      pending = null;
-    }
+    p.count = (int) Math.max(0, Math.min(p.written, confirmed - p.start));
+    pending.remove(p);
     if (p.timeout != null) {
       p.timeout.cancel(false);
+    }
+    return p;
+  }
+
+  /** Settles the batches written and acknowledged in full, oldest first; holds the lock. */
+  private List<Pending> settleAcknowledged() {
+    List<Pending> done = null;
+    Pending p;
+    while ((p = pending.peekFirst()) != null && p.written >= 0 && acked - p.start >= p.written) {
+      if (done == null) {
+        done = new ArrayList<>(2);
+      }
+      done.add(settle(p, acked));
+    }
+    return done == null ? List.of() : done;
+  }
+
+  private void report(List<Pending> done) {
+    for (Pending p : done) {
+      listener.settled(p.written, p.count);
+      p.callback.done(p.count);
     }
   }
 
@@ -134,7 +179,8 @@ final class AckWindow {
    * @throws BadAck when the count goes down or exceeds what was sent
    */
   void ack(long count) throws BadAck {
-    Pending p;
+    List<Pending> done;
+    boolean opened;
     synchronized (this) {
       if (count < acked) {
         throw new BadAck(
@@ -147,39 +193,33 @@ final class AckWindow {
       if (count > sent) {
         throw new BadAck("ack count " + count + " is more than the " + sent + " alerts sent");
       }
+      opened = 2 * (sent - acked) > size && 2 * (sent - count) <= size;
       acked = count;
-      p = pending;
-      if (p == null || p.written < 0 || acked - p.start < p.written) {
-        return;
-      }
-      settle(p);
+      done = settleAcknowledged();
     }
-    listener.settled(p.written, p.written);
-    p.callback.done(p.written);
+    report(done);
+    if (opened) {
+      listener.opened();
+    }
   }
 
   /**
    * The connection closed, or identified again (its counts start over): what was acknowledged so
-   * far is what the pending batch delivered here.
+   * far is what the batches out delivered here.
    */
   void detach() {
-    Pending p;
-    int count;
+    List<Pending> done = new ArrayList<>();
     synchronized (this) {
-      p = pending;
-      if (p == null) {
-        return;
+      for (Pending p : List.copyOf(pending)) {
+        p.finalAcked = acked;
+        if (p.written >= 0) {
+          done.add(settle(p, acked));
+        } // else the socket's report settles it, with these acks
       }
-      pending = null; // a new identify's batches wait on their own
-      p.finalAcked = acked;
-      if (p.written < 0) {
-        return; // the socket's report settles it, with these acks
-      }
-      count = (int) Math.max(0, Math.min(p.written, acked - p.start));
-      settle(p);
+      pending.clear(); // a new identify's batches wait on their own
     }
-    listener.settled(p.written, count);
-    p.callback.done(count);
+    report(done);
+    listener.opened();
   }
 
   /** Starts the counts over, after the reply to a new identify. */

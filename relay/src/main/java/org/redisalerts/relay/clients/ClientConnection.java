@@ -219,6 +219,12 @@ public final class ClientConnection {
     return acks != null;
   }
 
+  /** Alerts sent on it and not yet acknowledged (SPEC 9); 0 for a plain connection. */
+  public long awaitingAck() {
+    AckWindow window = acks;
+    return window == null ? 0 : window.outstanding();
+  }
+
   /** Its acknowledgements, or null for a plain connection. */
   AckWindow acks() {
     return acks;

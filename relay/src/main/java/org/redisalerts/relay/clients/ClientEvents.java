@@ -20,6 +20,13 @@ public interface ClientEvents {
   /** {@code connection} has closed (identified or not); it is already marked closed. */
   void closed(ClientConnection connection, int code, String reason);
 
+  /**
+   * An acknowledging connection of {@code key} has room in its window again (acknowledgements freed
+   * half of it, or the connection left the key): the key's next batch may go. Called on the thread
+   * that acknowledged or closed.
+   */
+  void windowOpened(String key);
+
   /** The relay refused or closed a client on purpose. */
   default void refused(ClientConnection connection, String key, String reason) {}
 }

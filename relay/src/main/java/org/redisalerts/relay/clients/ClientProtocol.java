@@ -54,6 +54,7 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
    * @param revocations the revoked tokens, when tokens are on
    * @param ackTimeout how long an acknowledging client may take to acknowledge a batch written to
    *     it before it is closed (1008)
+   * @param ackWindow the most alerts an acknowledging client may have unacknowledged
    */
   public record Settings(
       AccessPolicy policy,
@@ -63,7 +64,8 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
       int messageBurst,
       TokenVerifier tokens,
       RevocationList revocations,
-      Duration ackTimeout) {}
+      Duration ackTimeout,
+      int ackWindow) {}
 
   private final Settings settings;
   private final JsonCodec codec;
@@ -224,7 +226,7 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     client.identifiedAs(
         key,
         token,
-        ack ? newAckWindow(client) : null,
+        ack ? newAckWindow(client, key) : null,
         codec.write(ServerReply.connected(key, ttl, ack)));
     if (token != null) {
       withTokens.add(client);
@@ -244,8 +246,9 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
     }
   }
 
-  private AckWindow newAckWindow(ClientConnection client) {
+  private AckWindow newAckWindow(ClientConnection client, String key) {
     return new AckWindow(
+        settings.ackWindow(),
         settings.ackTimeout().toNanos(),
         timer,
         new AckWindow.Listener() {
@@ -270,6 +273,11 @@ public final class ClientProtocol implements SocketHandler, AutoCloseable {
                         refuse(client, Refusal.ACK_TIMEOUT, message, POLICY, message, client.key());
                       }
                     });
+          }
+
+          @Override
+          public void opened() {
+            events.windowOpened(key);
           }
         });
   }

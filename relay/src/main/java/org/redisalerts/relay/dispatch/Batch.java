@@ -50,14 +50,25 @@ record Batch(
     return written >= frames.count() ? entries.size() : alertPositions[written];
   }
 
-  /** The bad entries among the first {@code finished}. */
-  List<Dead> deadBefore(int finished) {
-    List<Dead> before = new ArrayList<>(dead.size());
+  /** The bad entries at positions {@code from} (inclusive) to {@code to} (exclusive). */
+  List<Dead> deadBetween(int from, int to) {
+    List<Dead> between = new ArrayList<>(dead.size());
     for (Dead d : dead) {
-      if (d.position() < finished) {
-        before.add(d);
+      if (d.position() >= from && d.position() < to) {
+        between.add(d);
       }
     }
-    return before;
+    return between;
+  }
+
+  /** How many alerts are at positions {@code from} (inclusive) to {@code to} (exclusive). */
+  int alertsBetween(int from, int to) {
+    int count = 0;
+    for (int i = 0; i < frames.count(); i++) {
+      if (alertPositions[i] >= from && alertPositions[i] < to) {
+        count++;
+      }
+    }
+    return count;
   }
 }

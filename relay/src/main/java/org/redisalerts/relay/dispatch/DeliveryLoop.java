@@ -29,6 +29,7 @@ import org.redisalerts.relay.redis.OversizedEntry;
 import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.redis.StepResult;
 import org.redisalerts.relay.redis.WatchPop;
+import org.redisalerts.relay.websocket.BatchCallback;
 import org.redisalerts.relay.websocket.FrameBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -541,7 +542,8 @@ final class DeliveryLoop implements AutoCloseable {
     for (KeyPump pump : round) {
       List<ClientConnection> to = stopping ? List.of() : registry.connections(pump.key);
       Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(pump.key);
-      StepRequest request = pump.begin(claimFor(to, remote, claim), settings.claimBytes());
+      StepRequest request =
+          pump.begin(claimFor(to, remote, claim), settings.claimBytes(), targets(to, remote));
       if (request != null) {
         stepping.add(pump);
         requests.add(request);
@@ -577,16 +579,35 @@ final class DeliveryLoop implements AutoCloseable {
 
   /**
    * How many alerts to read for connections {@code to} and the relays {@code remote}: none for
-   * none, at most a window when some connection acknowledges.
+   * none, and no more than any acknowledging connection's window has room for (SPEC 9: none when
+   * one is full). A relay with acknowledging connections reports a batch once they settled it, so
+   * it takes at most a window at a time.
    */
   private int claimFor(List<ClientConnection> to, Map<String, Boolean> remote, int claim) {
     if (to.isEmpty() && remote.isEmpty()) {
       return 0;
     }
-    if (acknowledging(to) || remote.containsValue(Boolean.TRUE)) {
-      return Math.min(claim, settings.ackWindow());
+    int window = settings.ackWindow();
+    if (remote.containsValue(Boolean.TRUE)) {
+      claim = Math.min(claim, window);
+    }
+    for (ClientConnection c : to) {
+      if (c.acknowledges() && !c.isClosed()) {
+        claim = (int) Math.max(0, Math.min(claim, window - c.awaitingAck()));
+      }
     }
     return claim;
+  }
+
+  /** The connections and relays a key's batch goes to. */
+  private static List<Object> targets(List<ClientConnection> to, Map<String, Boolean> remote) {
+    if (remote.isEmpty()) {
+      return List.copyOf(to);
+    }
+    List<Object> targets = new ArrayList<>(to.size() + remote.size());
+    targets.addAll(to);
+    targets.addAll(remote.keySet());
+    return targets;
   }
 
   private void fail(KeyPump pump) {
@@ -707,15 +728,16 @@ final class DeliveryLoop implements AutoCloseable {
     }
     Map<String, Boolean> remote = peers.remotes(key);
     List<String> relays = remote.isEmpty() ? List.of() : new ArrayList<>(remote.keySet());
-    KeyPump.Next next = pump.read(batch, result.more(), to.size() + relays.size());
+    KeyPump.Next next = pump.read(batch, result.more(), targets(to, remote));
     switch (next) {
       case SEND -> {
         bytesOut.addAndGet(batch.heldBytes());
+        BatchOut out = pump.sending();
         for (ClientConnection c : to) {
-          c.send(key, batch.frames(), written -> sent(pump, batch, written));
+          c.send(key, batch.frames(), new Send(pump, out, c));
         }
         for (String relay : relays) {
-          peers.forward(relay, key, batch, written -> sent(pump, batch, written));
+          peers.forward(relay, key, batch, new Send(pump, out, relay));
         }
       }
       case QUEUE -> {
@@ -739,19 +761,58 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
-  /** A connection took {@code written} frames of {@code batch} (selector thread, or at once). */
-  private void sent(KeyPump pump, Batch batch, int written) {
-    KeyPump.Next next = pump.sent(written);
-    if (next == KeyPump.Next.NOTHING) {
-      return;
+  /**
+   * One connection's (or relay's) send of a batch out: tells the pump when its socket took the
+   * batch and when it settled it (selector thread, decoder thread, or at once).
+   */
+  private final class Send implements BatchCallback {
+    private final KeyPump pump;
+    private final BatchOut out;
+    private final Object target;
+    private final AtomicBoolean taken = new AtomicBoolean();
+
+    Send(KeyPump pump, BatchOut out, Object target) {
+      this.pump = pump;
+      this.out = out;
+      this.target = target;
     }
-    if (bytesOut.addAndGet(-batch.heldBytes()) <= MAX_BYTES_OUT / 2 && !waitingForRoom.isEmpty()) {
-      makeRoom();
+
+    @Override
+    public void taken(int written) {
+      if (taken.compareAndSet(false, true)) {
+        take();
+      }
     }
-    metrics.claimToWrite(System.nanoTime() - batch.readAt());
+
+    @Override
+    public void done(int delivered) {
+      // A plain connection's report means both: settled first, so that the take sees it.
+      boolean takenNow = taken.compareAndSet(false, true);
+      then(pump, pump.settled(out, target, delivered, out.batch.frames().count()));
+      if (takenNow) {
+        take();
+      }
+    }
+
+    private void take() {
+      KeyPump.Next next = pump.taken(out);
+      if (next == null) {
+        return; // other sockets have still to take it
+      }
+      if (bytesOut.addAndGet(-out.batch.heldBytes()) <= MAX_BYTES_OUT / 2
+          && !waitingForRoom.isEmpty()) {
+        makeRoom();
+      }
+      metrics.claimToWrite(System.nanoTime() - out.batch.readAt());
+      then(pump, next);
+    }
+  }
+
+  /** Does what a pump asked for after a take or a settlement. */
+  private void then(KeyPump pump, KeyPump.Next next) {
     if (next == KeyPump.Next.QUEUE) {
       enqueue(pump);
-    } else {
+    } else if (next == KeyPump.Next.PARK) {
       park(pump);
     }
   }

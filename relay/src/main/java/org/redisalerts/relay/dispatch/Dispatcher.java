@@ -219,6 +219,13 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   }
 
   @Override
+  public void windowOpened(String key) {
+    if (registry.hasConnections(key)) {
+      loop.request(key);
+    }
+  }
+
+  @Override
   public void refused(ClientConnection connection, String key, String reason) {
     listener.refused(key, reason);
   }

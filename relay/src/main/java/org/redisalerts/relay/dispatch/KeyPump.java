@@ -1,34 +1,49 @@
 package org.redisalerts.relay.dispatch;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import org.redisalerts.relay.redis.StepRequest;
 
 /**
- * One key's delivery, as a state machine. Alerts stay in the key's list until they were written: a
- * step reads a batch from the head, the batch goes to every connection of the key, and the key's
- * next step trims what was written. One batch per key is out at a time, which keeps order per key.
+ * One key's delivery, as a state machine. Alerts stay in the key's list until they were delivered:
+ * a step reads a batch from the head, the batch goes to every connection of the key, and a later
+ * step trims what was delivered. The key's next batch is read once every connection took the last
+ * one into its socket. For a plain connection that is delivery; a connection that acknowledges
+ * (SPEC 9) delivers an alert when it confirms it, so its batches stay out ({@link BatchOut}) while
+ * the next ones are read past them, as far as its window lets. Each connection is sent the batches
+ * in order, and a connection that was not sent every batch still out (it joined since) is sent
+ * nothing new until those are settled: so every connection receives the key's alerts in order.
  *
  * <pre>
  * IDLE      nothing read and unfinished, no step wanted
  * QUEUED    waiting for the delivery thread's next round
  * STEPPING  in a round: its script is running
  * SENDING   a batch is queued on the key's connections, waiting for them to take it
- * PARKED    the last batch is written but not yet trimmed from the list (or no connection took
- *           it): the key's next step (a watch entry, an identify, any round) trims it (or reads
- *           it again), or the settle delay does
+ * ACKING    every batch was taken, and some wait for acknowledgements: the pump steps again when
+ *           work comes (if the windows have room), when acknowledgements make room, or when the
+ *           batches are settled
+ * PARKED    the batches are settled but not yet trimmed from the list (or no connection took
+ *           them): the key's next step (a watch entry, an identify, any round) trims them (or
+ *           reads them again), or the settle delay does
  * STALLED   the last step failed (Redis unreachable, or the key is not a list): what was written
  *           is kept and trimmed by the next step, once Redis is back or the key is asked again
  * ELSEWHERE another relay holds the key's lease (SPEC 10): it delivers, and forwards batches
  *           here for this relay's connections; this pump steps only to record a change of this
  *           relay's presence, or when that relay is gone
  *
- * request       IDLE, PARKED, STALLED -> QUEUED; STEPPING, SENDING -> (again)
- * begin         QUEUED -> STEPPING
+ * request       IDLE, ACKING, PARKED, STALLED -> QUEUED; STEPPING, SENDING -> (again)
+ * begin         QUEUED -> STEPPING | ACKING, IDLE (held back: no window has room, or a connection
+ *                        waits for the batches out to settle; nothing to trim or record)
  * read          STEPPING -> SENDING (alerts read) | QUEUED (again, more, or bad entries only)
+ *                        | ACKING (held back, or batches wait for acknowledgements)
  *                        | PARKED (bad entries only, nothing more) | IDLE (nothing read or held)
  * failed        STEPPING -> STALLED
- * sent          SENDING -> QUEUED (again; or some written, and more or not all) | PARKED
+ * taken         SENDING -> QUEUED (again; or some delivered, and more or not all)
+ *                        | ACKING (acknowledgements to come) | PARKED
+ * settled       ACKING -> QUEUED | PARKED (the batches are settled, or one a held-back step
+ *                        waited for)
  * settle due    PARKED -> QUEUED
  * not owner     STEPPING -> ELSEWHERE (nothing was held)
  * fenced        STEPPING -> ELSEWHERE, or QUEUED when the lease is free (what was held is dropped)
@@ -49,6 +64,7 @@ final class KeyPump {
     QUEUED,
     STEPPING,
     SENDING,
+    ACKING,
     PARKED,
     STALLED,
     ELSEWHERE
@@ -67,20 +83,29 @@ final class KeyPump {
   /** Taken out of the pumps: a request must make a new pump. */
   private boolean retired;
 
-  /** The last batch read: it is at the head of the list until a step trims it. */
-  private Batch held;
+  /**
+   * The batches read and not yet trimmed, oldest first: they are at the head of the list, in this
+   * order, until steps trim them.
+   */
+  private final ArrayDeque<BatchOut> outs = new ArrayDeque<>();
 
-  /** How many of {@link #held}'s entries are finished (written, or bad). */
-  private int finished;
+  /** The running step trims this many entries from the head. */
+  private int stepTrim;
 
-  /** How many alerts of {@link #held} were written to at least one connection. */
-  private int written;
+  /** The running step reads the unfinished entries again (every batch out is settled). */
+  private boolean stepRereads;
 
-  /** Connections the held batch went to. */
-  private int connections;
+  /**
+   * The running step (or the last begin) read nothing because a window of the key's connections had
+   * no room: acknowledgements that make room request the pump again.
+   */
+  private boolean heldForRoom;
 
-  /** Sends of the held batch not yet reported. */
-  private int sendsLeft;
+  /**
+   * The running step (or the last begin) read nothing because a connection was not sent every batch
+   * that may still deliver, or a batch fell short: a batch that stops being live wakes the pump.
+   */
+  private boolean heldForOrder;
 
   private long parkedAt;
 
@@ -123,8 +148,10 @@ final class KeyPump {
       case ELSEWHERE -> {
         // The holder delivers: the caller tells it instead.
       }
-      case IDLE, PARKED, STALLED -> {
+      case IDLE, ACKING, PARKED, STALLED -> {
         state = State.QUEUED;
+        heldForRoom = false;
+        heldForOrder = false;
         return true;
       }
       case STEPPING, SENDING -> again = true;
@@ -140,7 +167,7 @@ final class KeyPump {
    * longer the lease's holder (the caller gives the lease back).
    */
   synchronized boolean release() {
-    if ((state == State.IDLE || state == State.ELSEWHERE) && held == null) {
+    if ((state == State.IDLE || state == State.ELSEWHERE) && outs.isEmpty()) {
       retired = true;
       owned = false;
       repliesWaitForLease = false;
@@ -158,31 +185,94 @@ final class KeyPump {
   }
 
   /**
-   * Starts a step: finish what is held, read up to {@code claim} more.
+   * Starts a step: trim what is finished, read up to {@code claim} more for {@code targets}.
    *
-   * @return the step's request, or null when the pump is not queued (nothing to do)
+   * @param claim 0 when the key has connections and one of their windows is full
+   * @param targets the connections and relays the batch will go to
+   * @return the step's request, or null when the pump is not queued, or is held back with nothing
+   *     to trim or record (it waits in {@link State#ACKING} or {@link State#IDLE})
    */
-  synchronized StepRequest begin(int claim, long claimBytes) {
+  synchronized StepRequest begin(int claim, long claimBytes, Collection<?> targets) {
     if (state != State.QUEUED) {
       return null;
     }
-    state = State.STEPPING;
     again = false;
-    List<byte[]> dead = new ArrayList<>();
-    int heldCount = 0;
-    if (held != null) {
-      heldCount = held.size();
-      for (Batch.Dead d : held.deadBefore(finished)) {
-        dead.add(d.record());
+    int remaining = 0;
+    boolean settled = true;
+    for (BatchOut out : outs) {
+      remaining += out.remaining();
+      settled &= out.unsettled == 0;
+    }
+    int trim = finishedEntries();
+    boolean rereads = settled;
+    heldForRoom = !targets.isEmpty() && claim == 0;
+    heldForOrder = !targets.isEmpty() && !heldForRoom && !rereads && !readable(targets);
+    if (heldForRoom || heldForOrder) {
+      claim = 0;
+      if (trim == 0 && presence == StepRequest.Presence.UNCHANGED) {
+        // Nothing to do in Redis: wait for room, or for the batches out to settle.
+        state = outs.isEmpty() ? State.IDLE : State.ACKING;
+        more = true; // not looked at: the list may hold more
+        return null;
       }
     }
-    byte[] first = heldCount == 0 ? null : held.entries().get(0);
-    byte[] last = heldCount == 0 ? null : held.entries().get(heldCount - 1);
+    state = State.STEPPING;
+    List<byte[]> dead = new ArrayList<>();
+    int left = trim;
+    for (BatchOut out : outs) {
+      if (left == 0) {
+        break;
+      }
+      int n = Math.min(left, out.remaining());
+      for (Batch.Dead d : out.batch.deadBetween(out.trimmed, out.trimmed + n)) {
+        dead.add(d.record());
+      }
+      left -= n;
+    }
+    byte[] first =
+        remaining == 0 ? null : outs.getFirst().batch.entries().get(outs.getFirst().trimmed);
+    byte[] last =
+        remaining == 0 ? null : outs.getLast().batch.entries().get(outs.getLast().batch.size() - 1);
     StepRequest.Presence p = presence;
     presence = StepRequest.Presence.UNCHANGED;
     stepPresence = p;
-    return new StepRequest(
-        key, heldCount, first, last, heldCount == 0 ? 0 : finished, 0, dead, claim, claimBytes, p);
+    stepTrim = trim;
+    stepRereads = rereads;
+    int skip = rereads ? 0 : remaining - trim;
+    return new StepRequest(key, remaining, first, last, trim, skip, dead, claim, claimBytes, p);
+  }
+
+  /**
+   * Entries from the head that are finished: the batches out delivered in full, and the finished
+   * part of the first that is not (its bad entries and alerts up to its first not delivered).
+   */
+  private int finishedEntries() {
+    int finished = 0;
+    for (BatchOut out : outs) {
+      int f = out.finished() - out.trimmed;
+      finished += Math.max(0, f);
+      if (!out.done()) {
+        break;
+      }
+    }
+    return finished;
+  }
+
+  /**
+   * Whether a new batch may be read past the batches out: none of them fell short (what it did not
+   * deliver is read again first, once all are settled), and every target was sent every batch that
+   * may still deliver (else that target would receive the new batch before an older alert).
+   */
+  private boolean readable(Collection<?> targets) {
+    for (BatchOut out : outs) {
+      if (out.fellShort()) {
+        return false;
+      }
+      if (out.live() && !out.holders.containsAll(targets)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // ---- the lease (SPEC 10) ----
@@ -337,8 +427,13 @@ final class KeyPump {
     owned = false;
     repliesWaitForLease = false;
     leaseUntil = 0;
-    if (state == State.IDLE || state == State.PARKED || state == State.STALLED) {
+    if (state == State.IDLE
+        || state == State.ACKING
+        || state == State.PARKED
+        || state == State.STALLED) {
       state = State.QUEUED;
+      heldForRoom = false;
+      heldForOrder = false;
       return true;
     }
     again = true;
@@ -411,66 +506,128 @@ final class KeyPump {
     static final Finished NOTHING = new Finished(0, List.of(), 0, 0);
   }
 
-  /** The step ran and trimmed what the pump held as finished. */
+  /**
+   * The step ran and trimmed what it was asked to; when it read the unfinished entries again, the
+   * batches out are dropped (the step's new batch holds them).
+   */
   synchronized Finished trimmed() {
-    Finished f =
-        held == null
-            ? Finished.NOTHING
-            : new Finished(
-                written, held.deadBefore(finished), connections, held.frames().count() - written);
-    held = null;
-    finished = 0;
-    written = 0;
+    if (outs.isEmpty()) {
+      return Finished.NOTHING;
+    }
+    int connections = outs.getLast().sends;
+    int written = 0;
+    List<Batch.Dead> dead = new ArrayList<>();
+    int left = stepTrim;
+    while (left > 0) {
+      BatchOut out = outs.getFirst();
+      int n = Math.min(left, out.remaining());
+      written += out.batch.alertsBetween(out.trimmed, out.trimmed + n);
+      dead.addAll(out.batch.deadBetween(out.trimmed, out.trimmed + n));
+      out.trimmed += n;
+      left -= n;
+      if (out.remaining() == 0) {
+        outs.removeFirst();
+      }
+    }
+    int notWritten = 0;
+    if (stepRereads) {
+      for (BatchOut out : outs) {
+        notWritten += out.batch.alertsBetween(out.trimmed, out.batch.size());
+      }
+      outs.clear();
+    }
+    stepTrim = 0;
     refusalReported = false;
-    return f;
+    return new Finished(written, dead, connections, notWritten);
   }
 
   /**
-   * The step found the list's head changed (or the list is gone): what was held is no longer there
-   * to trim.
+   * The step found the list's head changed (or the list is gone), or left the key to another relay:
+   * what was out is no longer there to trim. Reports of its sends still to come are ignored.
    *
-   * @return how many alerts of the held batch had been written
+   * @return how many alerts of the batches out had been delivered
    */
   synchronized int lost() {
-    int w = held == null ? 0 : written;
-    held = null;
-    finished = 0;
-    written = 0;
-    return w;
+    int delivered = 0;
+    for (BatchOut out : outs) {
+      delivered += out.batch.alertsBetween(out.trimmed, out.finished());
+    }
+    outs.clear();
+    stepTrim = 0;
+    return delivered;
   }
 
   /**
-   * The step read {@code batch} (possibly empty) and it goes to {@code targets} connections.
+   * The step read {@code batch} (possibly empty), and it goes to {@code targets}: the connections
+   * and relays that {@link #begin} was given, and relays learned since.
    *
    * @return what to do next: send the batch, queue the pump again, or nothing
    */
-  synchronized Next read(Batch batch, boolean more, int targets) {
-    this.more = more;
+  synchronized Next read(Batch batch, boolean more, Collection<?> targets) {
+    boolean heldBack = heldForRoom || heldForOrder;
+    this.more = heldBack || more; // held back, the step did not look
+    if (heldForOrder && outs.isEmpty()) {
+      heldForOrder = false; // what it waited for is gone (the head changed)
+      state = State.QUEUED;
+      return Next.QUEUE;
+    }
+    if (heldBack) {
+      state = outs.isEmpty() ? State.IDLE : State.ACKING;
+      return Next.NOTHING;
+    }
     if (batch == null || batch.size() == 0) {
-      return idleOrAgain();
+      return afterTaken();
     }
-    held = batch;
-    connections = targets;
-    written = 0;
-    if (batch.frames().count() == 0 || targets == 0) {
+    BatchOut out = new BatchOut(batch);
+    outs.addLast(out);
+    if (batch.frames().count() == 0 || targets.isEmpty()) {
       // Bad entries only (or no one to send to: claim was 0, so this cannot happen with entries).
-      finished = batch.finished(0);
-      return afterSend();
+      return afterTaken();
     }
-    finished = 0;
-    sendsLeft = targets;
+    out.holders.addAll(targets);
+    out.sends = targets.size();
+    out.untaken = targets.size();
+    out.unsettled = targets.size();
     state = State.SENDING;
     return Next.SEND;
   }
 
-  /** One connection reported how many frames of the held batch it took. */
-  synchronized Next sent(int frames) {
-    written = Math.max(written, frames);
-    if (--sendsLeft > 0) {
-      return Next.NOTHING;
+  /**
+   * A socket took the frames of {@code out} it was sent; its settlement may follow.
+   *
+   * @return null while other sockets have still to take it; else what to do next
+   */
+  synchronized Next taken(BatchOut out) {
+    if (--out.untaken > 0) {
+      return null;
     }
-    finished = held.finished(written);
-    return afterSend();
+    if (state == State.SENDING && outs.peekLast() == out) {
+      return afterTaken();
+    }
+    return Next.NOTHING;
+  }
+
+  /**
+   * The send of {@code out} to {@code target} is settled: it delivered {@code delivered} of the
+   * {@code count} alerts it was sent (written, or acknowledged).
+   *
+   * @return what to do next
+   */
+  synchronized Next settled(BatchOut out, Object target, int delivered, int count) {
+    if (!outs.contains(out)) {
+      return Next.NOTHING; // trimmed, or dropped with the head that changed
+    }
+    boolean wasLive = out.live();
+    out.delivered = Math.max(out.delivered, delivered);
+    out.unsettled--;
+    if (delivered < count) {
+      out.holders.remove(target); // closed or identified again: it no longer has the batch
+    }
+    if (state != State.ACKING || heldForRoom || (heldForOrder && !(wasLive && !out.live()))) {
+      return Next.NOTHING; // acknowledgements that make room request the pump
+    }
+    heldForOrder = false;
+    return afterTaken();
   }
 
   /** What to do when the last step failed; keeps what it held for the next step. */
@@ -521,14 +678,43 @@ final class KeyPump {
   }
 
   /**
-   * After a send: on at once when work came meanwhile, or when the batch made progress and the list
-   * may hold more (or part of the batch is still to go). A batch that no connection took (each one
-   * closed, timed out, or holds its identify reply until the key's holder answers) parks instead:
-   * reading it again at once would find the same connections in the same state, a hot loop for as
-   * long as that lasts, so it waits for the next round (at most the settle delay).
+   * When every batch out was taken. While some wait for acknowledgements (and none fell short), the
+   * pump reads on past them when there is more to read, and else waits for them. Once all are
+   * settled: on at once when work came meanwhile, or when they made progress and the list may hold
+   * more (or some of them is still to go). Batches that no connection took (each one closed, timed
+   * out, or holds its identify reply until the key's holder answers) park instead: reading them
+   * again at once would find the same connections in the same state, a hot loop for as long as that
+   * lasts, so they wait for the next round (at most the settle delay).
    */
-  private Next afterSend() {
-    boolean unfinished = finished < held.size();
+  private Next afterTaken() {
+    if (outs.isEmpty()) {
+      if (again || more) {
+        again = false;
+        state = State.QUEUED;
+        return Next.QUEUE;
+      }
+      state = State.IDLE;
+      return Next.NOTHING;
+    }
+    boolean settled = true;
+    boolean fellShort = false;
+    int remaining = 0;
+    for (BatchOut out : outs) {
+      settled &= out.unsettled == 0;
+      fellShort |= out.fellShort();
+      remaining += out.remaining();
+    }
+    if (!settled) {
+      if (!fellShort && (again || more)) {
+        again = false;
+        state = State.QUEUED;
+        return Next.QUEUE;
+      }
+      state = State.ACKING;
+      return Next.NOTHING;
+    }
+    int finished = finishedEntries();
+    boolean unfinished = finished < remaining;
     boolean progressed = finished > 0;
     if (again || (progressed && (more || unfinished))) {
       again = false;
@@ -540,19 +726,9 @@ final class KeyPump {
     return Next.PARK;
   }
 
-  private Next idleOrAgain() {
-    if (again || more) {
-      again = false;
-      state = State.QUEUED;
-      return Next.QUEUE;
-    }
-    state = State.IDLE;
-    return Next.NOTHING;
-  }
-
   /** The batch being sent (for the delivery thread, right after {@link #read}). */
-  synchronized Batch held() {
-    return held;
+  synchronized BatchOut sending() {
+    return outs.peekLast();
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.websocket.FrameBatch;
 
 /** The pump's state machine on its own: what it asks for after a send. */
@@ -20,44 +21,115 @@ class KeyPumpTest {
     return new Batch(entries, FrameBatch.encode(entries), positions, List.of(), System.nanoTime());
   }
 
-  /** A pump that has read {@code batch} for {@code targets} connections and is sending it. */
-  private static KeyPump sending(Batch batch, boolean more, int targets) {
+  private static final String ONE = "one";
+  private static final String TWO = "two";
+
+  /** A pump that has read {@code batch} for {@code targets} and is sending it. */
+  private static KeyPump sending(Batch batch, boolean more, Object... targets) {
     KeyPump pump = new KeyPump("alert/k");
     assertThat(pump.request()).isTrue();
-    assertThat(pump.begin(100, 1 << 20)).isNotNull();
-    assertThat(pump.read(batch, more, targets)).isEqualTo(KeyPump.Next.SEND);
+    assertThat(pump.begin(100, 1 << 20, List.of(targets))).isNotNull();
+    assertThat(pump.read(batch, more, List.of(targets))).isEqualTo(KeyPump.Next.SEND);
     return pump;
+  }
+
+  /** A plain connection's report: its socket took {@code written} frames, which delivers them. */
+  private static KeyPump.Next written(KeyPump pump, BatchOut out, Object target, int written) {
+    KeyPump.Next settled = pump.settled(out, target, written, out.batch.frames().count());
+    KeyPump.Next taken = pump.taken(out);
+    return taken == null ? settled : taken;
   }
 
   @Test
   void aBatchNoConnectionTookWaitsForTheNextRoundInsteadOfBeingReadAgainAtOnce() {
     // Its connections hold their identify replies (the holder's answer is late), or closed: read
     // again at once, the batch would find them the same, round after round.
-    KeyPump pump = sending(batchOf("{\"event\":\"a\"}", "{\"event\":\"b\"}"), true, 2);
-    assertThat(pump.sent(0)).isEqualTo(KeyPump.Next.NOTHING);
-    assertThat(pump.sent(0)).isEqualTo(KeyPump.Next.PARK);
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}", "{\"event\":\"b\"}"), true, ONE, TWO);
+    BatchOut out = pump.sending();
+    assertThat(written(pump, out, ONE, 0)).isEqualTo(KeyPump.Next.NOTHING);
+    assertThat(written(pump, out, TWO, 0)).isEqualTo(KeyPump.Next.PARK);
     assertThat(pump.state()).isEqualTo(KeyPump.State.PARKED);
     assertThat(pump.request()).as("new work (an identify, a watch entry) queues it").isTrue();
   }
 
   @Test
   void aBatchPartlyTakenOrFollowedByMoreGoesOnAtOnce() {
-    KeyPump partly = sending(batchOf("{\"event\":\"a\"}", "{\"event\":\"b\"}"), false, 1);
-    assertThat(partly.sent(1)).isEqualTo(KeyPump.Next.QUEUE);
+    KeyPump partly = sending(batchOf("{\"event\":\"a\"}", "{\"event\":\"b\"}"), false, ONE);
+    assertThat(written(partly, partly.sending(), ONE, 1)).isEqualTo(KeyPump.Next.QUEUE);
 
-    KeyPump more = sending(batchOf("{\"event\":\"a\"}"), true, 1);
-    assertThat(more.sent(1)).isEqualTo(KeyPump.Next.QUEUE);
+    KeyPump more = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
+    assertThat(written(more, more.sending(), ONE, 1)).isEqualTo(KeyPump.Next.QUEUE);
 
-    KeyPump done = sending(batchOf("{\"event\":\"a\"}"), false, 1);
-    assertThat(done.sent(1)).isEqualTo(KeyPump.Next.PARK);
+    KeyPump done = sending(batchOf("{\"event\":\"a\"}"), false, ONE);
+    assertThat(written(done, done.sending(), ONE, 1)).isEqualTo(KeyPump.Next.PARK);
   }
 
   @Test
   void workThatArrivedDuringTheSendGoesOnAtOnceEvenWhenNobodyTookTheBatch() {
     // A new connection identified meanwhile: it may take what the others did not.
-    KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), false, 1);
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), false, ONE);
     assertThat(pump.request()).isFalse();
-    assertThat(pump.sent(0)).isEqualTo(KeyPump.Next.QUEUE);
+    assertThat(written(pump, pump.sending(), ONE, 0)).isEqualTo(KeyPump.Next.QUEUE);
+  }
+
+  @Test
+  void aBatchTakenAndNotYetAcknowledgedLetsTheNextBeReadPastIt() {
+    // SPEC 9: a client that acknowledges in groups waits for more before it acknowledges the rest.
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}", "{\"event\":\"b\"}"), true, ONE);
+    BatchOut first = pump.sending();
+    assertThat(pump.taken(first))
+        .as("taken, acks to come, more to read")
+        .isEqualTo(KeyPump.Next.QUEUE);
+    StepRequest step = pump.begin(100, 1 << 20, List.of(ONE));
+    assertThat(step.held()).isEqualTo(2);
+    assertThat(step.trim()).isZero();
+    assertThat(step.skip()).as("what is out is not read again").isEqualTo(2);
+    assertThat(pump.read(batchOf("{\"event\":\"c\"}"), false, List.of(ONE)))
+        .isEqualTo(KeyPump.Next.SEND);
+    BatchOut second = pump.sending();
+    assertThat(pump.taken(second)).isEqualTo(KeyPump.Next.NOTHING);
+    assertThat(pump.state()).isEqualTo(KeyPump.State.ACKING);
+    assertThat(pump.settled(first, ONE, 2, 2))
+        .as("one batch of two settled")
+        .isEqualTo(KeyPump.Next.NOTHING);
+    assertThat(pump.settled(second, ONE, 1, 1)).isEqualTo(KeyPump.Next.PARK);
+    assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
+    StepRequest trim = pump.begin(100, 1 << 20, List.of(ONE));
+    assertThat(trim.held()).isEqualTo(3);
+    assertThat(trim.trim()).as("both batches trimmed at once").isEqualTo(3);
+  }
+
+  @Test
+  void aConnectionThatWasNotSentABatchStillOutGetsNothingNewUntilItSettles() {
+    // Sent the next batch first, it would receive an alert before an older one that the other
+    // connection may yet hand back (by closing without acknowledging it).
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
+    BatchOut first = pump.sending();
+    assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
+    assertThat(pump.begin(100, 1 << 20, List.of(ONE, TWO)))
+        .as("held back, nothing to trim")
+        .isNull();
+    assertThat(pump.state()).isEqualTo(KeyPump.State.ACKING);
+    assertThat(pump.settled(first, ONE, 0, 1))
+        .as("handed back: read again")
+        .isEqualTo(KeyPump.Next.PARK);
+    assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
+    StepRequest again = pump.begin(100, 1 << 20, List.of(ONE, TWO));
+    assertThat(again.skip()).as("read from the first alert not delivered").isZero();
+    assertThat(again.claim()).isEqualTo(100);
+  }
+
+  @Test
+  void aFullWindowHoldsTheKeyUntilAcknowledgementsMakeRoom() {
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
+    BatchOut first = pump.sending();
+    assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
+    assertThat(pump.begin(0, 1 << 20, List.of(ONE))).as("no room, nothing to trim").isNull();
+    assertThat(pump.state()).isEqualTo(KeyPump.State.ACKING);
+    assertThat(pump.request()).as("room made: the window's owner asks again").isTrue();
+    StepRequest step = pump.begin(50, 1 << 20, List.of(ONE));
+    assertThat(step.skip()).isEqualTo(1);
+    assertThat(step.claim()).isEqualTo(50);
   }
 
   private static final long LEASE = TimeUnit.SECONDS.toNanos(2);
