@@ -29,6 +29,9 @@ public final class ClientConnection {
   /** Its acknowledgements, when it identified with {@code "ack":true}; null otherwise. */
   private volatile AckWindow acks;
 
+  /** When (nanoTime) it last identified. */
+  private volatile long identifiedAt;
+
   /**
    * The replies to its identifies of the current key while they are held; null once sent. Nothing
    * of the key is sent before them. Written under {@link #sendLock}; {@link #confirm} reads it
@@ -134,6 +137,7 @@ public final class ClientConnection {
         sendHeld();
       }
       old = acks;
+      identifiedAt = System.nanoTime();
       this.key = newKey;
       this.acks = newAcks;
       useToken(newToken);
@@ -217,6 +221,11 @@ public final class ClientConnection {
   /** Whether it acknowledges alerts (SPEC 9): its batches are no larger than the ack window. */
   public boolean acknowledges() {
     return acks != null;
+  }
+
+  /** When (nanoTime) it last identified. */
+  public long identifiedAt() {
+    return identifiedAt;
   }
 
   /** Alerts sent on it and not yet acknowledged (SPEC 9); 0 for a plain connection. */

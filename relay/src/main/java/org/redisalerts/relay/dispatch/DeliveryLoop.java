@@ -98,6 +98,16 @@ final class DeliveryLoop implements AutoCloseable {
       Duration settleDelay,
       int ackWindow) {}
 
+  /**
+   * How long a connection that joined while batches were out waits before it is sent what of them
+   * is not yet delivered (a catch-up). Most often they settle first: a browser that reloads closes
+   * the old connection right after its last ack, and the old connection's ack and close, read on
+   * another thread, may come after the new connection's identify. Caught up at once, the new
+   * connection would get again what the old one had just acknowledged. After this, a client that
+   * acknowledges in groups and waits for more is not held up by the newcomer any longer.
+   */
+  private static final long CATCH_UP_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
   private record Parked(KeyPump pump, long at) {}
 
   private final Settings settings;
@@ -543,7 +553,15 @@ final class DeliveryLoop implements AutoCloseable {
       List<ClientConnection> to = stopping ? List.of() : registry.connections(pump.key);
       Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(pump.key);
       StepRequest request =
-          pump.begin(claimFor(to, remote, claim), settings.claimBytes(), targets(to, remote));
+          pump.begin(
+              claimFor(pump, to, remote, claim),
+              settings.claimBytes(),
+              to,
+              remote.keySet(),
+              c -> startedAt - ((ClientConnection) c).identifiedAt() >= CATCH_UP_GRACE_NANOS);
+      if (pump.heldForOrder()) {
+        requestLater(pump.key); // when the newcomer may be caught up, if nothing settled by then
+      }
       if (request != null) {
         stepping.add(pump);
         requests.add(request);
@@ -580,10 +598,12 @@ final class DeliveryLoop implements AutoCloseable {
   /**
    * How many alerts to read for connections {@code to} and the relays {@code remote}: none for
    * none, and no more than any acknowledging connection's window has room for (SPEC 9: none when
-   * one is full). A relay with acknowledging connections reports a batch once they settled it, so
-   * it takes at most a window at a time.
+   * one is full), counting what a connection that joined meanwhile is sent first. A relay with
+   * acknowledging connections reports a batch once they settled it, so it takes at most a window at
+   * a time.
    */
-  private int claimFor(List<ClientConnection> to, Map<String, Boolean> remote, int claim) {
+  private int claimFor(
+      KeyPump pump, List<ClientConnection> to, Map<String, Boolean> remote, int claim) {
     if (to.isEmpty() && remote.isEmpty()) {
       return 0;
     }
@@ -593,21 +613,11 @@ final class DeliveryLoop implements AutoCloseable {
     }
     for (ClientConnection c : to) {
       if (c.acknowledges() && !c.isClosed()) {
-        claim = (int) Math.max(0, Math.min(claim, window - c.awaitingAck()));
+        long room = window - c.awaitingAck() - pump.catchUpAlerts(c);
+        claim = (int) Math.max(0, Math.min(claim, room));
       }
     }
     return claim;
-  }
-
-  /** The connections and relays a key's batch goes to. */
-  private static List<Object> targets(List<ClientConnection> to, Map<String, Boolean> remote) {
-    if (remote.isEmpty()) {
-      return List.copyOf(to);
-    }
-    List<Object> targets = new ArrayList<>(to.size() + remote.size());
-    targets.addAll(to);
-    targets.addAll(remote.keySet());
-    return targets;
   }
 
   private void fail(KeyPump pump) {
@@ -728,16 +738,25 @@ final class DeliveryLoop implements AutoCloseable {
     }
     Map<String, Boolean> remote = peers.remotes(key);
     List<String> relays = remote.isEmpty() ? List.of() : new ArrayList<>(remote.keySet());
-    KeyPump.Next next = pump.read(batch, result.more(), targets(to, remote));
+    KeyPump.Next next = pump.read(batch, result.more(), to, relays);
+    for (KeyPump.CatchUp c : pump.takeCatchUps()) {
+      // Before the new batch, on the same socket: what it was not sent of the batches out.
+      BatchOut out = c.out();
+      ((ClientConnection) c.connection())
+          .send(
+              key,
+              out.batch.frames().from(c.from()),
+              new Send(pump, out, c.connection(), c.from()));
+    }
     switch (next) {
       case SEND -> {
         bytesOut.addAndGet(batch.heldBytes());
         BatchOut out = pump.sending();
         for (ClientConnection c : to) {
-          c.send(key, batch.frames(), new Send(pump, out, c));
+          c.send(key, batch.frames(), new Send(pump, out, c, -1));
         }
         for (String relay : relays) {
-          peers.forward(relay, key, batch, new Send(pump, out, relay));
+          peers.forward(relay, key, batch, new Send(pump, out, relay, -1));
         }
       }
       case QUEUE -> {
@@ -769,12 +788,21 @@ final class DeliveryLoop implements AutoCloseable {
     private final KeyPump pump;
     private final BatchOut out;
     private final Object target;
-    private final AtomicBoolean taken = new AtomicBoolean();
 
-    Send(KeyPump pump, BatchOut out, Object target) {
+    /**
+     * For a catch-up, the first alert of the batch it sent; -1 for the batch's own send. A
+     * catch-up's take is not waited for: the batch it precedes on the socket is.
+     */
+    private final int from;
+
+    private final AtomicBoolean taken;
+
+    Send(KeyPump pump, BatchOut out, Object target, int from) {
       this.pump = pump;
       this.out = out;
       this.target = target;
+      this.from = from;
+      this.taken = new AtomicBoolean(from >= 0);
     }
 
     @Override
@@ -788,7 +816,9 @@ final class DeliveryLoop implements AutoCloseable {
     public void done(int delivered) {
       // A plain connection's report means both: settled first, so that the take sees it.
       boolean takenNow = taken.compareAndSet(false, true);
-      then(pump, pump.settled(out, target, delivered, out.batch.frames().count()));
+      int offset = Math.max(0, from);
+      int count = out.batch.frames().count();
+      then(pump, pump.settled(out, target, offset + delivered, count));
       if (takenNow) {
         take();
       }
@@ -814,6 +844,15 @@ final class DeliveryLoop implements AutoCloseable {
       enqueue(pump);
     } else if (next == KeyPump.Next.PARK) {
       park(pump);
+    }
+  }
+
+  /** Requests a step of {@code key} once {@link #CATCH_UP_GRACE_NANOS} have passed. */
+  private void requestLater(String key) {
+    try {
+      timer.schedule(() -> request(key), CATCH_UP_GRACE_NANOS, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // Stopping: nothing new is sent.
     }
   }
 

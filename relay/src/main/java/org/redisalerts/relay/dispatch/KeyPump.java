@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Predicate;
 import org.redisalerts.relay.redis.StepRequest;
 
 /**
@@ -13,8 +14,10 @@ import org.redisalerts.relay.redis.StepRequest;
  * one into its socket. For a plain connection that is delivery; a connection that acknowledges
  * (SPEC 9) delivers an alert when it confirms it, so its batches stay out ({@link BatchOut}) while
  * the next ones are read past them, as far as its window lets. Each connection is sent the batches
- * in order, and a connection that was not sent every batch still out (it joined since) is sent
- * nothing new until those are settled: so every connection receives the key's alerts in order.
+ * in order, and a connection that was not sent every batch still out (it joined since) is first
+ * sent what of them is not yet delivered (a catch-up), so every connection receives the key's
+ * alerts in order. Another relay cannot be caught up that way: while it lacks a batch out, nothing
+ * new is read.
  *
  * <pre>
  * IDLE      nothing read and unfinished, no step wanted
@@ -34,8 +37,8 @@ import org.redisalerts.relay.redis.StepRequest;
  *           relay's presence, or when that relay is gone
  *
  * request       IDLE, ACKING, PARKED, STALLED -> QUEUED; STEPPING, SENDING -> (again)
- * begin         QUEUED -> STEPPING | ACKING, IDLE (held back: no window has room, or a connection
- *                        waits for the batches out to settle; nothing to trim or record)
+ * begin         QUEUED -> STEPPING | ACKING, IDLE (held back: no window has room, or a relay waits
+ *                        for the batches out to settle; nothing to trim or record)
  * read          STEPPING -> SENDING (alerts read) | QUEUED (again, more, or bad entries only)
  *                        | ACKING (held back, or batches wait for acknowledgements)
  *                        | PARKED (bad entries only, nothing more) | IDLE (nothing read or held)
@@ -185,14 +188,23 @@ final class KeyPump {
   }
 
   /**
-   * Starts a step: trim what is finished, read up to {@code claim} more for {@code targets}.
+   * Starts a step: trim what is finished, read up to {@code claim} more for {@code connections} and
+   * {@code relays}.
    *
    * @param claim 0 when the key has connections and one of their windows is full
-   * @param targets the connections and relays the batch will go to
+   * @param connections the connections the batch will go to
+   * @param relays the other relays it will go to
+   * @param mayCatchUp which connections may be sent a catch-up now (see {@link #takeCatchUps})
    * @return the step's request, or null when the pump is not queued, or is held back with nothing
    *     to trim or record (it waits in {@link State#ACKING} or {@link State#IDLE})
    */
-  synchronized StepRequest begin(int claim, long claimBytes, Collection<?> targets) {
+  synchronized StepRequest begin(
+      int claim,
+      long claimBytes,
+      Collection<?> connections,
+      Collection<String> relays,
+      Predicate<Object> mayCatchUp) {
+    boolean targets = !connections.isEmpty() || !relays.isEmpty();
     if (state != State.QUEUED) {
       return null;
     }
@@ -205,8 +217,9 @@ final class KeyPump {
     }
     int trim = finishedEntries();
     boolean rereads = settled;
-    heldForRoom = !targets.isEmpty() && claim == 0;
-    heldForOrder = !targets.isEmpty() && !heldForRoom && !rereads && !readable(targets);
+    heldForRoom = targets && claim == 0;
+    heldForOrder =
+        targets && !heldForRoom && !rereads && !readable(connections, relays, mayCatchUp);
     if (heldForRoom || heldForOrder) {
       claim = 0;
       if (trim == 0 && presence == StepRequest.Presence.UNCHANGED) {
@@ -260,19 +273,58 @@ final class KeyPump {
 
   /**
    * Whether a new batch may be read past the batches out: none of them fell short (what it did not
-   * deliver is read again first, once all are settled), and every target was sent every batch that
-   * may still deliver (else that target would receive the new batch before an older alert).
+   * deliver is read again first, once all are settled), and every connection and relay was sent
+   * every batch that may still deliver (else it would receive the new batch before an older alert),
+   * or is a connection that may be caught up now.
    */
-  private boolean readable(Collection<?> targets) {
+  private boolean readable(
+      Collection<?> connections, Collection<String> relays, Predicate<Object> mayCatchUp) {
     for (BatchOut out : outs) {
-      if (out.fellShort()) {
+      if (out.fellShort() || (out.live() && !out.holders.containsAll(relays))) {
         return false;
       }
-      if (out.live() && !out.holders.containsAll(targets)) {
-        return false;
+      if (out.live()) {
+        for (Object c : connections) {
+          if (!out.holders.contains(c) && !mayCatchUp.test(c)) {
+            return false;
+          }
+        }
       }
     }
     return true;
+  }
+
+  /**
+   * Whether the last {@link #begin} held the key back for the order of some connection or relay.
+   */
+  synchronized boolean heldForOrder() {
+    return heldForOrder;
+  }
+
+  /** Alerts of the batches out that {@code connection} would be sent as a catch-up now. */
+  synchronized int catchUpAlerts(Object connection) {
+    int alerts = 0;
+    for (BatchOut out : outs) {
+      if (out.live() && !out.holders.contains(connection)) {
+        alerts += out.batch.frames().count() - out.delivered;
+      }
+    }
+    return alerts;
+  }
+
+  /** What a connection that joined while batches were out is sent of them first. */
+  record CatchUp(BatchOut out, int from, Object connection) {}
+
+  private List<CatchUp> catchUps = List.of();
+
+  /**
+   * The catch-ups the last {@link #read} planned, for the delivery thread to send before that
+   * step's batch; each is counted as a send of its batch already.
+   */
+  synchronized List<CatchUp> takeCatchUps() {
+    List<CatchUp> c = catchUps;
+    catchUps = List.of();
+    return c;
   }
 
   // ---- the lease (SPEC 10) ----
@@ -558,12 +610,14 @@ final class KeyPump {
   }
 
   /**
-   * The step read {@code batch} (possibly empty), and it goes to {@code targets}: the connections
-   * and relays that {@link #begin} was given, and relays learned since.
+   * The step read {@code batch} (possibly empty), and it goes to {@code connections} (those that
+   * {@link #begin} was given) and {@code relays} (and relays learned since). Connections that were
+   * not sent a batch still out are first caught up ({@link #takeCatchUps}).
    *
    * @return what to do next: send the batch, queue the pump again, or nothing
    */
-  synchronized Next read(Batch batch, boolean more, Collection<?> targets) {
+  synchronized Next read(
+      Batch batch, boolean more, Collection<?> connections, Collection<String> relays) {
     boolean heldBack = heldForRoom || heldForOrder;
     this.more = heldBack || more; // held back, the step did not look
     if (heldForOrder && outs.isEmpty()) {
@@ -572,24 +626,62 @@ final class KeyPump {
       return Next.QUEUE;
     }
     if (heldBack) {
+      if (again) {
+        // Requested while the step ran (acknowledgements made room, or work came): look again.
+        again = false;
+        heldForRoom = false;
+        heldForOrder = false;
+        state = State.QUEUED;
+        return Next.QUEUE;
+      }
       state = outs.isEmpty() ? State.IDLE : State.ACKING;
       return Next.NOTHING;
+    }
+    boolean fellShort = false;
+    for (BatchOut o : outs) {
+      fellShort |= o.fellShort();
+    }
+    if (!fellShort) {
+      planCatchUps(connections);
     }
     if (batch == null || batch.size() == 0) {
       return afterTaken();
     }
     BatchOut out = new BatchOut(batch);
     outs.addLast(out);
-    if (batch.frames().count() == 0 || targets.isEmpty()) {
+    int targets = connections.size() + relays.size();
+    if (batch.frames().count() == 0 || targets == 0 || fellShort) {
       // Bad entries only (or no one to send to: claim was 0, so this cannot happen with entries).
+      // Or a batch out fell short while this step ran (its connections left): sent now, this one
+      // would reach connections before the alerts that are read again; it is read again with them.
       return afterTaken();
     }
-    out.holders.addAll(targets);
-    out.sends = targets.size();
-    out.untaken = targets.size();
-    out.unsettled = targets.size();
+    out.holders.addAll(connections);
+    out.holders.addAll(relays);
+    out.sends = targets;
+    out.untaken = targets;
+    out.unsettled = targets;
     state = State.SENDING;
     return Next.SEND;
+  }
+
+  /** Plans a catch-up for each of {@code connections} not sent a batch out that may deliver. */
+  private void planCatchUps(Collection<?> connections) {
+    List<CatchUp> planned = null;
+    for (Object c : connections) {
+      for (BatchOut out : outs) {
+        if (out.live() && !out.holders.contains(c)) {
+          if (planned == null) {
+            planned = new ArrayList<>();
+          }
+          planned.add(new CatchUp(out, out.delivered, c));
+          out.holders.add(c);
+          out.sends++;
+          out.unsettled++;
+        }
+      }
+    }
+    catchUps = planned == null ? List.of() : planned;
   }
 
   /**

@@ -62,6 +62,21 @@ public final class FrameBatch {
     return ends.length;
   }
 
+  /** The frames of alerts {@code first} to the last, sharing this batch's bytes. */
+  public FrameBatch from(int first) {
+    if (first == 0) {
+      return this;
+    }
+    int start = ends[first - 1];
+    ByteBuffer tail = bytes.duplicate();
+    tail.position(tail.position() + start);
+    int[] tailEnds = new int[ends.length - first];
+    for (int i = 0; i < tailEnds.length; i++) {
+      tailEnds[i] = ends[first + i] - start;
+    }
+    return new FrameBatch(tail.slice(), tailEnds);
+  }
+
   /** Encoded length of the whole batch. */
   public int length() {
     return bytes.remaining();
