@@ -31,6 +31,9 @@ final class BatchOut {
   /** How many connections and relays it was sent to. */
   int sends;
 
+  /** When (nanoTime) the last of its sends was taken. */
+  long takenAt;
+
   /**
    * The connections and relays it was sent to that may still deliver it, or did: a send that
    * settled short (its connection closed or identified again) no longer counts.

@@ -558,9 +558,12 @@ final class DeliveryLoop implements AutoCloseable {
               settings.claimBytes(),
               to,
               remote.keySet(),
-              c -> startedAt - ((ClientConnection) c).identifiedAt() >= CATCH_UP_GRACE_NANOS);
+              c -> startedAt - ((ClientConnection) c).identifiedAt() >= CATCH_UP_GRACE_NANOS,
+              startedAt);
       if (pump.heldForOrder()) {
-        requestLater(pump.key); // when the newcomer may be caught up, if nothing settled by then
+        // Look again soon: a batch's grace for its acks, or a newcomer's, ends (a settlement may
+        // come first and wake it).
+        requestLater(pump.key);
       }
       if (request != null) {
         stepping.add(pump);
@@ -847,10 +850,10 @@ final class DeliveryLoop implements AutoCloseable {
     }
   }
 
-  /** Requests a step of {@code key} once {@link #CATCH_UP_GRACE_NANOS} have passed. */
+  /** Requests a step of {@code key} once {@link KeyPump#ACK_GRACE_NANOS} have passed. */
   private void requestLater(String key) {
     try {
-      timer.schedule(() -> request(key), CATCH_UP_GRACE_NANOS, TimeUnit.NANOSECONDS);
+      timer.schedule(() -> request(key), KeyPump.ACK_GRACE_NANOS, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       // Stopping: nothing new is sent.
     }

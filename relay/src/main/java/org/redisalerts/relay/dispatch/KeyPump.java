@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.redisalerts.relay.redis.StepRequest;
 
@@ -61,6 +62,18 @@ import org.redisalerts.relay.redis.StepRequest;
  * reports sends, any thread requests it.
  */
 final class KeyPump {
+
+  /**
+   * How long a batch taken by an acknowledging connection has to be acknowledged before the next
+   * one is read past it. A client that acknowledges each batch as it comes does so well within
+   * this, and then gets its next batch only after its ack was read, as before batches could be read
+   * past others. That matters when it closes right after acknowledging: a browser that reloads.
+   * Sent the next batch before the relay read the ack, it may close with both out, and if the close
+   * cuts off the ack (an aborted connection drops what the relay had not read yet), the reloaded
+   * page gets the acknowledged alert again. A client that acknowledges in groups and waits for more
+   * gets them this much later.
+   */
+  static final long ACK_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   enum State {
     IDLE,
@@ -195,6 +208,7 @@ final class KeyPump {
    * @param connections the connections the batch will go to
    * @param relays the other relays it will go to
    * @param mayCatchUp which connections may be sent a catch-up now (see {@link #takeCatchUps})
+   * @param now the round's start (nanoTime)
    * @return the step's request, or null when the pump is not queued, or is held back with nothing
    *     to trim or record (it waits in {@link State#ACKING} or {@link State#IDLE})
    */
@@ -203,7 +217,8 @@ final class KeyPump {
       long claimBytes,
       Collection<?> connections,
       Collection<String> relays,
-      Predicate<Object> mayCatchUp) {
+      Predicate<Object> mayCatchUp,
+      long now) {
     boolean targets = !connections.isEmpty() || !relays.isEmpty();
     if (state != State.QUEUED) {
       return null;
@@ -219,7 +234,7 @@ final class KeyPump {
     boolean rereads = settled;
     heldForRoom = targets && claim == 0;
     heldForOrder =
-        targets && !heldForRoom && !rereads && !readable(connections, relays, mayCatchUp);
+        targets && !heldForRoom && !rereads && !readable(connections, relays, mayCatchUp, now);
     if (heldForRoom || heldForOrder) {
       claim = 0;
       if (trim == 0 && presence == StepRequest.Presence.UNCHANGED) {
@@ -275,12 +290,19 @@ final class KeyPump {
    * Whether a new batch may be read past the batches out: none of them fell short (what it did not
    * deliver is read again first, once all are settled), and every connection and relay was sent
    * every batch that may still deliver (else it would receive the new batch before an older alert),
-   * or is a connection that may be caught up now.
+   * or is a connection that may be caught up now; and each batch still to be acknowledged was taken
+   * at least {@link #ACK_GRACE_NANOS} ago.
    */
   private boolean readable(
-      Collection<?> connections, Collection<String> relays, Predicate<Object> mayCatchUp) {
+      Collection<?> connections,
+      Collection<String> relays,
+      Predicate<Object> mayCatchUp,
+      long now) {
     for (BatchOut out : outs) {
       if (out.fellShort() || (out.live() && !out.holders.containsAll(relays))) {
+        return false;
+      }
+      if (out.live() && now - out.takenAt < ACK_GRACE_NANOS) {
         return false;
       }
       if (out.live()) {
@@ -638,8 +660,10 @@ final class KeyPump {
       return Next.NOTHING;
     }
     boolean fellShort = false;
+    boolean relayLacks = false;
     for (BatchOut o : outs) {
       fellShort |= o.fellShort();
+      relayLacks |= o.live() && !o.holders.containsAll(relays); // one learned during the step
     }
     if (!fellShort) {
       planCatchUps(connections);
@@ -650,10 +674,12 @@ final class KeyPump {
     BatchOut out = new BatchOut(batch);
     outs.addLast(out);
     int targets = connections.size() + relays.size();
-    if (batch.frames().count() == 0 || targets == 0 || fellShort) {
+    if (batch.frames().count() == 0 || targets == 0 || fellShort || relayLacks) {
       // Bad entries only (or no one to send to: claim was 0, so this cannot happen with entries).
       // Or a batch out fell short while this step ran (its connections left): sent now, this one
       // would reach connections before the alerts that are read again; it is read again with them.
+      // Or a relay that joined during the step lacks a batch out: it is read again once they are
+      // settled.
       return afterTaken();
     }
     out.holders.addAll(connections);
@@ -693,6 +719,7 @@ final class KeyPump {
     if (--out.untaken > 0) {
       return null;
     }
+    out.takenAt = System.nanoTime();
     if (state == State.SENDING && outs.peekLast() == out) {
       return afterTaken();
     }
@@ -714,6 +741,9 @@ final class KeyPump {
     out.unsettled--;
     if (delivered < count) {
       out.holders.remove(target); // closed or identified again: it no longer has the batch
+    }
+    if (state == State.STEPPING && wasLive && !out.live()) {
+      again = true; // a step held back for it may be running: it looks again
     }
     if (state != State.ACKING || heldForRoom || (heldForOrder && !(wasLive && !out.live()))) {
       return Next.NOTHING; // acknowledgements that make room request the pump

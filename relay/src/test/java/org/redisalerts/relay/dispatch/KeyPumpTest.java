@@ -21,6 +21,9 @@ class KeyPumpTest {
     return new Batch(entries, FrameBatch.encode(entries), positions, List.of(), System.nanoTime());
   }
 
+  /** Long after every batch was taken: their grace for acks is over. */
+  private static final long FAR = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+
   private static final String ONE = "one";
   private static final String TWO = "two";
 
@@ -28,7 +31,7 @@ class KeyPumpTest {
   private static KeyPump sending(Batch batch, boolean more, Object... targets) {
     KeyPump pump = new KeyPump("alert/k");
     assertThat(pump.request()).isTrue();
-    assertThat(pump.begin(100, 1 << 20, List.of(targets), List.of(), c -> true)).isNotNull();
+    assertThat(pump.begin(100, 1 << 20, List.of(targets), List.of(), c -> true, FAR)).isNotNull();
     assertThat(pump.read(batch, more, List.of(targets), List.of())).isEqualTo(KeyPump.Next.SEND);
     return pump;
   }
@@ -80,7 +83,7 @@ class KeyPumpTest {
     assertThat(pump.taken(first))
         .as("taken, acks to come, more to read")
         .isEqualTo(KeyPump.Next.QUEUE);
-    StepRequest step = pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true);
+    StepRequest step = pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, FAR);
     assertThat(step.held()).isEqualTo(2);
     assertThat(step.trim()).isZero();
     assertThat(step.skip()).as("what is out is not read again").isEqualTo(2);
@@ -94,7 +97,7 @@ class KeyPumpTest {
         .isEqualTo(KeyPump.Next.NOTHING);
     assertThat(pump.settled(second, ONE, 1, 1)).isEqualTo(KeyPump.Next.PARK);
     assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
-    StepRequest trim = pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true);
+    StepRequest trim = pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, FAR);
     assertThat(trim.held()).isEqualTo(3);
     assertThat(trim.trim()).as("both batches trimmed at once").isEqualTo(3);
   }
@@ -107,7 +110,7 @@ class KeyPumpTest {
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
     assertThat(pump.catchUpAlerts(TWO)).isEqualTo(2);
-    StepRequest step = pump.begin(100, 1 << 20, List.of(ONE, TWO), List.of(), c -> true);
+    StepRequest step = pump.begin(100, 1 << 20, List.of(ONE, TWO), List.of(), c -> true, FAR);
     assertThat(step.skip()).isEqualTo(2);
     assertThat(pump.read(batchOf("{\"event\":\"c\"}"), false, List.of(ONE, TWO), List.of()))
         .isEqualTo(KeyPump.Next.SEND);
@@ -116,12 +119,30 @@ class KeyPumpTest {
   }
 
   @Test
+  void aBatchJustTakenHasItsGraceForAcksBeforeTheNextIsReadPastIt() {
+    // A client that acknowledges each batch gets the next one only once its ack was read.
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
+    BatchOut first = pump.sending();
+    assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
+    assertThat(pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, System.nanoTime()))
+        .isNull();
+    assertThat(pump.heldForOrder()).isTrue();
+    assertThat(pump.settled(first, ONE, 1, 1))
+        .as("acknowledged in time")
+        .isEqualTo(KeyPump.Next.QUEUE);
+    StepRequest step =
+        pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, System.nanoTime());
+    assertThat(step.trim()).isEqualTo(1);
+    assertThat(step.skip()).isZero();
+  }
+
+  @Test
   void aConnectionThatJustIdentifiedIsNotCaughtUpBeforeItsGraceIsOver() {
     // A browser reload: the old connection's last ack may be read after the new identify.
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(100, 1 << 20, List.of(ONE, TWO), List.of(), c -> c != TWO)).isNull();
+    assertThat(pump.begin(100, 1 << 20, List.of(ONE, TWO), List.of(), c -> c != TWO, FAR)).isNull();
     assertThat(pump.heldForOrder()).isTrue();
     assertThat(pump.settled(first, ONE, 1, 1))
         .as("acknowledged: on at once")
@@ -133,7 +154,7 @@ class KeyPumpTest {
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(100, 1 << 20, List.of(ONE), List.of("relay-b"), c -> true))
+    assertThat(pump.begin(100, 1 << 20, List.of(ONE), List.of("relay-b"), c -> true, FAR))
         .as("held back, nothing to trim")
         .isNull();
     assertThat(pump.state()).isEqualTo(KeyPump.State.ACKING);
@@ -141,7 +162,7 @@ class KeyPumpTest {
         .as("handed back: read again")
         .isEqualTo(KeyPump.Next.PARK);
     assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
-    StepRequest again = pump.begin(100, 1 << 20, List.of(ONE), List.of("relay-b"), c -> true);
+    StepRequest again = pump.begin(100, 1 << 20, List.of(ONE), List.of("relay-b"), c -> true, FAR);
     assertThat(again.skip()).as("read from the first alert not delivered").isZero();
     assertThat(again.claim()).isEqualTo(100);
   }
@@ -151,7 +172,7 @@ class KeyPumpTest {
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true)).isNotNull();
+    assertThat(pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, FAR)).isNotNull();
     pump.settled(first, ONE, 0, 1); // the connection left while the step ran
     pump.trimmed();
     assertThat(pump.read(batchOf("{\"event\":\"b\"}"), false, List.of(ONE), List.of()))
@@ -169,7 +190,7 @@ class KeyPumpTest {
     assertThat(pump.settled(first, ONE, 2, 2)).isEqualTo(KeyPump.Next.NOTHING);
     assertThat(pump.taken(first)).isNull();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    StepRequest trimOnly = pump.begin(0, 1 << 20, List.of(ONE, TWO), List.of(), c -> true);
+    StepRequest trimOnly = pump.begin(0, 1 << 20, List.of(ONE, TWO), List.of(), c -> true, FAR);
     assertThat(trimOnly.trim()).isEqualTo(2);
     assertThat(trimOnly.claim()).isZero();
     assertThat(pump.request()).as("room made meanwhile").isFalse();
@@ -182,12 +203,12 @@ class KeyPumpTest {
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(0, 1 << 20, List.of(ONE), List.of(), c -> true))
+    assertThat(pump.begin(0, 1 << 20, List.of(ONE), List.of(), c -> true, FAR))
         .as("no room, nothing to trim")
         .isNull();
     assertThat(pump.state()).isEqualTo(KeyPump.State.ACKING);
     assertThat(pump.request()).as("room made: the window's owner asks again").isTrue();
-    StepRequest step = pump.begin(50, 1 << 20, List.of(ONE), List.of(), c -> true);
+    StepRequest step = pump.begin(50, 1 << 20, List.of(ONE), List.of(), c -> true, FAR);
     assertThat(step.skip()).isEqualTo(1);
     assertThat(step.claim()).isEqualTo(50);
   }
