@@ -181,6 +181,8 @@ final class AckWindow {
   void ack(long count) throws BadAck {
     List<Pending> done;
     boolean opened;
+    Pending part = null;
+    int partCount = 0;
     synchronized (this) {
       if (count < acked) {
         throw new BadAck(
@@ -196,8 +198,16 @@ final class AckWindow {
       opened = 2 * (sent - acked) > size && 2 * (sent - count) <= size;
       acked = count;
       done = settleAcknowledged();
+      Pending first = pending.peekFirst();
+      if (first != null && acked > first.start) {
+        part = first;
+        partCount = (int) Math.min(first.size, acked - first.start);
+      }
     }
     report(done);
+    if (part != null) {
+      part.callback.acknowledged(partCount); // the next batch, acknowledged in part
+    }
     if (opened) {
       listener.opened();
     }

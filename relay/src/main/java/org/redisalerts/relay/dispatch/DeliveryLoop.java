@@ -816,6 +816,11 @@ final class DeliveryLoop implements AutoCloseable {
     }
 
     @Override
+    public void acknowledged(int count) {
+      then(pump, pump.acknowledged(out, Math.max(0, from) + count));
+    }
+
+    @Override
     public void done(int delivered) {
       // A plain connection's report means both: settled first, so that the take sees it.
       boolean takenNow = taken.compareAndSet(false, true);

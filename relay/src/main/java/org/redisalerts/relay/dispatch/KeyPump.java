@@ -742,6 +742,27 @@ final class KeyPump {
     if (delivered < count) {
       out.holders.remove(target); // closed or identified again: it no longer has the batch
     }
+    return changed(out, wasLive);
+  }
+
+  /**
+   * A connection acknowledged the first {@code delivered} alerts of {@code out}, and not yet all of
+   * it (its send settles once it acknowledged all): those are delivered, so a connection caught up
+   * is not sent them, and the next step trims them.
+   *
+   * @return what to do next
+   */
+  synchronized Next acknowledged(BatchOut out, int delivered) {
+    if (!outs.contains(out) || delivered <= out.delivered) {
+      return Next.NOTHING;
+    }
+    boolean wasLive = out.live();
+    out.delivered = delivered;
+    return changed(out, wasLive);
+  }
+
+  /** What a settlement or an acknowledgement of {@code out} asks for. */
+  private Next changed(BatchOut out, boolean wasLive) {
     if (state == State.STEPPING && wasLive && !out.live()) {
       again = true; // a step held back for it may be running: it looks again
     }

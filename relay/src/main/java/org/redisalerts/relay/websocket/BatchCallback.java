@@ -22,4 +22,11 @@ public interface BatchCallback {
    * connection reports only {@link #done}, which then means both.
    */
   default void taken(int written) {}
+
+  /**
+   * Told by a connection that acknowledges, before {@link #done}, when the client acknowledged the
+   * first {@code count} alerts of the batch and not yet all of it (a client may acknowledge in
+   * groups); may be told again with a larger count.
+   */
+  default void acknowledged(int count) {}
 }
