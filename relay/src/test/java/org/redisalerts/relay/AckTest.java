@@ -182,6 +182,35 @@ class AckTest {
   }
 
   @Test
+  void aTabThatJoinsDoesNotHoldUpATabThatAcknowledgesInGroups() throws Exception {
+    // An outside probe: the first tab acknowledges every 4th alert and holds 2; a second joins.
+    // Nothing new went out until the first was closed at the ack timeout.
+    start(b -> b.ackWindow(10).ackTimeout(Duration.ofSeconds(30)));
+    String key = "alert/a-join-groups";
+    RecordingClient grouped = connect(relay).identifyWithAcksAndAwaitReply(key);
+    publisher.push(key, alerts("q", 0, 10));
+    assertThat(grouped.nextTexts(10)).containsExactlyElementsOf(alerts("q", 0, 10));
+    grouped.ack(4).ack(8);
+    RecordingClient joined = connect(relay).identifyWithAcksAndAwaitReply(key);
+    publisher.push(key, alerts("q", 10, 40));
+    // The newcomer gets what was not acknowledged when it joined (8 and 9), then the rest; it
+    // acknowledges each (a full window of it would hold the key, as SPEC 9 says).
+    for (int received = 10; received < 40; received++) {
+      assertThat(grouped.nextText()).isEqualTo(alert("q", received));
+      if ((received + 1) % 4 == 0) {
+        grouped.ack(received + 1);
+      }
+      assertThat(joined.nextText()).isEqualTo(alert("q", received - 2));
+      joined.ack(received - 9);
+    }
+    grouped.ack(40);
+    assertThat(joined.nextTexts(2)).containsExactlyElementsOf(alerts("q", 38, 40));
+    joined.ack(32);
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 0);
+    assertThat(metric(relay, "relay_refusals_total", "reason", "ack_timeout")).isZero();
+  }
+
+  @Test
   void anAcknowledgingConnectionThatJoinsIsCaughtUpWithinItsWindow() throws Exception {
     start(b -> b.ackWindow(4).ackTimeout(Duration.ofSeconds(30)));
     String key = "alert/a-join-ack";
