@@ -550,25 +550,28 @@ final class DeliveryLoop implements AutoCloseable {
             settings.claimBatch(),
             Math.max(MIN_CLAIM_PER_KEY, MAX_ENTRIES_PER_ROUND / round.size()));
     for (KeyPump pump : round) {
-      List<ClientConnection> to = stopping ? List.of() : registry.connections(pump.key);
-      Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(pump.key);
+      List<List<ClientConnection>> seen = new ArrayList<>(1);
       StepRequest request =
           pump.begin(
-              claimFor(pump, to, remote, claim),
               settings.claimBytes(),
-              to,
-              remote.keySet(),
-              c -> startedAt - ((ClientConnection) c).identifiedAt() >= CATCH_UP_GRACE_NANOS,
-              startedAt);
-      if (pump.heldForOrder()) {
-        // Look again soon: a batch's grace for its acks, or a newcomer's, ends (a settlement may
-        // come first and wake it).
-        requestLater(pump.key);
+              startedAt,
+              p -> {
+                List<ClientConnection> to = stopping ? List.of() : registry.connections(p.key);
+                Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(p.key);
+                seen.add(to);
+                return new KeyPump.Targets(
+                    to,
+                    remote.keySet(),
+                    claimFor(p, to, remote, claim),
+                    c -> startedAt - ((ClientConnection) c).identifiedAt() >= CATCH_UP_GRACE_NANOS);
+              });
+      if (pump.graceEnds()) {
+        requestLater(pump.key); // a grace ends: look again then (a settlement may come first)
       }
       if (request != null) {
         stepping.add(pump);
         requests.add(request);
-        targets.add(to);
+        targets.add(seen.get(0));
       }
     }
     if (requests.isEmpty()) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.redisalerts.relay.redis.StepRequest;
 
@@ -123,6 +124,11 @@ final class KeyPump {
    */
   private boolean heldForOrder;
 
+  /**
+   * {@link #heldForOrder} until a grace ends: nothing else wakes the pump then but a settlement.
+   */
+  private boolean graceEnds;
+
   private long parkedAt;
 
   /** The key refused a step (not a list) and its connections were told. */
@@ -201,29 +207,40 @@ final class KeyPump {
   }
 
   /**
-   * Starts a step: trim what is finished, read up to {@code claim} more for {@code connections} and
-   * {@code relays}.
+   * Where a step's batch goes and how much it may read, as the delivery thread finds them.
    *
-   * @param claim 0 when the key has connections and one of their windows is full
    * @param connections the connections the batch will go to
    * @param relays the other relays it will go to
+   * @param claim the most entries to read: 0 when the key has connections and one of their windows
+   *     is full
    * @param mayCatchUp which connections may be sent a catch-up now (see {@link #takeCatchUps})
+   */
+  record Targets(
+      Collection<?> connections,
+      Collection<String> relays,
+      int claim,
+      Predicate<Object> mayCatchUp) {}
+
+  /**
+   * Starts a step: trim what is finished, read more for the targets that {@code look} finds. It is
+   * called under this pump's lock, so that a request made after it looked (a connection joined, or
+   * acknowledgements made room) marks the pump to step again, and is not lost to a pump that was
+   * queued already.
+   *
    * @param now the round's start (nanoTime)
    * @return the step's request, or null when the pump is not queued, or is held back with nothing
    *     to trim or record (it waits in {@link State#ACKING} or {@link State#IDLE})
    */
-  synchronized StepRequest begin(
-      int claim,
-      long claimBytes,
-      Collection<?> connections,
-      Collection<String> relays,
-      Predicate<Object> mayCatchUp,
-      long now) {
-    boolean targets = !connections.isEmpty() || !relays.isEmpty();
+  synchronized StepRequest begin(long claimBytes, long now, Function<KeyPump, Targets> look) {
     if (state != State.QUEUED) {
       return null;
     }
     again = false;
+    Targets t = look.apply(this);
+    Collection<?> connections = t.connections();
+    Collection<String> relays = t.relays();
+    int claim = t.claim();
+    boolean targets = !connections.isEmpty() || !relays.isEmpty();
     int remaining = 0;
     boolean settled = true;
     for (BatchOut out : outs) {
@@ -233,8 +250,12 @@ final class KeyPump {
     int trim = finishedEntries();
     boolean rereads = settled;
     heldForRoom = targets && claim == 0;
-    heldForOrder =
-        targets && !heldForRoom && !rereads && !readable(connections, relays, mayCatchUp, now);
+    int order =
+        targets && !heldForRoom && !rereads
+            ? readable(connections, relays, t.mayCatchUp(), now)
+            : 0;
+    heldForOrder = order != READABLE;
+    graceEnds = order == GRACE;
     if (heldForRoom || heldForOrder) {
       claim = 0;
       if (trim == 0 && presence == StepRequest.Presence.UNCHANGED) {
@@ -293,27 +314,41 @@ final class KeyPump {
    * or is a connection that may be caught up now; and each batch still to be acknowledged was taken
    * at least {@link #ACK_GRACE_NANOS} ago.
    */
-  private boolean readable(
+  private static final int READABLE = 0;
+
+  /** Held until a batch out settles. */
+  private static final int SETTLE = 1;
+
+  /** Held until a grace ends (a batch's for its acks, or a newcomer's), or a batch out settles. */
+  private static final int GRACE = 2;
+
+  private int readable(
       Collection<?> connections,
       Collection<String> relays,
       Predicate<Object> mayCatchUp,
       long now) {
+    int order = READABLE;
     for (BatchOut out : outs) {
       if (out.fellShort() || (out.live() && !out.holders.containsAll(relays))) {
-        return false;
+        return SETTLE;
       }
       if (out.live() && now - out.takenAt < ACK_GRACE_NANOS) {
-        return false;
+        order = GRACE;
       }
       if (out.live()) {
         for (Object c : connections) {
           if (!out.holders.contains(c) && !mayCatchUp.test(c)) {
-            return false;
+            order = GRACE;
           }
         }
       }
     }
-    return true;
+    return order;
+  }
+
+  /** Whether the last {@link #begin} held the key back until a grace ends: look again then. */
+  synchronized boolean graceEnds() {
+    return heldForOrder && graceEnds;
   }
 
   /**

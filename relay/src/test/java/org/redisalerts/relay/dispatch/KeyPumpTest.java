@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.websocket.FrameBatch;
@@ -24,6 +25,18 @@ class KeyPumpTest {
   /** Long after every batch was taken: their grace for acks is over. */
   private static final long FAR = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
 
+  /** Begins a step of {@code pump} with these targets. */
+  private static StepRequest begin(
+      KeyPump pump,
+      int claim,
+      List<?> connections,
+      List<String> relays,
+      Predicate<Object> mayCatchUp,
+      long now) {
+    return pump.begin(
+        1 << 20, now, p -> new KeyPump.Targets(connections, relays, claim, mayCatchUp));
+  }
+
   private static final String ONE = "one";
   private static final String TWO = "two";
 
@@ -31,7 +44,7 @@ class KeyPumpTest {
   private static KeyPump sending(Batch batch, boolean more, Object... targets) {
     KeyPump pump = new KeyPump("alert/k");
     assertThat(pump.request()).isTrue();
-    assertThat(pump.begin(100, 1 << 20, List.of(targets), List.of(), c -> true, FAR)).isNotNull();
+    assertThat(begin(pump, 100, List.of(targets), List.of(), c -> true, FAR)).isNotNull();
     assertThat(pump.read(batch, more, List.of(targets), List.of())).isEqualTo(KeyPump.Next.SEND);
     return pump;
   }
@@ -83,7 +96,7 @@ class KeyPumpTest {
     assertThat(pump.taken(first))
         .as("taken, acks to come, more to read")
         .isEqualTo(KeyPump.Next.QUEUE);
-    StepRequest step = pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, FAR);
+    StepRequest step = begin(pump, 100, List.of(ONE), List.of(), c -> true, FAR);
     assertThat(step.held()).isEqualTo(2);
     assertThat(step.trim()).isZero();
     assertThat(step.skip()).as("what is out is not read again").isEqualTo(2);
@@ -97,7 +110,7 @@ class KeyPumpTest {
         .isEqualTo(KeyPump.Next.NOTHING);
     assertThat(pump.settled(second, ONE, 1, 1)).isEqualTo(KeyPump.Next.PARK);
     assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
-    StepRequest trim = pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, FAR);
+    StepRequest trim = begin(pump, 100, List.of(ONE), List.of(), c -> true, FAR);
     assertThat(trim.held()).isEqualTo(3);
     assertThat(trim.trim()).as("both batches trimmed at once").isEqualTo(3);
   }
@@ -110,7 +123,7 @@ class KeyPumpTest {
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
     assertThat(pump.catchUpAlerts(TWO)).isEqualTo(2);
-    StepRequest step = pump.begin(100, 1 << 20, List.of(ONE, TWO), List.of(), c -> true, FAR);
+    StepRequest step = begin(pump, 100, List.of(ONE, TWO), List.of(), c -> true, FAR);
     assertThat(step.skip()).isEqualTo(2);
     assertThat(pump.read(batchOf("{\"event\":\"c\"}"), false, List.of(ONE, TWO), List.of()))
         .isEqualTo(KeyPump.Next.SEND);
@@ -124,14 +137,12 @@ class KeyPumpTest {
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, System.nanoTime()))
-        .isNull();
+    assertThat(begin(pump, 100, List.of(ONE), List.of(), c -> true, System.nanoTime())).isNull();
     assertThat(pump.heldForOrder()).isTrue();
     assertThat(pump.settled(first, ONE, 1, 1))
         .as("acknowledged in time")
         .isEqualTo(KeyPump.Next.QUEUE);
-    StepRequest step =
-        pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, System.nanoTime());
+    StepRequest step = begin(pump, 100, List.of(ONE), List.of(), c -> true, System.nanoTime());
     assertThat(step.trim()).isEqualTo(1);
     assertThat(step.skip()).isZero();
   }
@@ -142,7 +153,7 @@ class KeyPumpTest {
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(100, 1 << 20, List.of(ONE, TWO), List.of(), c -> c != TWO, FAR)).isNull();
+    assertThat(begin(pump, 100, List.of(ONE, TWO), List.of(), c -> c != TWO, FAR)).isNull();
     assertThat(pump.heldForOrder()).isTrue();
     assertThat(pump.settled(first, ONE, 1, 1))
         .as("acknowledged: on at once")
@@ -154,7 +165,7 @@ class KeyPumpTest {
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(100, 1 << 20, List.of(ONE), List.of("relay-b"), c -> true, FAR))
+    assertThat(begin(pump, 100, List.of(ONE), List.of("relay-b"), c -> true, FAR))
         .as("held back, nothing to trim")
         .isNull();
     assertThat(pump.state()).isEqualTo(KeyPump.State.ACKING);
@@ -162,7 +173,7 @@ class KeyPumpTest {
         .as("handed back: read again")
         .isEqualTo(KeyPump.Next.PARK);
     assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
-    StepRequest again = pump.begin(100, 1 << 20, List.of(ONE), List.of("relay-b"), c -> true, FAR);
+    StepRequest again = begin(pump, 100, List.of(ONE), List.of("relay-b"), c -> true, FAR);
     assertThat(again.skip()).as("read from the first alert not delivered").isZero();
     assertThat(again.claim()).isEqualTo(100);
   }
@@ -172,12 +183,33 @@ class KeyPumpTest {
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(100, 1 << 20, List.of(ONE), List.of(), c -> true, FAR)).isNotNull();
+    assertThat(begin(pump, 100, List.of(ONE), List.of(), c -> true, FAR)).isNotNull();
     pump.settled(first, ONE, 0, 1); // the connection left while the step ran
     pump.trimmed();
     assertThat(pump.read(batchOf("{\"event\":\"b\"}"), false, List.of(ONE), List.of()))
         .isNotEqualTo(KeyPump.Next.SEND);
     assertThat(pump.takeCatchUps()).isEmpty();
+  }
+
+  @Test
+  void aRequestMadeWhileAStepLooksAtItsTargetsIsNotLost() throws Exception {
+    // An ack that frees a full window, or a connection that joins, just after the delivery thread
+    // looked: its request found the pump queued and did nothing, and the step held back.
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
+    assertThat(pump.taken(pump.sending())).isEqualTo(KeyPump.Next.QUEUE);
+    Thread[] requester = new Thread[1];
+    StepRequest step =
+        pump.begin(
+            1 << 20,
+            FAR,
+            p -> {
+              requester[0] = new Thread(p::request);
+              requester[0].start();
+              return new KeyPump.Targets(List.of(ONE), List.of(), 0, c -> true); // no room
+            });
+    assertThat(step).as("held back, nothing to trim").isNull();
+    requester[0].join();
+    assertThat(pump.state()).isEqualTo(KeyPump.State.QUEUED);
   }
 
   @Test
@@ -190,7 +222,7 @@ class KeyPumpTest {
     assertThat(pump.settled(first, ONE, 2, 2)).isEqualTo(KeyPump.Next.NOTHING);
     assertThat(pump.taken(first)).isNull();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    StepRequest trimOnly = pump.begin(0, 1 << 20, List.of(ONE, TWO), List.of(), c -> true, FAR);
+    StepRequest trimOnly = begin(pump, 0, List.of(ONE, TWO), List.of(), c -> true, FAR);
     assertThat(trimOnly.trim()).isEqualTo(2);
     assertThat(trimOnly.claim()).isZero();
     assertThat(pump.request()).as("room made meanwhile").isFalse();
@@ -203,12 +235,12 @@ class KeyPumpTest {
     KeyPump pump = sending(batchOf("{\"event\":\"a\"}"), true, ONE);
     BatchOut first = pump.sending();
     assertThat(pump.taken(first)).isEqualTo(KeyPump.Next.QUEUE);
-    assertThat(pump.begin(0, 1 << 20, List.of(ONE), List.of(), c -> true, FAR))
+    assertThat(begin(pump, 0, List.of(ONE), List.of(), c -> true, FAR))
         .as("no room, nothing to trim")
         .isNull();
     assertThat(pump.state()).isEqualTo(KeyPump.State.ACKING);
     assertThat(pump.request()).as("room made: the window's owner asks again").isTrue();
-    StepRequest step = pump.begin(50, 1 << 20, List.of(ONE), List.of(), c -> true, FAR);
+    StepRequest step = begin(pump, 50, List.of(ONE), List.of(), c -> true, FAR);
     assertThat(step.skip()).isEqualTo(1);
     assertThat(step.claim()).isEqualTo(50);
   }
