@@ -375,6 +375,35 @@ class AckTest {
   }
 
   @Test
+  void identifyingAgainWhileBatchesAreOutResendsWhatWasNotAcknowledgedBeforeAnythingNewer()
+      throws Exception {
+    // The review's case: a batch read past the one out, on its way to the old identify's counts,
+    // must not reach the new one before what the old one left unacknowledged.
+    start(b -> b.ackTimeout(Duration.ofSeconds(30)));
+    String key = "alert/a-again-out";
+    RecordingClient client = connect(relay).identifyWithAcksAndAwaitReply(key);
+    List<String> sent = alerts("o", 0, 30);
+    publisher.push(key, sent.subList(0, 3));
+    assertThat(client.nextTexts(3)).containsExactlyElementsOf(sent.subList(0, 3));
+    client.ack(1);
+    for (int i = 3; i < 30; i += 3) {
+      publisher.push(key, sent.subList(i, i + 3)); // read past the first batch, or with it
+    }
+    client.send("{\"event\":\"identify\",\"queue\":\"" + key + "\",\"ack\":true}");
+    assertThat(
+            client.skipTo(
+                "{\"event\":\"identified\",\"message\":\"you are now connected\",\"queue\":\""
+                    + key
+                    + "\",\"ack\":true}",
+                Duration.ofSeconds(10)))
+        .isTrue();
+    assertThat(client.nextTexts(29)).containsExactlyElementsOf(sent.subList(1, 30));
+    client.ack(29);
+    await().atMost(Duration.ofSeconds(5)).until(() -> queued(key) == 0);
+    client.assertNoMoreEvents();
+  }
+
+  @Test
   void aClientThatReconnectsAtOnceGetsWhatItDidNotAcknowledgeOnceOnly() throws Exception {
     // A browser reload: the last connection of the key closes with an alert not acknowledged, and
     // the next identifies at once, while the relay gives back the lease of the key it just lost

@@ -29,8 +29,17 @@ public final class ClientConnection {
   /** Its acknowledgements, when it identified with {@code "ack":true}; null otherwise. */
   private volatile AckWindow acks;
 
-  /** When (nanoTime) it last identified. */
-  private volatile long identifiedAt;
+  /**
+   * One identify of a connection: what a key's batches go to. Each identify (with another key, or
+   * with acknowledgements, whose counts start over) is a new session, so a batch meant for the
+   * previous one never reaches the next.
+   *
+   * @param identifiedAt when (nanoTime)
+   */
+  public record Session(ClientConnection connection, long identifiedAt) {}
+
+  /** The current session; null before the first identify. Written under {@link #sendLock}. */
+  private volatile Session session;
 
   /**
    * The replies to its identifies of the current key while they are held; null once sent. Nothing
@@ -116,6 +125,26 @@ public final class ClientConnection {
     }
   }
 
+  /**
+   * Queues a batch of alerts for {@code to}, unless that is no longer this connection's session (it
+   * identified again), the reply to its identify is still held, or it has closed: then {@code
+   * callback} is told 0 at once.
+   */
+  public void send(Session to, FrameBatch batch, BatchCallback callback) {
+    boolean sent = false;
+    synchronized (sendLock) {
+      if (to == session && !closed && pendingReplies == null) {
+        AckWindow window = acks;
+        socket.sendBatch(
+            batch, window == null ? callback : window.sending(batch.count(), callback));
+        sent = true;
+      }
+    }
+    if (!sent) {
+      callback.done(0);
+    }
+  }
+
   /** Sends a reply of the relay's own; lost silently once the client has gone. */
   public void reply(String json) {
     socket.sendText(json);
@@ -137,7 +166,7 @@ public final class ClientConnection {
         sendHeld();
       }
       old = acks;
-      identifiedAt = System.nanoTime();
+      session = new Session(this, System.nanoTime());
       this.key = newKey;
       this.acks = newAcks;
       useToken(newToken);
@@ -223,9 +252,9 @@ public final class ClientConnection {
     return acks != null;
   }
 
-  /** When (nanoTime) it last identified. */
-  public long identifiedAt() {
-    return identifiedAt;
+  /** The current session (see {@link Session}); null before the first identify. */
+  public Session session() {
+    return session;
   }
 
   /** Alerts sent on it and not yet acknowledged (SPEC 9); 0 for a plain connection. */

@@ -545,12 +545,14 @@ final class DeliveryLoop implements AutoCloseable {
     List<KeyPump> stepping = new ArrayList<>(round.size());
     List<StepRequest> requests = new ArrayList<>(round.size());
     List<List<ClientConnection>> targets = new ArrayList<>(round.size());
+    List<List<ClientConnection.Session>> sessions = new ArrayList<>(round.size());
     int claim =
         Math.min(
             settings.claimBatch(),
             Math.max(MIN_CLAIM_PER_KEY, MAX_ENTRIES_PER_ROUND / round.size()));
     for (KeyPump pump : round) {
       List<List<ClientConnection>> seen = new ArrayList<>(1);
+      List<List<ClientConnection.Session>> seenSessions = new ArrayList<>(1);
       StepRequest request =
           pump.begin(
               settings.claimBytes(),
@@ -558,12 +560,22 @@ final class DeliveryLoop implements AutoCloseable {
               p -> {
                 List<ClientConnection> to = stopping ? List.of() : registry.connections(p.key);
                 Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(p.key);
+                List<ClientConnection.Session> each = new ArrayList<>(to.size());
+                for (ClientConnection c : to) {
+                  ClientConnection.Session session = c.session();
+                  if (session != null) {
+                    each.add(session);
+                  }
+                }
                 seen.add(to);
+                seenSessions.add(each);
                 return new KeyPump.Targets(
-                    to,
+                    each,
                     remote.keySet(),
                     claimFor(p, to, remote, claim),
-                    c -> startedAt - ((ClientConnection) c).identifiedAt() >= CATCH_UP_GRACE_NANOS);
+                    s ->
+                        startedAt - ((ClientConnection.Session) s).identifiedAt()
+                            >= CATCH_UP_GRACE_NANOS);
               });
       if (pump.graceEnds()) {
         requestLater(pump.key); // a grace ends: look again then (a settlement may come first)
@@ -572,6 +584,7 @@ final class DeliveryLoop implements AutoCloseable {
         stepping.add(pump);
         requests.add(request);
         targets.add(seen.get(0));
+        sessions.add(seenSessions.get(0));
       }
     }
     if (requests.isEmpty()) {
@@ -597,7 +610,7 @@ final class DeliveryLoop implements AutoCloseable {
     }
     retryDelay = FIRST_RETRY_MS;
     for (int i = 0; i < stepping.size(); i++) {
-      apply(stepping.get(i), results.get(i), targets.get(i), crowded, startedAt);
+      apply(stepping.get(i), results.get(i), targets.get(i), sessions.get(i), crowded, startedAt);
     }
   }
 
@@ -619,7 +632,7 @@ final class DeliveryLoop implements AutoCloseable {
     }
     for (ClientConnection c : to) {
       if (c.acknowledges() && !c.isClosed()) {
-        long room = window - c.awaitingAck() - pump.catchUpAlerts(c);
+        long room = window - c.awaitingAck() - pump.catchUpAlerts(c.session());
         claim = (int) Math.max(0, Math.min(claim, room));
       }
     }
@@ -633,7 +646,12 @@ final class DeliveryLoop implements AutoCloseable {
   }
 
   private void apply(
-      KeyPump pump, StepResult result, List<ClientConnection> to, boolean crowded, long startedAt) {
+      KeyPump pump,
+      StepResult result,
+      List<ClientConnection> to,
+      List<ClientConnection.Session> sessions,
+      boolean crowded,
+      long startedAt) {
     String key = pump.key;
     switch (result.status()) {
       case NOT_OWNER -> {
@@ -744,22 +762,21 @@ final class DeliveryLoop implements AutoCloseable {
     }
     Map<String, Boolean> remote = peers.remotes(key);
     List<String> relays = remote.isEmpty() ? List.of() : new ArrayList<>(remote.keySet());
-    KeyPump.Next next = pump.read(batch, result.more(), to, relays);
+    KeyPump.Next next = pump.read(batch, result.more(), sessions, relays);
     for (KeyPump.CatchUp c : pump.takeCatchUps()) {
       // Before the new batch, on the same socket: what it was not sent of the batches out.
       BatchOut out = c.out();
-      ((ClientConnection) c.connection())
-          .send(
-              key,
-              out.batch.frames().from(c.from()),
-              new Send(pump, out, c.connection(), c.from()));
+      ClientConnection.Session session = (ClientConnection.Session) c.connection();
+      session
+          .connection()
+          .send(session, out.batch.frames().from(c.from()), new Send(pump, out, session, c.from()));
     }
     switch (next) {
       case SEND -> {
         bytesOut.addAndGet(batch.heldBytes());
         BatchOut out = pump.sending();
-        for (ClientConnection c : to) {
-          c.send(key, batch.frames(), new Send(pump, out, c, -1));
+        for (ClientConnection.Session session : sessions) {
+          session.connection().send(session, batch.frames(), new Send(pump, out, session, -1));
         }
         for (String relay : relays) {
           peers.forward(relay, key, batch, new Send(pump, out, relay, -1));
