@@ -36,7 +36,7 @@ public final class ClientConnection {
    *
    * @param identifiedAt when (nanoTime)
    */
-  public record Session(ClientConnection connection, long identifiedAt) {}
+  public record Session(ClientConnection connection, String key, long identifiedAt) {}
 
   /** The current session; null before the first identify. Written under {@link #sendLock}. */
   private volatile Session session;
@@ -105,35 +105,16 @@ public final class ClientConnection {
   }
 
   /**
-   * Queues a batch of alerts of {@code forKey}, unless the client identified with another key
-   * meanwhile, has not been sent its reply for {@code forKey} yet ({@link #confirm}), or has
-   * closed: then {@code callback} is told 0 at once (the batch stays queued, or went to another
-   * connection).
-   */
-  public void send(String forKey, FrameBatch batch, BatchCallback callback) {
-    boolean sent = false;
-    synchronized (sendLock) {
-      if (forKey.equals(key) && !closed && pendingReplies == null) {
-        AckWindow window = acks;
-        socket.sendBatch(
-            batch, window == null ? callback : window.sending(batch.count(), callback));
-        sent = true;
-      }
-    }
-    if (!sent) {
-      callback.done(0);
-    }
-  }
-
-  /**
    * Queues a batch of alerts for {@code to}, unless that is no longer this connection's session (it
-   * identified again), the reply to its identify is still held, or it has closed: then {@code
-   * callback} is told 0 at once.
+   * identified again, with another key or with acknowledgements), the reply to its identify is
+   * still held ({@link #confirm}), or it has closed: then {@code callback} is told 0 at once (the
+   * batch stays queued, or went to another connection). A null {@code to} (see {@link #session}) is
+   * never sent to.
    */
   public void send(Session to, FrameBatch batch, BatchCallback callback) {
     boolean sent = false;
     synchronized (sendLock) {
-      if (to == session && !closed && pendingReplies == null) {
+      if (to != null && to == session && !closed && pendingReplies == null) {
         AckWindow window = acks;
         socket.sendBatch(
             batch, window == null ? callback : window.sending(batch.count(), callback));
@@ -166,7 +147,7 @@ public final class ClientConnection {
         sendHeld();
       }
       old = acks;
-      session = new Session(this, System.nanoTime());
+      session = new Session(this, newKey, System.nanoTime());
       this.key = newKey;
       this.acks = newAcks;
       useToken(newToken);
@@ -252,9 +233,14 @@ public final class ClientConnection {
     return acks != null;
   }
 
-  /** The current session (see {@link Session}); null before the first identify. */
-  public Session session() {
-    return session;
+  /**
+   * The current session (see {@link Session}) if it is one of {@code forKey}; else null (not yet
+   * identified, or identified with another key since the caller found it among {@code forKey}'s
+   * connections).
+   */
+  public Session session(String forKey) {
+    Session s = session;
+    return s != null && s.key().equals(forKey) ? s : null;
   }
 
   /** Alerts sent on it and not yet acknowledged (SPEC 9); 0 for a plain connection. */

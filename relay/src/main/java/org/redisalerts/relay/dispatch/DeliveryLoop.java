@@ -562,7 +562,7 @@ final class DeliveryLoop implements AutoCloseable {
                 Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(p.key);
                 List<ClientConnection.Session> each = new ArrayList<>(to.size());
                 for (ClientConnection c : to) {
-                  ClientConnection.Session session = c.session();
+                  ClientConnection.Session session = c.session(p.key);
                   if (session != null) {
                     each.add(session);
                   }
@@ -632,7 +632,7 @@ final class DeliveryLoop implements AutoCloseable {
     }
     for (ClientConnection c : to) {
       if (c.acknowledges() && !c.isClosed()) {
-        long room = window - c.awaitingAck() - pump.catchUpAlerts(c.session());
+        long room = window - c.awaitingAck() - pump.catchUpAlerts(c.session(pump.key));
         claim = (int) Math.max(0, Math.min(claim, room));
       }
     }

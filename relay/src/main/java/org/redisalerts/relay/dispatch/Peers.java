@@ -541,7 +541,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     AtomicInteger most = new AtomicInteger();
     for (ClientConnection c : here) {
       c.send(
-          m.key(),
+          c.session(m.key()),
           frames,
           written -> {
             most.accumulateAndGet(written, Math::max);
