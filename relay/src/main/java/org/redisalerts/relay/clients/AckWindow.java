@@ -232,12 +232,6 @@ final class AckWindow {
     listener.opened();
   }
 
-  /** Starts the counts over, after the reply to a new identify. */
-  synchronized void restart() {
-    sent = 0;
-    acked = 0;
-  }
-
   /**
    * Whether an ack of {@code count} confirms alerts not confirmed before. Such acks are at most one
    * per alert sent, so they need no other bound.
