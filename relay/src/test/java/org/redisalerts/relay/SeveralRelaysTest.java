@@ -18,16 +18,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.relay.cluster.BusMessage;
+import org.redisalerts.testing.LogCapture;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
+import redis.clients.jedis.Protocol;
 
 /** Several relays on one Redis and watch list (SPEC 10), in this JVM. */
 class SeveralRelaysTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
+  @RegisterExtension final LogCapture log = new LogCapture();
 
   private static final Duration LEASE = Duration.ofSeconds(2);
 
@@ -87,6 +91,47 @@ class SeveralRelaysTest {
       forwarded += metric(relay, "relay_batches_forwarded_total");
     }
     assertThat(forwarded).as("batches went from the holder to the other two relays").isPositive();
+  }
+
+  @Test
+  void aMessageRedisRefusesToSendToAnotherRelayIsLogged() throws Exception {
+    // a's Redis user may publish only on a's own channel (an ACL too tight for several relays):
+    // its JOIN to b, the key's holder, is refused by Redis and must not vanish unsaid.
+    redis
+        .client()
+        .sendCommand(
+            Protocol.Command.ACL,
+            "SETUSER",
+            "relay-a",
+            "on",
+            ">secret",
+            "~*",
+            "resetchannels",
+            "&watch:relay:a:*",
+            "+@all");
+    try {
+      String key = "alert/refused";
+      RelayServer b = relay("b");
+      connect(b).identifyAndAwaitReply(key);
+      RelayServer a =
+          new RelayServer(
+                  RelayConfig.builder(
+                          RedisEndpoint.parse("redis://relay-a:secret@127.0.0.1:" + redis.port()))
+                      .bind("127.0.0.1")
+                      .port(0)
+                      .relayId("a")
+                      .lease(LEASE)
+                      .build())
+              .start();
+      relays.add(a);
+      connect(a).identify(key);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> log.count("messages to other relays were refused by Redis") > 0);
+      assertThat(log.text()).contains("NOPERM");
+    } finally {
+      redis.client().sendCommand(Protocol.Command.ACL, "DELUSER", "relay-a");
+    }
   }
 
   @Test

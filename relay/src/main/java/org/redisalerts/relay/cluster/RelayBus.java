@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.redisalerts.common.LogText;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.relay.monitoring.ThrottledLog;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -155,12 +157,34 @@ public final class RelayBus implements AutoCloseable {
     }
   }
 
-  private static void publish(Jedis jedis, List<Outgoing> batch) {
+  /**
+   * Publishes {@code batch}, pipelined. A message Redis refused (an ACL that does not let this
+   * relay's user publish to another relay's channel, a read-only replica) is lost like one sent
+   * while a connection dropped, but said: once a minute, with how many and Redis's reason.
+   */
+  private void publish(Jedis jedis, List<Outgoing> batch) {
     Pipeline pipeline = jedis.pipelined();
     for (Outgoing o : batch) {
       pipeline.publish(o.channel(), o.payload());
     }
-    pipeline.sync();
+    int refused = 0;
+    String reason = null;
+    for (Object reply : pipeline.syncAndReturnAll()) {
+      if (reply instanceof JedisDataException e) {
+        refused++;
+        reason = e.getMessage();
+      }
+    }
+    if (refused > 0) {
+      throttled.warn(
+          "refused",
+          "messages to other relays were refused by Redis ("
+              + refused
+              + " of "
+              + batch.size()
+              + "): "
+              + LogText.quote(reason));
+    }
   }
 
   private static void closeQuietly(Jedis jedis) {
