@@ -15,9 +15,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.relay.cluster.BusMessage;
@@ -46,7 +49,12 @@ class SeveralRelaysTest {
   }
 
   private RelayServer relay(String name) throws Exception {
-    RelayServer relay = startRelay(redis, b -> b.relayId(name).lease(LEASE));
+    return relay(name, b -> b);
+  }
+
+  private RelayServer relay(String name, UnaryOperator<RelayConfig.Builder> settings)
+      throws Exception {
+    RelayServer relay = startRelay(redis, b -> settings.apply(b.relayId(name).lease(LEASE)));
     relays.add(relay);
     return relay;
   }
@@ -91,6 +99,82 @@ class SeveralRelaysTest {
       forwarded += metric(relay, "relay_batches_forwarded_total");
     }
     assertThat(forwarded).as("batches went from the holder to the other two relays").isPositive();
+  }
+
+  @ParameterizedTest(name = "acknowledging every {0}")
+  @ValueSource(ints = {1, 4, 7, 10})
+  void aClientThatAcknowledgesInGroupsOnARelayThatDoesNotHoldItsKeyGetsEveryAlertInOrder(int group)
+      throws Exception {
+    // SPEC 9 and 10: acks may come for a group, on whichever relay the client is. b holds the key
+    // (its plain tab came first); a's tab acknowledges every 4th alert (say), so it waits for the
+    // 12th before it acknowledges the 9th. b must read on past a batch that a's tab took (a says
+    // so, with the room its window has), or the key stalls until the ack timeout closes that tab;
+    // and never send it more than its window.
+    UnaryOperator<RelayConfig.Builder> acks =
+        c -> c.ackWindow(10).ackTimeout(Duration.ofSeconds(30));
+    String key = "alert/groups-elsewhere";
+    RelayServer b = relay("b", acks);
+    RecordingClient plain = connect(b).identifyAndAwaitReply(key);
+    RelayServer a = relay("a", acks);
+    RecordingClient grouped = connect(a).identifyWithAcksAndAwaitReply(key);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    List<String> sent = alerts("g", 0, 50);
+    publishOneByOne(key, sent);
+    int received = 0;
+    long acked = 0;
+    while (received < 50) {
+      String text = grouped.nextText();
+      assertThat(text).as("alert %d", received).isEqualTo(sent.get(received));
+      received++;
+      assertThat(received - acked).as("alerts out after %d", received).isLessThanOrEqualTo(10);
+      if (received % group == 0) {
+        grouped.ack(received);
+        acked = received;
+      }
+    }
+    assertThat(plain.nextTexts(50)).containsExactlyElementsOf(sent);
+    grouped.ack(50);
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+    RecordingClient.assertNoMoreEvents(RecordingClient.QUIET, List.of(plain, grouped));
+    assertThat(metric(a, "relay_refusals_total", "reason", "ack_timeout")).isZero();
+  }
+
+  @Test
+  void aTabThatClosesWithAFullWindowOnARelayThatDoesNotHoldItsKeyDoesNotHoldUpTheKey()
+      throws Exception {
+    // On a, one tab acknowledges every alert and another none: the second's full window holds the
+    // key (SPEC 9). When it closes, its batch settles at once (the first tab acknowledged it all)
+    // and nothing opens a window: that settlement must set the key going again, without waiting
+    // for the next alert.
+    UnaryOperator<RelayConfig.Builder> acks =
+        c -> c.ackWindow(10).ackTimeout(Duration.ofSeconds(30));
+    String key = "alert/full-window-elsewhere";
+    RelayServer b = relay("b", acks);
+    RecordingClient plain = connect(b).identifyAndAwaitReply(key);
+    RelayServer a = relay("a", acks);
+    RecordingClient eager = connect(a).identifyWithAcksAndAwaitReply(key);
+    RecordingClient silent = connect(a).identifyWithAcksAndAwaitReply(key);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    List<String> sent = alerts("w", 0, 30);
+    publisher.push(key, sent);
+    List<String> first = silent.nextTexts(10);
+    assertThat(first).containsExactlyElementsOf(sent.subList(0, 10));
+    for (int i = 1; i <= 10; i++) {
+      assertThat(eager.nextText()).isEqualTo(sent.get(i - 1));
+      eager.ack(i);
+    }
+    silent.closeAndWait();
+    for (int i = 11; i <= 30; i++) {
+      assertThat(eager.nextText()).isEqualTo(sent.get(i - 1));
+      eager.ack(i);
+    }
+    assertThat(plain.nextTexts(30)).containsExactlyElementsOf(sent);
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+    RecordingClient.assertNoMoreEvents(RecordingClient.QUIET, List.of(plain, eager));
   }
 
   @Test

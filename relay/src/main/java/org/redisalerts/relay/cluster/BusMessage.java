@@ -14,12 +14,14 @@ import java.util.List;
  * @param type what it says
  * @param from the sender's token (where to answer)
  * @param key the recipient key it is about
- * @param id for {@link Type#BATCH} and {@link Type#REPORT}: the batch's number at its owner
+ * @param id for {@link Type#BATCH}, {@link Type#REPORT} and {@link Type#ROOM}: the batch's number
+ *     at its owner
  * @param entries for {@link Type#BATCH}: the alerts, oldest first
  * @param count for {@link Type#REPORT}: how many of the batch's alerts were delivered there; for
  *     {@link Type#JOIN}: 1 when the sender's connections of the key acknowledge; for {@link
  *     Type#HINT}: 1 when the sender has connections of the key and counts on this relay to forward
- *     its batches
+ *     its batches; for {@link Type#ROOM}: how many more alerts its acknowledging connections of the
+ *     key may be sent
  */
 public record BusMessage(
     Type type, String from, String key, long id, List<byte[]> entries, int count) {
@@ -39,7 +41,14 @@ public record BusMessage(
     /** The owner, stopping, to the relays with connections of the key: it is free. */
     TAKE_OVER,
     /** The owner to a relay that joined: every batch read from now on is forwarded to it. */
-    JOINED
+    JOINED,
+    /**
+     * A relay with acknowledging connections of the key to the owner: they took the batch {@code
+     * id} and every one before it into their sockets, and have room for {@code count} more alerts
+     * (their acknowledgements still to come). Sent when they took a batch, and again when
+     * acknowledgements free half a window.
+     */
+    ROOM
   }
 
   public static BusMessage batch(String from, String key, long id, List<byte[]> entries) {
@@ -48,6 +57,10 @@ public record BusMessage(
 
   public static BusMessage report(String from, String key, long id, int delivered) {
     return new BusMessage(Type.REPORT, from, key, id, List.of(), delivered);
+  }
+
+  public static BusMessage room(String from, String key, long id, int room) {
+    return new BusMessage(Type.ROOM, from, key, id, List.of(), room);
   }
 
   public static BusMessage join(String from, String key, boolean acknowledging) {

@@ -198,6 +198,23 @@ final class DeliveryLoop implements AutoCloseable {
   }
 
   /**
+   * Acknowledgements opened a window of a connection of {@code key}: the key steps, or, when
+   * another relay holds it, that relay is told the room its batches have here.
+   */
+  void windowOpened(String key) {
+    KeyPump pump = pumps.get(key);
+    String holder = null;
+    if (pump != null) {
+      synchronized (pump) {
+        holder = pump.owner();
+      }
+    }
+    if (holder == null || !peers.windowOpened(holder, key)) {
+      request(key);
+    }
+  }
+
+  /**
    * Steps {@code keys} soon, and at once on the calling thread when no round is running: the
    * watcher calls this, so a lone alert needs no other thread between its watch entry and its
    * socket, and that round's script carries the watcher's next pop ({@code pop}) in its write.
@@ -617,9 +634,9 @@ final class DeliveryLoop implements AutoCloseable {
   /**
    * How many alerts to read for connections {@code to} and the relays {@code remote}: none for
    * none, and no more than any acknowledging connection's window has room for (SPEC 9: none when
-   * one is full), counting what a connection that joined meanwhile is sent first. A relay with
-   * acknowledging connections reports a batch once they settled it, so it takes at most a window at
-   * a time.
+   * one is full), counting what a connection that joined meanwhile is sent first. For a relay with
+   * acknowledging connections: the room they said they had in their last ROOM, when it counted
+   * every batch forwarded there ({@link Peers#roomAt}).
    */
   private int claimFor(
       KeyPump pump, List<ClientConnection> to, Map<String, Boolean> remote, int claim) {
@@ -627,8 +644,10 @@ final class DeliveryLoop implements AutoCloseable {
       return 0;
     }
     int window = settings.ackWindow();
-    if (remote.containsValue(Boolean.TRUE)) {
-      claim = Math.min(claim, window);
+    for (Map.Entry<String, Boolean> relay : remote.entrySet()) {
+      if (relay.getValue()) {
+        claim = Math.min(claim, peers.roomAt(relay.getKey(), pump.key));
+      }
     }
     for (ClientConnection c : to) {
       if (c.acknowledges() && !c.isClosed()) {

@@ -91,6 +91,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
             settings.lease(),
             settings.writeTimeout(),
             settings.ackTimeout(),
+            settings.ackWindow(),
             redis,
             keys,
             new Leases(redis, keys, settings.relayToken(), settings.lease()),
@@ -221,7 +222,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   @Override
   public void windowOpened(String key) {
     if (registry.hasConnections(key)) {
-      loop.request(key);
+      loop.windowOpened(key);
     }
   }
 

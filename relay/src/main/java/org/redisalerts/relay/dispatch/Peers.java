@@ -14,6 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisalerts.common.LogText;
@@ -52,6 +53,18 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private record Forward(
       String to, String key, BusMessage batch, int size, BatchCallback callback, long deadline) {}
 
+  /**
+   * The batches forwarded to one relay for one key and not reported yet, and the room its
+   * acknowledging connections of the key last said they had ({@link BusMessage.Type#ROOM}). Guarded
+   * by {@link #windows}.
+   */
+  private static final class RemoteWindow {
+    long lastForward;
+    int pending;
+    long roomAsOf = -1;
+    int room;
+  }
+
   /** The last batch another relay forwarded here for a key, and its report once known. */
   private record Received(long id, int written) {
     static final int WRITING = -1;
@@ -62,6 +75,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private final long leaseNanos;
   private final long writeTimeoutNanos;
   private final long ackTimeoutNanos;
+  private final int ackWindow;
   private final RelayBus bus;
   private final Leases leases;
   private final ConnectionRegistry registry;
@@ -70,6 +84,24 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private final ScheduledExecutorService ticker;
   private final AtomicLong forwardIds = new AtomicLong();
   private final Map<Long, Forward> forwards = new ConcurrentHashMap<>();
+
+  /** The forwards the other relay's acknowledging connections took (it said so with a ROOM). */
+  private final Set<Long> takenForwards = ConcurrentHashMap.newKeySet();
+
+  /**
+   * By relay and key ({@link #receivedKey}): what is out there, for the key's next claim. A forward
+   * and a report of one key may race (delivery thread, bus thread): every use holds this map's
+   * lock.
+   */
+  private final Map<String, RemoteWindow> windows = new HashMap<>();
+
+  /**
+   * By holder and key: the last batch forwarded here that this relay's acknowledging connections of
+   * the key took; what a ROOM sent when their window opens is counted from. Its lock is held while
+   * a ROOM is made and queued, so ROOMs leave in the order of the batch they count from, each with
+   * the room as it was then.
+   */
+  private final Map<String, Long> lastTaken = new HashMap<>();
 
   /**
    * By holder and key: the last batch received, so a batch sent again (its first sending or its
@@ -124,12 +156,15 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
    *     and with {@code ackTimeout} and a lease how long a forwarded batch may wait for its report
    * @param ackTimeout how long an acknowledging connection may take to acknowledge; null for no
    *     limit of its own
+   * @param ackWindow the most alerts an acknowledging connection is sent unacknowledged (every
+   *     relay of the watch list is counted on to have the same)
    */
   Peers(
       String token,
       Duration lease,
       Duration writeTimeout,
       Duration ackTimeout,
+      int ackWindow,
       RedisEndpoint endpoint,
       RelayKeys keys,
       Leases leases,
@@ -140,6 +175,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     this.leaseNanos = lease.toNanos();
     this.writeTimeoutNanos = writeTimeout.toNanos();
     this.ackTimeoutNanos = ackTimeout == null ? 0 : ackTimeout.toNanos();
+    this.ackWindow = ackWindow;
     this.bus = new RelayBus(endpoint, keys, token, this);
     this.leases = leases;
     this.registry = registry;
@@ -282,8 +318,67 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
             batch.frames().count(),
             callback,
             System.nanoTime() + reportWithinNanos(batch.frames().length())));
+    synchronized (windows) {
+      RemoteWindow w = windows.computeIfAbsent(receivedKey(to, key), k -> new RemoteWindow());
+      w.lastForward = id;
+      w.pending++;
+    }
     metrics.forwarded();
     bus.send(to, message);
+  }
+
+  /**
+   * How many alerts the acknowledging connections of {@code key} on relay {@code to} may be sent
+   * now (SPEC 9: at most a window unacknowledged): a window when nothing forwarded there waits for
+   * its report, what they said with their last ROOM when it counted every batch forwarded there,
+   * and else none (a batch is on its way, and its take is still to come).
+   */
+  int roomAt(String to, String key) {
+    synchronized (windows) {
+      RemoteWindow w = windows.get(receivedKey(to, key));
+      if (w == null) {
+        return ackWindow; // nothing out there
+      }
+      return w.roomAsOf == w.lastForward ? Math.max(0, Math.min(ackWindow, w.room)) : 0;
+    }
+  }
+
+  /**
+   * Forward {@code id} is answered (or given up on, with {@code delivered} 0): its callback is
+   * told, and it is forgotten. One that was taken already (a ROOM) may be what a key waiting for
+   * room waits on, with nothing else to wake it (a report that came without a ROOM before it, a
+   * forward given up on): the key steps.
+   *
+   * @return whether it was still waiting
+   */
+  private boolean settle(long id, int delivered) {
+    boolean tookFirst = takenForwards.contains(id);
+    Forward f = finish(id);
+    if (f == null) {
+      return false;
+    }
+    f.callback().done(Math.max(0, Math.min(f.size(), delivered)));
+    DeliveryLoop l = loop;
+    if (tookFirst && l != null) {
+      l.request(f.key());
+    }
+    return true;
+  }
+
+  /** Forgets forward {@code id}; returns it, or null when it was. */
+  private Forward finish(long id) {
+    Forward f = forwards.remove(id);
+    if (f != null) {
+      takenForwards.remove(id);
+      String at = receivedKey(f.to(), f.key());
+      synchronized (windows) {
+        RemoteWindow w = windows.get(at);
+        if (w != null && --w.pending <= 0) {
+          windows.remove(at);
+        }
+      }
+    }
+    return f;
   }
 
   /**
@@ -356,6 +451,9 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   /** Tells {@code owner} that this relay has no connection of {@code key} any more. */
   void leave(String owner, String key) {
     received.remove(receivedKey(owner, key));
+    synchronized (lastTaken) {
+      lastTaken.remove(receivedKey(owner, key));
+    }
     bus.send(owner, BusMessage.of(BusMessage.Type.LEAVE, token, key));
   }
 
@@ -444,12 +542,8 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
     switch (m.type()) {
       case BATCH -> deliverHere(m);
-      case REPORT -> {
-        Forward f = forwards.remove(m.id());
-        if (f != null) {
-          f.callback().done(Math.max(0, Math.min(f.size(), m.count())));
-        }
-      }
+      case REPORT -> settle(m.id(), m.count());
+      case ROOM -> roomReceived(m, l);
       case JOIN -> {
         // Atomic with acquired()'s swap of the list, and with the holding check inside it: a
         // JOIN is neither lost to a list being replaced nor leaves a list for a key let go.
@@ -495,6 +589,28 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
   }
 
+  /**
+   * A relay's acknowledging connections of a key this relay holds took batch {@code m.id()} (and
+   * every one before it), and have room for {@code m.count()} more: the batch counts as taken, so
+   * the key reads on past it as for a connection of its own. Sent again when their window opened:
+   * the key steps, and reads what that room allows.
+   */
+  private void roomReceived(BusMessage m, DeliveryLoop l) {
+    synchronized (windows) {
+      RemoteWindow w = windows.get(receivedKey(m.from(), m.key()));
+      if (w != null && m.id() >= w.roomAsOf) {
+        w.roomAsOf = m.id();
+        w.room = m.count();
+      }
+    }
+    Forward f = forwards.get(m.id());
+    if (f != null && f.to().equals(m.from()) && takenForwards.add(m.id())) {
+      f.callback().taken(f.size());
+    } else {
+      l.request(m.key());
+    }
+  }
+
   /** Whether this relay holds {@code key} and forwards its batches to {@code relay}. */
   private boolean forwardsTo(String relay, String key, DeliveryLoop l) {
     Map<String, Boolean> r = remotes.get(key);
@@ -503,12 +619,21 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   /**
    * A relay (re)joined {@code key}: it may have been away from the bus (a Redis restart, a pause),
-   * so what waits on its report is sent again; it reports a batch it already had without delivering
-   * it twice.
+   * so what waits on its report is sent again, oldest first; it reports the last batch it had
+   * without delivering it twice, and ignores older ones (of several out to acknowledging
+   * connections there, every one but the last was taken there: it reports them as they settle).
    */
   private void resendForwards(String to, String key) {
-    for (Forward f : forwards.values()) {
-      if (f.to().equals(to) && f.key().equals(key)) {
+    List<Long> ids = new ArrayList<>();
+    for (Map.Entry<Long, Forward> e : forwards.entrySet()) {
+      if (e.getValue().to().equals(to) && e.getValue().key().equals(key)) {
+        ids.add(e.getKey());
+      }
+    }
+    ids.sort(null); // oldest first, as they were sent
+    for (Long id : ids) {
+      Forward f = forwards.get(id);
+      if (f != null) {
         bus.send(to, f.batch());
       }
     }
@@ -516,6 +641,35 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   private static String receivedKey(String holder, String key) {
     return holder + '\n' + key;
+  }
+
+  /**
+   * This relay's acknowledging connections of {@code key}, held by {@code holder}, acknowledged
+   * enough to open their window: the holder is told their room, counted from the last batch they
+   * took.
+   *
+   * @return false when none of its batches was taken here yet (nothing to count from)
+   */
+  boolean windowOpened(String holder, String key) {
+    synchronized (lastTaken) {
+      Long asOf = lastTaken.get(receivedKey(holder, key));
+      if (asOf == null) {
+        return false;
+      }
+      bus.send(holder, BusMessage.room(token, key, asOf, roomHere(key)));
+      return true;
+    }
+  }
+
+  /** How many more alerts this relay's acknowledging connections of {@code key} may be sent. */
+  private int roomHere(String key) {
+    long room = ackWindow;
+    for (ClientConnection c : registry.connections(key)) {
+      if (c.acknowledges() && !c.isClosed()) {
+        room = Math.min(room, ackWindow - c.awaitingAck());
+      }
+    }
+    return (int) Math.max(0, room);
   }
 
   /** A batch of a key another relay holds: to this relay's connections of it, then the report. */
@@ -537,20 +691,73 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     }
     received.put(from, new Received(m.id(), Received.WRITING));
     FrameBatch frames = FrameBatch.encode(m.entries());
-    AtomicInteger left = new AtomicInteger(here.size());
-    AtomicInteger most = new AtomicInteger();
+    boolean acknowledging = false;
     for (ClientConnection c : here) {
-      c.send(
-          c.session(m.key()),
-          frames,
-          written -> {
-            most.accumulateAndGet(written, Math::max);
-            if (left.decrementAndGet() == 0) {
-              received.replace(
-                  from, new Received(m.id(), Received.WRITING), new Received(m.id(), most.get()));
-              bus.send(m.from(), BusMessage.report(token, m.key(), m.id(), most.get()));
-            }
-          });
+      acknowledging |= c.acknowledges();
+    }
+    Delivery delivery = new Delivery(m, from, here.size(), acknowledging);
+    for (ClientConnection c : here) {
+      c.send(c.session(m.key()), frames, delivery.new Send());
+    }
+  }
+
+  /**
+   * A forwarded batch on its way to this relay's connections of its key: the report once each
+   * settled it, and, when some of them acknowledge, a ROOM once each took it (so the holder reads
+   * on while their acknowledgements are still to come, as it does for its own connections).
+   */
+  private final class Delivery {
+    private final BusMessage batch;
+    private final String from;
+    private final boolean acknowledging;
+    private final AtomicInteger untaken;
+    private final AtomicInteger unsettled;
+    private final AtomicInteger most = new AtomicInteger();
+
+    Delivery(BusMessage batch, String from, int connections, boolean acknowledging) {
+      this.batch = batch;
+      this.from = from;
+      this.acknowledging = acknowledging;
+      this.untaken = new AtomicInteger(connections);
+      this.unsettled = new AtomicInteger(connections);
+    }
+
+    private void tookOne() {
+      if (untaken.decrementAndGet() == 0 && acknowledging) {
+        synchronized (lastTaken) {
+          long asOf = lastTaken.merge(from, batch.id(), Math::max);
+          bus.send(batch.from(), BusMessage.room(token, batch.key(), asOf, roomHere(batch.key())));
+        }
+      }
+    }
+
+    private void settledOne(int written) {
+      most.accumulateAndGet(written, Math::max);
+      if (unsettled.decrementAndGet() == 0) {
+        received.replace(
+            from, new Received(batch.id(), Received.WRITING), new Received(batch.id(), most.get()));
+        bus.send(batch.from(), BusMessage.report(token, batch.key(), batch.id(), most.get()));
+      }
+    }
+
+    /** One connection's send: taken once (at its take, or at its settlement), settled once. */
+    final class Send implements BatchCallback {
+      private final AtomicBoolean taken = new AtomicBoolean();
+
+      @Override
+      public void taken(int written) {
+        if (taken.compareAndSet(false, true)) {
+          tookOne();
+        }
+      }
+
+      @Override
+      public void done(int written) {
+        if (taken.compareAndSet(false, true)) {
+          tookOne(); // a plain connection's take, or a close before it: the ROOM goes first
+        }
+        settledOne(written);
+      }
     }
   }
 
@@ -677,9 +884,12 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
         lookAgain(e.getKey(), List.of(relay));
       }
     }
+    synchronized (lastTaken) {
+      lastTaken.keySet().removeIf(k -> k.startsWith(relay + '\n'));
+    }
     for (Map.Entry<Long, Forward> e : forwards.entrySet()) {
-      if (e.getValue().to().equals(relay) && forwards.remove(e.getKey(), e.getValue())) {
-        e.getValue().callback().done(0);
+      if (e.getValue().to().equals(relay)) {
+        settle(e.getKey(), 0);
       }
     }
   }
@@ -688,7 +898,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     long now = System.nanoTime();
     for (Map.Entry<Long, Forward> e : forwards.entrySet()) {
       Forward f = e.getValue();
-      if (now - f.deadline() >= 0 && forwards.remove(e.getKey(), f)) {
+      if (now - f.deadline() >= 0 && settle(e.getKey(), 0)) {
         throttled.warn(
             "forward:" + f.to(),
             "relay "
@@ -696,7 +906,6 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
                 + " did not report a batch of key="
                 + LogText.quote(f.key())
                 + " in time; counted as not delivered there");
-        f.callback().done(0);
       }
     }
   }
@@ -738,9 +947,11 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     ticker.shutdownNow();
     bus.close();
     leases.close();
-    for (Forward f : forwards.values()) {
-      f.callback().done(0);
+    for (Long id : List.copyOf(forwards.keySet())) {
+      Forward f = finish(id);
+      if (f != null) {
+        f.callback().done(0);
+      }
     }
-    forwards.clear();
   }
 }

@@ -98,6 +98,7 @@ class PeersTest {
         LEASE,
         Duration.ofSeconds(5),
         Duration.ofSeconds(5),
+        100,
         endpoint,
         keys,
         new Leases(endpoint, keys, "this:1", LEASE),
