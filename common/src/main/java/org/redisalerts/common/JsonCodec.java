@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -23,8 +25,29 @@ import java.util.Set;
  */
 public final class JsonCodec {
 
+  /**
+   * For what clients send: a control message with a field twice (which {@code queue}?) is refused.
+   */
   private final JsonFactory factory =
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  /**
+   * For alerts: any JSON object a browser's {@code JSON.parse} reads is forwarded (SPEC 3), so none
+   * of Jackson's own limits (1,000 digits in a number, 1,000 levels of nesting, 50,000 characters
+   * in a name) and no refusal of a field given twice (the last one counts, as in a browser, for
+   * {@code event} too). The entry's size is bounded before it is read ({@code --max-buffer-bytes}),
+   * and so is what checking it costs.
+   */
+  private final JsonFactory alertFactory =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNumberLength(Integer.MAX_VALUE)
+                  .maxNameLength(Integer.MAX_VALUE)
+                  .maxNestingDepth(Integer.MAX_VALUE)
+                  .maxStringLength(Integer.MAX_VALUE)
+                  .build())
+          .build();
 
   /** Created on first use: commands that only check and build alerts never load it. */
   private volatile ObjectMapper mapper;
@@ -35,7 +58,10 @@ public final class JsonCodec {
       synchronized (this) {
         m = mapper;
         if (m == null) {
-          m = JsonMapper.builder(factory).build();
+          m =
+              JsonMapper.builder(factory)
+                  .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                  .build();
           mapper = m;
         }
       }
@@ -135,7 +161,7 @@ public final class JsonCodec {
       throw new ProtocolException(
           "not UTF-8 JSON as a browser reads it (a byte order mark, or UTF-16 or UTF-32)");
     }
-    try (JsonParser parser = factory.createParser(entry)) {
+    try (JsonParser parser = alertFactory.createParser(entry)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new ProtocolException("not a JSON object");
       }

@@ -77,8 +77,13 @@ class ConventionsTest {
         .contains("not forwarded");
     assertThat(codec.checkAlert(bytes("[1]"), forwarded)).isEqualTo("not a JSON object");
     assertThat(codec.checkAlert(bytes("{\"event\":\"alert\"} x"), forwarded)).isNotNull();
+    // A field given twice: the last one counts, as in a browser's JSON.parse.
     assertThat(codec.checkAlert(bytes("{\"event\":\"alert\",\"event\":\"alert\"}"), forwarded))
-        .isNotNull();
+        .isNull();
+    assertThat(codec.checkAlert(bytes("{\"event\":\"alert\",\"event\":\"other\"}"), forwarded))
+        .contains("'other' is not forwarded");
+    assertThat(codec.checkAlert(bytes("{\"event\":\"alert\",\"event\":1}"), forwarded))
+        .contains("not a string");
     // What a browser's JSON.parse of the text frame would not read, though Jackson would.
     String alert = "{\"event\":\"alert\"}";
     for (java.nio.charset.Charset other :
@@ -91,6 +96,23 @@ class ConventionsTest {
     }
     assertThat(codec.checkAlert(bytes("\ufeff" + alert), forwarded)).contains("byte order mark");
     assertThat(codec.checkAlert(bytes(" \n" + alert), forwarded)).isNull();
+  }
+
+  @Test
+  void aControlMessageIsOneJsonObjectAndNothingAfterIt() throws Exception {
+    JsonCodec codec = new JsonCodec();
+    assertThat(codec.parseClientMessage("{\"event\":\"identify\",\"queue\":\"alert/a\"} ").queue())
+        .isEqualTo("alert/a");
+    for (String bad :
+        List.of(
+            "{\"event\":\"identify\",\"queue\":\"alert/a\"} xyz",
+            "{\"event\":\"identify\",\"queue\":\"alert/a\"}{\"event\":\"identify\"}",
+            "{\"event\":\"identify\",\"queue\":\"alert/a\",\"queue\":\"alert/b\"}")) {
+      assertThatThrownBy(() -> codec.parseClientMessage(bad))
+          .as(bad)
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("not valid JSON");
+    }
   }
 
   @Test

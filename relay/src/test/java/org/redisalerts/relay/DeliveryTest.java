@@ -71,6 +71,25 @@ class DeliveryTest {
   }
 
   @Test
+  void everyJsonObjectABrowserReadsIsForwardedWhateverJacksonsOwnLimits() {
+    // SPEC 3: only an entry that is not a JSON object (or whose event is not forwarded) is a dead
+    // letter. A browser's JSON.parse reads these; Jackson's defaults refuse each (an outside probe
+    // found them dead-lettered as "not valid JSON").
+    RecordingClient client = client("alert/pool-1");
+    List<String> odd =
+        List.of(
+            "{\"event\":\"alert\",\"a\":1,\"a\":2}",
+            "{\"event\":\"alert\",\"n\":" + "7".repeat(1500) + "}",
+            "{\"event\":\"alert\",\"n\":0." + "3".repeat(1500) + "}",
+            "{\"event\":\"alert\",\"deep\":" + "[".repeat(1500) + "]".repeat(1500) + "}",
+            "{\"event\":\"alert\",\"" + "k".repeat(60_000) + "\":1}",
+            "{\"event\":\"other\",\"event\":\"alert\"}");
+    publisher.push("alert/pool-1", odd.toArray(String[]::new));
+    assertThat(client.nextTexts(odd.size())).containsExactlyElementsOf(odd);
+    assertThat(redis.client().llen("watch:dead")).isZero();
+  }
+
+  @Test
   void backlogIsDeliveredOnIdentifyBeforeLiveAlerts() {
     publisher.push("alert/pool-1", alert("queued", 1), alert("queued", 2), alert("queued", 3));
     RecordingClient client = client("alert/pool-1");
