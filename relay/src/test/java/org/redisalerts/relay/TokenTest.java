@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -584,6 +586,71 @@ class TokenTest {
   }
 
   @Test
+  void noPartOfATokenReachesTheLogThroughItsHeader() throws Exception {
+    // SPEC 7: a token is never logged, whole or in part. The header's alg and kid are the
+    // client's text: a client that puts a token there (an outside probe did) must not see it in
+    // the refusal or the log.
+    secretRelay();
+    String valid = token("alert/acme-42");
+    for (String field : List.of("alg", "kid")) {
+      String header =
+          field.equals("alg")
+              ? "{\"alg\":\"" + valid + "\",\"typ\":\"JWT\"}"
+              : "{\"alg\":\"HS256\",\"kid\":\"" + valid + "\",\"typ\":\"JWT\"}";
+      String smuggled =
+          Base64URL.encode(header)
+              + "."
+              + Base64URL.encode("{\"queues\":[\"alert/acme-42\"],\"exp\":4102444800}")
+              + "."
+              + Base64URL.encode("signature");
+      assertThat(refusal(identify("alert/acme-42", smuggled), 4003)).startsWith("token invalid");
+    }
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> log.count("client refused: token invalid") >= 1);
+    String text = log.text();
+    for (String part : valid.split("\\.")) {
+      assertThat(text).doesNotContain(part.substring(0, 12));
+    }
+  }
+
+  @Test
+  void aTokenWithAClaimOfTheWrongTypeOrACriticalHeaderIsRefusedForWhatItIs() throws Exception {
+    secretRelay();
+    byte[] secret = org.redisalerts.relay.auth.VerificationKeys.readSecret(SECRET);
+    String expAsText =
+        signed(
+            new JWSHeader.Builder(JWSAlgorithm.HS256).build(),
+            "{\"queues\":[\"alert/acme-42\"],\"exp\":\"4102444800\"}",
+            secret);
+    String issAsList =
+        signed(
+            new JWSHeader.Builder(JWSAlgorithm.HS256).build(),
+            "{\"queues\":[\"alert/acme-42\"],\"exp\":4102444800,\"iss\":[\"a\"]}",
+            secret);
+    String critical =
+        signed(
+            new JWSHeader.Builder(JWSAlgorithm.HS256)
+                .criticalParams(java.util.Set.of("x-must"))
+                .customParam("x-must", 1)
+                .build(),
+            "{\"queues\":[\"alert/acme-42\"],\"exp\":4102444800}",
+            secret);
+    assertThat(refusal(identify("alert/acme-42", expAsText), 4003))
+        .isEqualTo("token invalid: exp is not a number");
+    assertThat(refusal(identify("alert/acme-42", issAsList), 4003))
+        .isEqualTo("token invalid: iss is not a string");
+    assertThat(refusal(identify("alert/acme-42", critical), 4003))
+        .isEqualTo("token invalid: it names critical header parameters (crit); none is understood");
+  }
+
+  private static String signed(JWSHeader header, String payload, byte[] secret) throws Exception {
+    JWSObject jws = new JWSObject(header, new Payload(payload));
+    jws.sign(new MACSigner(secret));
+    return jws.serialize();
+  }
+
+  @Test
   void anAlgorithmNameFromTheClientCannotForgeAFieldOfTheRefusalLine() throws Exception {
     secretRelay();
     String alg = "HS256 key=\\\"alert/victim\\\"";
@@ -597,10 +664,13 @@ class TokenTest {
 
     String reason = refusal(identify("alert/acme-42", forged), 4003);
 
-    assertThat(reason).startsWith("token invalid: algorithm \"HS256 key=");
+    // Not a JWS algorithm: not named at all (the header is the client's text).
+    assertThat(reason)
+        .isEqualTo(
+            "token invalid: an algorithm that is not a JWS one is not accepted for this key");
     await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> log.count("client refused: token invalid: algorithm") == 1);
+        .until(() -> log.count("client refused: token invalid: an algorithm") == 1);
     String line =
         log.text()
             .lines()

@@ -77,6 +77,10 @@ public final class TokenVerifier {
     if (!(jwt instanceof SignedJWT signed)) {
       throw TokenRefusal.invalid("encrypted tokens are not accepted");
     }
+    if (signed.getHeader().getCriticalParams() != null
+        && !signed.getHeader().getCriticalParams().isEmpty()) {
+      throw TokenRefusal.invalid("it names critical header parameters (crit); none is understood");
+    }
     JWSVerifier verifier = settings.keys().verifierFor(signed.getHeader());
     boolean valid;
     try {
@@ -88,14 +92,39 @@ public final class TokenVerifier {
     if (!valid) {
       throw TokenRefusal.invalid("bad signature");
     }
+    Map<String, Object> raw = signed.getPayload().toJSONObject();
+    if (raw == null) {
+      throw TokenRefusal.invalid("its claims are not a JSON object");
+    }
+    checkClaimTypes(raw);
     JWTClaimsSet claims;
     try {
       claims = signed.getJWTClaimsSet();
     } catch (ParseException e) {
-      throw TokenRefusal.invalid("its claims are not a JSON object");
+      throw TokenRefusal.invalid("its claims cannot be read");
     }
     checkTimesInRange(signed);
     return check(claims, now);
+  }
+
+  /** Says which registered claim has the wrong type, rather than that the claims are no object. */
+  private static void checkClaimTypes(Map<String, Object> raw) throws TokenRefusal {
+    for (String time : List.of("exp", "nbf", "iat")) {
+      if (raw.containsKey(time) && !(raw.get(time) instanceof Number)) {
+        throw TokenRefusal.invalid(time + " is not a number");
+      }
+    }
+    for (String text : List.of("iss", "sub", "jti")) {
+      if (raw.containsKey(text) && !(raw.get(text) instanceof String)) {
+        throw TokenRefusal.invalid(text + " is not a string");
+      }
+    }
+    Object aud = raw.get("aud");
+    if (raw.containsKey("aud")
+        && !(aud instanceof String)
+        && !(aud instanceof List<?> list && list.stream().allMatch(String.class::isInstance))) {
+      throw TokenRefusal.invalid("aud is not a string or a list of strings");
+    }
   }
 
   /**

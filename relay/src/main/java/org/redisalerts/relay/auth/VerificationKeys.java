@@ -138,8 +138,13 @@ public abstract class VerificationKeys {
     JWSAlgorithm alg = header.getAlgorithm();
     if (!entry.algorithms().contains(alg)
         || (entry.pinned() != null && !entry.pinned().equals(alg))) {
-      throw TokenRefusal.invalid(
-          "algorithm " + LogText.quote(alg.getName()) + " is not accepted for this key");
+      // Named only when it is a JWS algorithm: the header is the client's text (SPEC 7: no part
+      // of a token is logged, and a client could put one there).
+      String named =
+          JWSAlgorithm.Family.SIGNATURE.contains(alg) || JWSAlgorithm.Family.HMAC_SHA.contains(alg)
+              ? "algorithm " + LogText.quote(alg.getName())
+              : "an algorithm that is not a JWS one";
+      throw TokenRefusal.invalid(named + " is not accepted for this key");
     }
     return entry.verifier();
   }
@@ -198,7 +203,10 @@ public abstract class VerificationKeys {
       if (kid != null) {
         entry = byKid.get(kid);
         if (entry == null) {
-          throw TokenRefusal.invalid("no key " + LogText.quote(kid) + " in the key set");
+          // The kid is named when it looks like one: short, and without the dots of a token.
+          boolean named = kid.length() <= 64 && kid.matches("[A-Za-z0-9_\\-]+");
+          throw TokenRefusal.invalid(
+              (named ? "no key " + LogText.quote(kid) : "no key of that kid") + " in the key set");
         }
       } else {
         entry = only;
