@@ -1,6 +1,7 @@
 package org.redisalerts.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.redisalerts.relay.RelayTesting.connect;
 import static org.redisalerts.relay.RelayTesting.startRelay;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.KeyGlob;
+import org.redisalerts.testing.LogCapture;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.RecordingClient.Closed;
 import org.redisalerts.testing.TestPublisher;
@@ -24,6 +26,7 @@ import org.redisalerts.testing.TestRedis;
 class SafetyTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
+  @RegisterExtension final LogCapture log = new LogCapture();
 
   private RelayServer relay;
 
@@ -48,6 +51,20 @@ class SafetyTest {
     RecordingClient client = connect(relay).identify("someone-else");
     assertThat(expectRefusal(client, CloseFrame.POLICY_VALIDATION)).contains("not allowed");
     client.assertNoMoreEvents();
+  }
+
+  @Test
+  void refusedClientsCannotFloodTheLog() throws Exception {
+    // Each connection refused before it identified closes: a client can repeat that as fast as it
+    // connects, so neither the refusal nor the close may cost a log line each.
+    relay = startRelay(redis);
+    for (int i = 0; i < 30; i++) {
+      RecordingClient client = connect(relay).identify("someone-else-" + i);
+      expectRefusal(client, CloseFrame.POLICY_VALIDATION);
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> relay.openConnections() == 0);
+    assertThat(log.count("client closed before identifying")).isEqualTo(1);
+    assertThat(log.count("client refused")).isEqualTo(1);
   }
 
   @ParameterizedTest

@@ -15,6 +15,7 @@ import org.redisalerts.common.RelayKeys;
 import org.redisalerts.relay.clients.ClientConnection;
 import org.redisalerts.relay.clients.ClientEvents;
 import org.redisalerts.relay.monitoring.RelayMetrics;
+import org.redisalerts.relay.monitoring.ThrottledLog;
 import org.redisalerts.relay.redis.DeliverySteps;
 import org.redisalerts.relay.redis.Leases;
 import org.redisalerts.relay.redis.StepRequest;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  private final ThrottledLog unidentified = new ThrottledLog(log, Duration.ofMinutes(1));
 
   /**
    * What the dispatcher is told.
@@ -198,11 +200,16 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
     String key = connection.key();
     int left = key == null ? -1 : registry.leave(key, connection);
     if (left < 0) {
-      log.info(
-          "client closed before identifying code={} reason={} client={}",
-          code,
-          LogText.quote(reason),
-          connection);
+      // Before an identify, a close is as frequent as a client likes (refusals, garbage, a flood of
+      // connections): a line a minute per close code, with a count of the rest.
+      unidentified.info(
+          "closed:" + code,
+          "client closed before identifying code="
+              + code
+              + " reason="
+              + LogText.quote(reason)
+              + " client="
+              + connection);
       return;
     }
     log.info(
