@@ -71,22 +71,13 @@ public final class AlertKeys {
               + "...");
     }
     for (int i = 0; i < key.length(); i++) {
-      char c = key.charAt(i);
-      if (Character.isISOControl(c)) {
+      if (Character.isISOControl(key.charAt(i))) {
         throw new IllegalArgumentException(
             "key contains a control character: " + LogText.quote(key));
       }
-      if (Character.isHighSurrogate(c)
-          && i + 1 < key.length()
-          && Character.isLowSurrogate(key.charAt(i + 1))) {
-        i++; // a pair: one character beyond the Basic Multilingual Plane
-      } else if (Character.isSurrogate(c) || c == '\uFFFD') {
-        // A lone surrogate has no UTF-8 form: Redis would be given "?" in its place, and two
-        // different keys would name one list. U+FFFD is what undecodable input became.
-        throw new IllegalArgumentException("key is not valid Unicode text: " + LogText.quote(key));
-      }
     }
-    return key;
+    // Else two different keys could name one list (both with "?" where their bytes differ).
+    return DecodedText.require("key", key);
   }
 
   private static void requirePart(String name, String value) {

@@ -75,6 +75,32 @@ class PublishScriptIT {
   }
 
   @Test
+  void bytesThatAreNotUtf8InAnArgumentAreRefusedAndNothingIsPushed() throws Exception {
+    // The JVM turns such bytes into U+FFFD before publish sees them: pushed, the alert would not
+    // be what the caller gave (an outside probe got exit 0 and U+FFFD in Redis).
+    for (String args :
+        new String[] {
+          "--key alert/acme-9 \"$(printf 'bad \\377\\376')\"",
+          "--key alert/acme-9 --json \"$(printf '{\"event\":\"alert\",\"m\":\"\\377\"}')\"",
+          "--key alert/acme-9 ok -p \"$(printf 'h=\\377')\""
+        }) {
+      Process publish =
+          new ProcessBuilder(
+                  "bash",
+                  "-c",
+                  "exec \"$0\" --redis \"$1\" " + args,
+                  SCRIPT.toString(),
+                  redis.url())
+              .start();
+      assertThat(finish(publish)).as(args).isEqualTo(2);
+      assertThat(new String(publish.getErrorStream().readAllBytes(), UTF_8))
+          .as(args)
+          .contains("is not valid Unicode text");
+      assertThat(redis.client().exists("alert/acme-9")).as(args).isFalse();
+    }
+  }
+
+  @Test
   void scriptReadsStdinAndRefusesABadLineWithExit1() throws Exception {
     Process publish = start("--key", "alert/acme-7", "--stdin");
     try (OutputStream in = publish.getOutputStream()) {

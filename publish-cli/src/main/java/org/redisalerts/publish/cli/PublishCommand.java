@@ -12,6 +12,7 @@ import org.redisalerts.cli.RedisOptions;
 import org.redisalerts.cli.Terminals;
 import org.redisalerts.common.AlertEnvelope;
 import org.redisalerts.common.AlertKeys;
+import org.redisalerts.common.DecodedText;
 import org.redisalerts.common.Durations;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.KeyGlob;
@@ -191,14 +192,15 @@ public final class PublishCommand implements Callable<Integer> {
           "-p adds fields to a MESSAGE; with --json or --stdin, put them in the JSON");
     }
     if (message != null) {
+      DecodedText.require("MESSAGE", message);
       List<AlertEnvelope.Property> props = new ArrayList<>();
       for (String p : properties) {
-        props.add(AlertEnvelope.Property.parse(p));
+        props.add(AlertEnvelope.Property.parse(DecodedText.require("-p", p)));
       }
       return AlertBatch.of(AlertEnvelope.of(message, props, clock), codec);
     }
     if (json != null) {
-      return AlertBatch.ofJson(json, codec);
+      return AlertBatch.ofJson(DecodedText.require("--json", json), codec);
     }
     return AlertBatch.ofLines(in, codec);
   }
