@@ -14,7 +14,8 @@ import org.redisalerts.common.ProtocolException;
 /**
  * One alert as a line for people: the time it was received, the {@code message} in bold, then the
  * other fields as compact {@code name=value} pairs ({@code event} is left out when it is {@code
- * alert}). A frame that is not a JSON object is shown as it is.
+ * alert}). A frame that is not a JSON object is shown as it is. Control characters show as escapes
+ * ({@link TerminalText}).
  */
 public final class AlertFormatter {
 
@@ -44,7 +45,7 @@ public final class AlertFormatter {
       node = null;
     }
     if (node == null || !node.isObject()) {
-      return line.styled(ODD, frame).toAttributedString();
+      return line.styled(ODD, TerminalText.visible(frame)).toAttributedString();
     }
     JsonNode message = node.get("message");
     line.styled(MESSAGE, message == null ? "(no message)" : text(message));
@@ -54,13 +55,16 @@ public final class AlertFormatter {
           || (name.equals("event") && "alert".equals(field.getValue().asText()))) {
         continue;
       }
-      line.append("  ").styled(NAME, name).append("=").styled(VALUE, text(field.getValue()));
+      line.append("  ")
+          .styled(NAME, TerminalText.visible(name))
+          .append("=")
+          .styled(VALUE, text(field.getValue()));
     }
     return line.toAttributedString();
   }
 
-  /** Strings without their quotes, everything else as compact JSON. */
+  /** Strings without their quotes, everything else as compact JSON; controls made visible. */
   private String text(JsonNode value) {
-    return value.isTextual() ? value.asText() : value.toString();
+    return TerminalText.visible(value.isTextual() ? value.asText() : value.toString());
   }
 }

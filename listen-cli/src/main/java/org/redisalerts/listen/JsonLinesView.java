@@ -4,8 +4,9 @@ import java.io.PrintWriter;
 import java.time.Instant;
 
 /**
- * For pipes and {@code --json}: each alert as one line holding exactly the frame received, nothing
- * else on standard output; connection state goes to standard error.
+ * For pipes and {@code --json}: each alert as one line holding the frame received (a line break in
+ * it, which JSON allows only as white space, becomes a space), nothing else on standard output;
+ * connection state goes to standard error, with control characters shown as escapes.
  */
 public final class JsonLinesView implements AlertView {
 
@@ -19,20 +20,21 @@ public final class JsonLinesView implements AlertView {
 
   @Override
   public void identified(String key, String reply) {
-    err.println("listen: identified as " + key + ": " + reply);
+    err.println(
+        "listen: identified as " + TerminalText.visible(key) + ": " + TerminalText.visible(reply));
     err.flush();
   }
 
   @Override
   public boolean alert(String frame, Instant receivedAt) {
-    out.println(frame);
+    out.println(TerminalText.oneLine(frame));
     out.flush();
     return !out.checkError(); // a PrintWriter keeps its I/O errors to itself otherwise
   }
 
   @Override
   public void status(String text) {
-    err.println("listen: " + text);
+    err.println("listen: " + TerminalText.visible(text));
     err.flush();
   }
 

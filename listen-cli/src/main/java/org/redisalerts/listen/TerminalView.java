@@ -36,7 +36,7 @@ public final class TerminalView implements AlertView {
 
   @Override
   public void identified(String key, String reply) {
-    state = "connected as " + key;
+    state = "connected as " + TerminalText.visible(key);
     redrawStatus();
   }
 
@@ -50,7 +50,7 @@ public final class TerminalView implements AlertView {
 
   @Override
   public void status(String text) {
-    state = text;
+    state = TerminalText.visible(text);
     redrawStatus();
   }
 

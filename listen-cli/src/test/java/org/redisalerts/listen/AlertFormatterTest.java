@@ -45,6 +45,29 @@ class AlertFormatterTest {
   }
 
   @Test
+  void controlCharactersFromTheAlertReachTheTerminalOnlyAsEscapes() {
+    // An alert could clear the screen, set the window title, write the clipboard (OSC 52), move
+    // the cursor back over the line, reverse the text, or split one alert over several lines.
+    String frame =
+        "{\"event\":\"alert\",\"message\":\"esc \\u001b[2J\\u001b]0;pwned\\u0007 cr\\rOVER\","
+            + "\"h\\u001b[31m\":\"bidi \\u202e x\\nline2\",\"c1\":\"\\u009b2J\"}";
+    String line = formatter.format(frame, AT).toAnsi();
+    assertThat(line.replaceAll("\u001b\\[[0-9;]*m", "")) // the formatter's own colours
+        .doesNotContain("\u001b")
+        .doesNotContain("\u0007")
+        .doesNotContain("\r")
+        .doesNotContain("\n")
+        .doesNotContain("\u202e")
+        .doesNotContain("\u009b");
+    assertThat(formatter.format(frame, AT).toString())
+        .contains("esc \\e[2J\\e]0;pwned\\u0007 cr\\rOVER")
+        .contains("h\\e[31m=bidi \\u202e x\\nline2")
+        .contains("c1=\\u009b2J");
+    assertThat(formatter.format("raw \u001b]52;c;aGk=\u0007", AT).toString())
+        .isEqualTo("10:15:30.123  raw \\e]52;c;aGk=\\u0007");
+  }
+
+  @Test
   void aFrameThatIsNotAnObjectIsShownAsItIs() {
     assertThat(formatter.format("just text", AT).toString()).isEqualTo("10:15:30.123  just text");
   }

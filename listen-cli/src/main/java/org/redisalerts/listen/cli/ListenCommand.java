@@ -14,6 +14,7 @@ import org.redisalerts.listen.JsonLinesView;
 import org.redisalerts.listen.ListenOptions;
 import org.redisalerts.listen.ListenSession;
 import org.redisalerts.listen.Outcome;
+import org.redisalerts.listen.TerminalText;
 import org.redisalerts.listen.TerminalView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -130,7 +131,7 @@ public final class ListenCommand implements Callable<Integer> {
       StopSignals.onStop(session::stop);
       Outcome outcome = session.run();
       if (outcome.kind() != Outcome.Kind.COUNT_REACHED && outcome.kind() != Outcome.Kind.STOPPED) {
-        err.println("listen: " + outcome.detail());
+        err.println("listen: " + TerminalText.visible(outcome.detail()));
         err.flush();
       }
       return ExitCodes.of(outcome);

@@ -97,6 +97,18 @@ class ListenCommandTest {
   }
 
   @Test
+  void jsonLinesHoldOneAlertEachWhenAFrameHasLineBreaks() {
+    // Pretty-printed JSON is valid, and its line breaks are white space: a space keeps the value
+    // and keeps one alert per line (SPEC 5) for wc -l, head -n, while read.
+    String pretty = "{\n  \"event\": \"alert\",\r\n  \"message\": \"pretty\"\n}";
+    publisher.push("alert/pool-1", List.of(pretty, alert("second", 2)));
+    assertThat(run("--url", url(), "--key", "alert/pool-1", "--json", "--count", "2")).isZero();
+    assertThat(out.toString())
+        .isEqualTo(
+            "{   \"event\": \"alert\",    \"message\": \"pretty\" }\n" + alert("second", 2) + "\n");
+  }
+
+  @Test
   void countExitsZeroOnceThatManyLiveAlertsArrived() throws Exception {
     CompletableFuture<Integer> listen =
         runInBackground("--url", url(), "--pool", "pool", "--id", "7", "--count", "2");
