@@ -677,7 +677,9 @@ final class DeliveryLoop implements AutoCloseable {
         pump.elsewhere(result.owner());
         takingOver.remove(key);
         peers.released(key, false);
-        if (!to.isEmpty()) {
+        if (!to.isEmpty() && peers.goneFromThisMachine(result.owner())) {
+          peers.takeFromGone(key, result.owner()); // this relay, before a SIGKILL and a restart
+        } else if (!to.isEmpty()) {
           peers.join(result.owner(), key, acknowledging(to));
         } else {
           forget(key);

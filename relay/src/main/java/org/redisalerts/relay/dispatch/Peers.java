@@ -150,6 +150,12 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private volatile boolean reachable = true;
 
   /**
+   * By relay: whether it is an earlier process of this relay on this machine, and gone (see {@link
+   * #goneFromThisMachine}).
+   */
+  private final Map<String, Boolean> goneHere = new ConcurrentHashMap<>();
+
+  /**
    * @param token this relay's token: its name, a colon, and what makes this process unique
    * @param lease how long a lease (and this relay's record among the living) lasts
    * @param writeTimeout how long a connection may take per MiB of a batch (the remote relay's too),
@@ -442,6 +448,58 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   }
 
   // ---- the keys another relay holds ----
+
+  /**
+   * Whether {@code relay} was an earlier process of this relay on this machine that is gone: this
+   * relay's id is the default one (the host's name and its process id), {@code relay}'s is the same
+   * host's with another process id, and no process has that id here. A relay restarted after a
+   * SIGKILL then takes what the killed one held at once (SPEC 3: it goes back when a relay starts
+   * again), rather than a lease later, with no other relay to wait on. An id given with {@code
+   * --relay-id} is never guessed at: such relays wait for the lease, as any other.
+   */
+  boolean goneFromThisMachine(String relay) {
+    return goneHere.computeIfAbsent(relay, this::isGoneEarlierProcessHere);
+  }
+
+  private boolean isGoneEarlierProcessHere(String relay) {
+    long me = ProcessHandle.current().pid();
+    String suffix = "-" + me;
+    if (!name.endsWith(suffix) || name.length() == suffix.length()) {
+      return false; // not the default id: no guess
+    }
+    String host = name.substring(0, name.length() - suffix.length() + 1);
+    String other = nameOf(relay);
+    if (!other.startsWith(host) || !other.substring(host.length()).matches("[0-9]{1,10}")) {
+      return false;
+    }
+    long pid = Long.parseLong(other.substring(host.length()));
+    return pid != me && ProcessHandle.of(pid).isEmpty();
+  }
+
+  /**
+   * Frees {@code key}'s lease, held by {@code relay}, an earlier process of this relay that is gone
+   * ({@link #goneFromThisMachine}), and steps the key again to take it.
+   */
+  void takeFromGone(String key, String relay) {
+    ticker.execute(
+        () -> {
+          try {
+            leases.releaseGone(relay, List.of(key));
+            throttled.info(
+                "gone-here:" + relay,
+                "relay "
+                    + LogText.quote(nameOf(relay))
+                    + " was this relay before a restart and its process is gone: its keys are"
+                    + " taken over at once");
+          } catch (JedisException e) {
+            log.debug("could not free a lease of a gone relay: {}", e.getMessage()); // it runs out
+          }
+          DeliveryLoop l = loop;
+          if (l != null) {
+            l.holderGone(key);
+          }
+        });
+  }
 
   /** Tells {@code owner} that this relay has connections of {@code key} (acknowledging or not). */
   void join(String owner, String key, boolean acknowledging) {

@@ -54,7 +54,7 @@ public final class Leases implements AutoCloseable {
    * @throws redis.clients.jedis.exceptions.JedisException when Redis is unreachable
    */
   public synchronized List<String> renew(Collection<String> held) {
-    return run(held, lease.toMillis(), false);
+    return run(token, held, lease.toMillis(), false);
   }
 
   /**
@@ -62,10 +62,19 @@ public final class Leases implements AutoCloseable {
    * this relay out of the keys' presence too.
    */
   public synchronized void release(Collection<String> held, boolean leave) {
-    run(held, 0, leave);
+    run(token, held, 0, leave);
   }
 
-  private List<String> run(Collection<String> held, long millis, boolean leave) {
+  /**
+   * For a relay known to be gone (its process is): frees the leases of {@code keys} that it holds,
+   * takes it out of their presence and off the relays alive, so its keys need not wait a lease.
+   */
+  public synchronized void releaseGone(String relay, Collection<String> keys) {
+    run(relay, keys, 0, true);
+    call(RELAYS, List.of(this.keys.relays()), List.of(relay, Long.toString(lease.toMillis()), "0"));
+  }
+
+  private List<String> run(String token, Collection<String> held, long millis, boolean leave) {
     List<String> lost = new ArrayList<>();
     List<String> all = new ArrayList<>(held);
     for (int from = 0; from < all.size(); from += CHUNK) {
