@@ -1,8 +1,11 @@
 package org.redisalerts.cli;
 
 import java.io.PrintWriter;
+import java.lang.reflect.AnnotatedElement;
 import java.time.Duration;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.redisalerts.common.Durations;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -10,6 +13,8 @@ import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.RunLast;
 import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -88,7 +93,12 @@ public final class Commands {
           CommandLine commandLine = e.getCommandLine();
           PrintWriter err = commandLine.getErr();
           String name = commandLine.getCommandSpec().qualifiedName();
-          err.println(name + ": " + e.getMessage());
+          String variable = environmentSource(e, args);
+          err.println(
+              name
+                  + ": "
+                  + e.getMessage()
+                  + (variable == null ? "" : " (from the environment variable " + variable + ")"));
           UnmatchedArgumentException.printSuggestions(e, err);
           err.println("Try '" + name + " --help' for more information.");
           err.flush();
@@ -96,6 +106,38 @@ public final class Commands {
         });
     return cli;
   }
+
+  /**
+   * The environment variable that gave the value {@code e} is about, when the option was not on the
+   * command line: a bad {@code RWA_PORT} must not read as a bad {@code --port} the user never
+   * typed.
+   */
+  private static String environmentSource(ParameterException e, String[] args) {
+    if (!(e.getArgSpec() instanceof OptionSpec option)) {
+      return null;
+    }
+    Option declared =
+        option.userObject() instanceof AnnotatedElement element
+            ? element.getAnnotation(Option.class)
+            : null;
+    if (declared == null) {
+      return null;
+    }
+    Matcher m = ENV.matcher(declared.defaultValue());
+    if (!m.find() || System.getenv(m.group(1)) == null) {
+      return null;
+    }
+    for (String arg : args) {
+      for (String optionName : option.names()) {
+        if (arg.equals(optionName) || arg.startsWith(optionName + "=")) {
+          return null;
+        }
+      }
+    }
+    return m.group(1);
+  }
+
+  private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)");
 
   private static void giveVersions(CommandLine cli) {
     CommandSpec spec = cli.getCommandSpec();

@@ -100,6 +100,56 @@ class PublishScriptIT {
     }
   }
 
+  /** Runs the script with {@code env} added to its environment. */
+  private static Process startWith(java.util.Map<String, String> env, String... args)
+      throws Exception {
+    String[] command = new String[args.length + 3];
+    command[0] = SCRIPT.toString();
+    command[1] = "--redis";
+    command[2] = redis.url();
+    System.arraycopy(args, 0, command, 3, args.length);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  @Test
+  void theCommandLineWinsOverTheEnvironmentAndABadVariableIsNamed() throws Exception {
+    // A script that exports RWA_KEY and RWA_JSON may still name another recipient and publish a
+    // MESSAGE; RWA_PROPERTIES gives -p's fields, one per line.
+    assertSucceeds(
+        startWith(
+            java.util.Map.of(
+                "RWA_KEY", "alert/from-env",
+                "RWA_JSON", "{\"event\":\"alert\",\"from\":\"env\"}",
+                "RWA_PROPERTIES", "job=nightly\nhost=db1\n"),
+            "--pool",
+            "acme",
+            "--id",
+            "11",
+            "on the command line"));
+    assertThat(redis.client().exists("alert/from-env")).isFalse();
+    assertThat(redis.client().lrange("alert/acme-11", 0, -1))
+        .singleElement()
+        .asString()
+        .contains("\"message\":\"on the command line\"")
+        .contains("\"job\":\"nightly\"")
+        .contains("\"host\":\"db1\"");
+    // RWA_JSON alone, with RWA_KEY: what a script that exports both publishes.
+    assertSucceeds(
+        startWith(
+            java.util.Map.of(
+                "RWA_KEY", "alert/from-env", "RWA_JSON", "{\"event\":\"alert\",\"n\":1}")));
+    assertThat(redis.client().lrange("alert/from-env", 0, -1))
+        .containsExactly("{\"event\":\"alert\",\"n\":1}");
+
+    Process bad = startWith(java.util.Map.of("RWA_MAX_LEN", "lots"), "--key", "alert/x", "hi");
+    assertThat(finish(bad)).isEqualTo(2);
+    assertThat(new String(bad.getErrorStream().readAllBytes(), UTF_8))
+        .contains("'--max-len'")
+        .contains("from the environment variable RWA_MAX_LEN");
+  }
+
   @Test
   void scriptReadsStdinAndRefusesABadLineWithExit1() throws Exception {
     Process publish = start("--key", "alert/acme-7", "--stdin");

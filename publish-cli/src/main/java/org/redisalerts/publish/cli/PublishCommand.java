@@ -25,6 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -78,18 +79,24 @@ public final class PublishCommand implements Callable<Integer> {
       paramLabel = "NAME=VALUE",
       description =
           "A further field of the built alert; numbers and true/false stay typed, "
-              + "anything else is a string. Repeatable.")
+              + "anything else is a string. Repeatable. env RWA_PROPERTIES, one NAME=VALUE per"
+              + " line, when none is given here.")
   List<String> properties = new ArrayList<>();
 
   @Option(
       names = "--json",
       paramLabel = "OBJECT",
-      description = "Push this JSON object exactly as given (it needs a string \"event\").")
+      defaultValue = "${env:RWA_JSON}",
+      description =
+          "Push this JSON object exactly as given (it needs a string \"event\"). env RWA_JSON.")
   String json;
 
   @Option(
       names = "--stdin",
-      description = "Push one JSON object per line of standard input, each exactly as given.")
+      defaultValue = "${env:RWA_STDIN:-false}",
+      description =
+          "Push one JSON object per line of standard input, each exactly as given. env"
+              + " RWA_STDIN=true.")
   boolean stdin;
 
   @Option(
@@ -179,6 +186,18 @@ public final class PublishCommand implements Callable<Integer> {
   }
 
   private AlertBatch batch(JsonCodec codec) throws Exception {
+    // What the command line gives wins over what the environment does: a script that exports
+    // RWA_JSON may still publish a MESSAGE.
+    ParseResult given = spec.commandLine().getParseResult();
+    boolean jsonGiven = given.hasMatchedOption("--json");
+    boolean stdinGiven = given.hasMatchedOption("--stdin");
+    if (message != null || jsonGiven || stdinGiven) {
+      json = jsonGiven ? json : null;
+      stdin = stdinGiven && stdin;
+    }
+    if (properties.isEmpty() && message != null && System.getenv("RWA_PROPERTIES") != null) {
+      properties = System.getenv("RWA_PROPERTIES").lines().filter(l -> !l.isBlank()).toList();
+    }
     int sources = (message != null ? 1 : 0) + (json != null ? 1 : 0) + (stdin ? 1 : 0);
     if (sources == 0) {
       throw new IllegalArgumentException(
