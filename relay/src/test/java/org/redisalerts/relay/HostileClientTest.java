@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -223,6 +224,46 @@ class HostileClientTest {
     try (RawClient client = RawClient.connect(relay.port(), null)) {
       client.identify("alert/pool-1");
       assertThat(client.readFrame(Duration.ofSeconds(5)).text()).contains("you are now connected");
+    }
+  }
+
+  @Test
+  void aMalformedUpgradeRequestIsAnswered400WithItsReason() throws Exception {
+    // RFC 6455 4.2.1 and 4.2.2: the library answered these 404 "WebSocket Upgrade Failure" with
+    // its name in a Server header, and a malformed key with 101.
+    relay = startRelay(redis);
+    String rest = "Host: 127.0.0.1\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n";
+    String key = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    Map<String, String> requests =
+        Map.of(
+            "POST / HTTP/1.1\r\n" + rest + "Connection: Upgrade\r\n" + key + "\r\n",
+            "the method must be GET",
+            "GET / HTTP/1.0\r\n" + rest + "Connection: Upgrade\r\n" + key + "\r\n",
+            "HTTP/1.1 is needed",
+            "GET / HTTP/1.1\r\n" + rest + "Connection: Upgrade\r\n\r\n",
+            "no Sec-WebSocket-Key",
+            "GET / HTTP/1.1\r\n" + rest + "Connection: Upgrade\r\nSec-WebSocket-Key: short\r\n\r\n",
+            "not 16 bytes",
+            "GET / HTTP/1.1\r\n" + rest + key + "\r\n",
+            "no Connection: Upgrade");
+    for (Map.Entry<String, String> request : requests.entrySet()) {
+      try (RawClient client = RawClient.connectTcp(relay.port())) {
+        client.sendRaw(request.getKey().getBytes(StandardCharsets.US_ASCII));
+        String head = client.readResponseHead();
+        assertThat(head)
+            .as(request.getValue())
+            .startsWith("HTTP/1.1 400")
+            .doesNotContain("Server:");
+        assertThat(client.awaitEnd(Duration.ofSeconds(5))).isTrue();
+      }
+    }
+    assertThat(metric(relay, "relay_refusals_total", "reason", "bad_handshake")).isEqualTo(5);
+    // "Connection: keep-alive, Upgrade", as Firefox sends it, is an upgrade.
+    try (RawClient client = RawClient.connectTcp(relay.port())) {
+      client.sendRaw(
+          ("GET / HTTP/1.1\r\n" + rest + "Connection: keep-alive, Upgrade\r\n" + key + "\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      assertThat(client.readResponseHead()).startsWith("HTTP/1.1 101");
     }
   }
 

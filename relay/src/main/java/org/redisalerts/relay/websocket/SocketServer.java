@@ -871,6 +871,11 @@ public final class SocketServer implements AutoCloseable {
           "Upgrade: websocket\r\nSec-WebSocket-Version: " + UpgradeHead.VERSION + "\r\n");
       return;
     }
+    String problem = request.problem();
+    if (problem != null) {
+      refuseUpgrade(c, Refusal.BAD_HANDSHAKE, "400 Bad Request", "not a valid upgrade: " + problem);
+      return;
+    }
     String origin = request.origin();
     if (!settings.origins().allows(origin)) {
       metrics.refused(Refusal.ORIGIN);

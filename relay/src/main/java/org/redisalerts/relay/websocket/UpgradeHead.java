@@ -2,6 +2,7 @@ package org.redisalerts.relay.websocket;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
+import java.util.Base64;
 import java.util.Locale;
 
 /**
@@ -11,11 +12,23 @@ import java.util.Locale;
  * answer from the relay (426, RFC 6455 4.2.2 and 4.4) rather than the library's 404, which names
  * the library in a Server header.
  *
+ * <p>Then what RFC 6455 4.2.1 asks of the rest of the request ({@link #problem}): a malformed one
+ * gets 400 with the reason, where the library answered 404, or even 101 to a malformed key.
+ *
+ * @param requestLine the request line ({@code GET /path HTTP/1.1})
  * @param origin the Origin header, or null when it has none (or an empty one)
  * @param upgrade the Upgrade header, or null
  * @param version the Sec-WebSocket-Version header, or null
+ * @param connection the Connection header, or null
+ * @param key the Sec-WebSocket-Key header, or null
  */
-record UpgradeHead(String origin, String upgrade, String version) {
+record UpgradeHead(
+    String requestLine,
+    String origin,
+    String upgrade,
+    String version,
+    String connection,
+    String key) {
 
   /** The WebSocket version this relay speaks (RFC 6455). */
   static final String VERSION = "13";
@@ -29,7 +42,11 @@ record UpgradeHead(String origin, String upgrade, String version) {
     String origin = null;
     String upgrade = null;
     String version = null;
-    int line = indexOfLineEnd(head, 0, end) + 2; // past the request line
+    String connection = null;
+    String key = null;
+    int first = indexOfLineEnd(head, 0, end + 2);
+    String requestLine = new String(head, 0, Math.max(0, first), US_ASCII);
+    int line = first + 2; // past the request line
     while (line > 1 && line < end) {
       int next = indexOfLineEnd(head, line, end + 2);
       if (next < 0) {
@@ -43,6 +60,8 @@ record UpgradeHead(String origin, String upgrade, String version) {
           case "origin" -> origin = once(origin, value, "Origin");
           case "upgrade" -> upgrade = once(upgrade, value, "Upgrade");
           case "sec-websocket-version" -> version = once(version, value, "Sec-WebSocket-Version");
+          case "connection" -> connection = once(connection, value, "Connection");
+          case "sec-websocket-key" -> key = once(key, value, "Sec-WebSocket-Key");
           default -> {
             // the library reads the rest
           }
@@ -50,20 +69,58 @@ record UpgradeHead(String origin, String upgrade, String version) {
       }
       line = next + 2;
     }
-    return new UpgradeHead(origin == null || origin.isEmpty() ? null : origin, upgrade, version);
+    return new UpgradeHead(
+        requestLine,
+        origin == null || origin.isEmpty() ? null : origin,
+        upgrade,
+        version,
+        connection,
+        key);
   }
 
-  /** Whether the request asks for a WebSocket (its Upgrade header names the websocket token). */
-  boolean asksForWebSocket() {
-    if (upgrade == null) {
-      return false;
+  /**
+   * What makes this upgrade request malformed (RFC 6455 4.2.1), or null when nothing does: a GET of
+   * HTTP/1.1 or later, with Connection naming Upgrade, and a Sec-WebSocket-Key of 16 bytes in
+   * base64.
+   */
+  String problem() {
+    String[] parts = requestLine.split(" ", -1);
+    if (parts.length != 3 || !parts[0].equals("GET")) {
+      return "the method must be GET";
     }
-    for (String token : upgrade.split(",")) {
-      if (token.trim().equalsIgnoreCase("websocket")) {
+    if (!parts[2].matches("HTTP/1\\.[1-9]")) {
+      return "HTTP/1.1 is needed";
+    }
+    if (connection == null || !hasToken(connection, "upgrade")) {
+      return "no Connection: Upgrade";
+    }
+    if (key == null) {
+      return "no Sec-WebSocket-Key";
+    }
+    byte[] nonce;
+    try {
+      nonce = Base64.getDecoder().decode(key);
+    } catch (IllegalArgumentException e) {
+      nonce = null;
+    }
+    if (nonce == null || nonce.length != 16) {
+      return "the Sec-WebSocket-Key is not 16 bytes in base64";
+    }
+    return null;
+  }
+
+  private static boolean hasToken(String header, String token) {
+    for (String t : header.split(",")) {
+      if (t.trim().equalsIgnoreCase(token)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Whether the request asks for a WebSocket (its Upgrade header names the websocket token). */
+  boolean asksForWebSocket() {
+    return upgrade != null && hasToken(upgrade, "websocket");
   }
 
   /** Whether it asks for the version this relay speaks. */
