@@ -137,9 +137,16 @@ class DeadLetterTest {
       assertThat(record.get("key").asText()).isEqualTo(key);
       assertThat(record.get("entry").asText()).isEqualTo(bad.get(i));
       assertThat(record.get("reason").asText()).isNotBlank();
-      assertThat(record.get("at").asText()).isNotBlank();
+      assertThat(record.get("at").asText())
+          .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+      assertThat(record.has("entryBase64")).isFalse();
     }
-    assertThat(codec.readTree(records.get(bad.size())).get("reason").asText()).contains("UTF-8");
+    JsonNode notUtf8 = codec.readTree(records.get(bad.size()));
+    assertThat(notUtf8.get("reason").asText()).contains("UTF-8");
+    // The entry's bytes exactly, since a JSON string cannot hold bytes that are not UTF-8.
+    assertThat(java.util.Base64.getDecoder().decode(notUtf8.get("entryBase64").asText()))
+        .containsExactly(
+            '{', '"', 'e', 'v', 'e', 'n', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}');
     assertThat(redis.client().llen(key)).isZero();
   }
 

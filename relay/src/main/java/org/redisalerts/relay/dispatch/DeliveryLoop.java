@@ -1,6 +1,5 @@
 package org.redisalerts.relay.dispatch;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -952,7 +951,7 @@ final class DeliveryLoop implements AutoCloseable {
     List<byte[]> alerts = new ArrayList<>(entries.size());
     int[] positions = new int[entries.size()];
     List<Batch.Dead> dead = List.of();
-    String now = null;
+    Instant now = null;
     for (int i = 0; i < entries.size(); i++) {
       byte[] entry = entries.get(i);
       OversizedEntry oversized = OversizedEntry.of(entry);
@@ -968,11 +967,10 @@ final class DeliveryLoop implements AutoCloseable {
         alerts.add(entry);
       } else {
         if (now == null) {
-          now = Instant.now().toString();
+          now = Instant.now();
           dead = new ArrayList<>();
         }
-        DeadLetter letter =
-            new DeadLetter(key, new String(entry, StandardCharsets.UTF_8), reason, now);
+        DeadLetter letter = DeadLetter.of(key, entry, reason, now);
         dead.add(new Batch.Dead(i, reason, codec.writeBytes(letter)));
       }
     }
