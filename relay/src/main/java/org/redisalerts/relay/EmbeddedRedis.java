@@ -27,7 +27,8 @@ public final class EmbeddedRedis implements AutoCloseable {
   /** Starts a server on the host and port of {@code endpoint}, which must be loopback. */
   public static EmbeddedRedis start(RedisEndpoint endpoint) throws IOException {
     if (!isLoopback(endpoint.host())) {
-      throw new IOException(
+      // Two options that contradict each other: a command-line mistake (exit 2).
+      throw new IllegalArgumentException(
           "--embedded-redis runs Redis on this machine's loopback only; --redis points at "
               + endpoint);
     }

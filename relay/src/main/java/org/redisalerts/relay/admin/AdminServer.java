@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,7 +31,15 @@ public final class AdminServer implements AutoCloseable {
 
   public AdminServer(String bind, int port, Supplier<Health> health, RelayMetrics metrics)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(bind, port), 16);
+    try {
+      server = HttpServer.create(new InetSocketAddress(bind, port), 16);
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot listen on " + bind + ":" + port + " (--admin-port): " + e.getMessage(), e);
+    } catch (UnresolvedAddressException e) {
+      throw new IllegalArgumentException(
+          "cannot listen on " + bind + ":" + port + ": --admin-bind names no known host", e);
+    }
     executor =
         Executors.newSingleThreadExecutor(
             r -> {

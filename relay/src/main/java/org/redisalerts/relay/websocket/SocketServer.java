@@ -14,6 +14,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -175,6 +176,16 @@ public final class SocketServer implements AutoCloseable {
       closeQuietly();
       throw new IOException(
           "cannot listen on " + settings.bind() + ":" + settings.port() + ": " + e.getMessage(), e);
+    } catch (UnresolvedAddressException e) {
+      closeQuietly();
+      throw new IllegalArgumentException(
+          "cannot listen on "
+              + settings.bind()
+              + ":"
+              + settings.port()
+              + ": --bind names no known"
+              + " host",
+          e);
     }
     running = true;
     long now = System.nanoTime();

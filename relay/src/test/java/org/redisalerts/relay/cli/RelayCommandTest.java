@@ -186,6 +186,37 @@ class RelayCommandTest {
   }
 
   @Test
+  void anAdminPortInUseIsNamedAndABindHostNobodyKnowsOrAnEmbeddedRedisElsewhereExit2()
+      throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int code =
+          run(
+              "--bind",
+              "127.0.0.1",
+              "--port",
+              "0",
+              "--admin-port",
+              Integer.toString(taken.getLocalPort()),
+              "--redis",
+              "redis://127.0.0.1:1");
+      assertThat(code).isEqualTo(ExitCodes.FAILED);
+      assertThat(err.toString())
+          .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (--admin-port)");
+    }
+    err.getBuffer().setLength(0);
+    assertThat(run("--bind", "nosuchhost.invalid", "--port", "0", "--redis", "redis://127.0.0.1:1"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString())
+        .contains("nosuchhost.invalid")
+        .contains("--bind names no known host");
+    err.getBuffer().setLength(0);
+    assertThat(run("--embedded-redis", "--redis", "redis://10.0.0.5:6379", "--port", "0"))
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("loopback only");
+  }
+
+  @Test
   void aCertificateWithoutItsKeyExits2() {
     assertThat(run("--tls-cert", "relay.crt")).isEqualTo(ExitCodes.USAGE);
     assertThat(err.toString()).contains("--tls-cert and --tls-key");
