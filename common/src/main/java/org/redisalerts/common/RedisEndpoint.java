@@ -29,7 +29,14 @@ public record RedisEndpoint(URI uri) {
           "Redis URL must start with redis:// or rediss://: " + redacted(uri));
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw new IllegalArgumentException("Redis URL has no host: " + redacted(uri));
+      // java.net.URI then keeps the authority whole, user and password included: shown without.
+      String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+      String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+      String shown = scheme + "://" + hostPort;
+      if (hostPort.contains(":") && hostPort.indexOf(':') > 0) {
+        throw new IllegalArgumentException("Redis URL has a port that is not a number: " + shown);
+      }
+      throw new IllegalArgumentException("Redis URL has no host: " + shown);
     }
     if (uri.getPort() == 0 || uri.getPort() > 65535) {
       throw new IllegalArgumentException("Redis port out of range: " + uri.getPort());

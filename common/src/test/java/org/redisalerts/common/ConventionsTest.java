@@ -62,6 +62,9 @@ class ConventionsTest {
         .hasMessageContaining("out of range");
     assertThatThrownBy(() -> RedisEndpoint.parse("redis://localhost/abc"))
         .hasMessageContaining("database");
+    assertThatThrownBy(() -> RedisEndpoint.parse("redis://user:secret@127.0.0.1:notaport"))
+        .hasMessageContaining("port that is not a number")
+        .hasMessageNotContaining("secret");
   }
 
   @Test

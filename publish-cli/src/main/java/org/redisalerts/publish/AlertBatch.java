@@ -12,26 +12,36 @@ import org.redisalerts.common.ProtocolException;
 
 /**
  * The alerts of one publish, each exactly the bytes to push, all checked before anything is pushed:
- * one JSON object whose {@code event} is a string. Alerts whose event is not {@code alert} are kept
- * but noted, since a relay with default settings dead-letters them.
+ * one JSON object whose {@code event} is a string, that Redis takes in one string. Alerts that a
+ * relay with default settings dead-letters (another event than {@code alert}, more than 1 MiB) are
+ * kept but noted.
  *
  * @param alerts the alerts, in order
- * @param otherEvents notes on alerts whose event is not {@code alert}
+ * @param notes what a relay with default settings would do with some of them (at most 5)
  */
-public record AlertBatch(List<byte[]> alerts, List<String> otherEvents) {
+public record AlertBatch(List<byte[]> alerts, List<String> notes) {
 
   public AlertBatch {
     alerts = List.copyOf(alerts);
-    otherEvents = List.copyOf(otherEvents);
+    notes = List.copyOf(notes);
   }
 
   public int size() {
     return alerts.size();
   }
 
+  /** The most bytes Redis takes in one string (its proto-max-bulk-len, by default). */
+  static final long MAX_REDIS_STRING = 512L << 20;
+
+  /** What a relay with default settings reads of one alert (--max-buffer-bytes). */
+  static final long RELAY_DEFAULT_MAX = 1L << 20;
+
   /** One alert built from a message and properties. */
-  public static AlertBatch of(AlertEnvelope envelope, JsonCodec codec) {
-    return new AlertBatch(List.of(codec.encode(envelope)), List.of());
+  public static AlertBatch of(AlertEnvelope envelope, JsonCodec codec) throws BadInputException {
+    byte[] alert = codec.encode(envelope);
+    List<String> notes = new ArrayList<>();
+    checkSize(alert, "the alert", notes);
+    return new AlertBatch(List.of(alert), notes);
   }
 
   /** One alert given as a JSON object, kept byte for byte. */
@@ -76,8 +86,29 @@ public record AlertBatch(List<byte[]> alerts, List<String> otherEvents) {
     return new AlertBatch(alerts, notes);
   }
 
+  /**
+   * Refuses an alert Redis would not take (it would drop the connection half-way, which read as
+   * Redis being unreachable), and notes one a relay with default settings would dead-letter.
+   */
+  private static void checkSize(byte[] alert, String where, List<String> notes)
+      throws BadInputException {
+    if (alert.length > MAX_REDIS_STRING) {
+      throw new BadInputException(
+          where + ": " + alert.length + " bytes, more than the 512 MiB Redis takes in one string");
+    }
+    if (alert.length > RELAY_DEFAULT_MAX && notes.size() < 5) {
+      notes.add(
+          where
+              + ": "
+              + alert.length
+              + " bytes: a relay dead-letters an alert over its --max-buffer-bytes (1MiB by"
+              + " default)");
+    }
+  }
+
   private static void check(byte[] alert, String where, JsonCodec codec, List<String> notes)
       throws BadInputException {
+    checkSize(alert, where, notes);
     String event;
     try {
       event = codec.eventOf(alert);

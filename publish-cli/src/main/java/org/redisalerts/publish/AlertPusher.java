@@ -106,6 +106,16 @@ public final class AlertPusher {
                   + " may have been)";
       throw new RedisUnavailableException(
           "cannot reach Redis at " + endpoint + " (" + rootMessage(e) + "); " + done, e);
+    } catch (JedisDataException e) {
+      // Only the connection's set-up gets here (the pushes' refusals are caught above): a
+      // password, user or database that Redis refuses.
+      throw new RedisUnavailableException(
+          "Redis at "
+              + endpoint
+              + " refused this client ("
+              + e.getMessage()
+              + "): check the user, password and database in --redis; nothing was pushed",
+          e);
     }
   }
 

@@ -154,7 +154,7 @@ public final class PublishCommand implements Callable<Integer> {
                 + AlertKeys.DEFAULT_ALLOW
                 + "; clients get it only from a relay run with a matching --allow-keys");
       }
-      batch.otherEvents().forEach(note -> err.println("publish: warning: " + note));
+      batch.notes().forEach(note -> err.println("publish: warning: " + note));
     }
 
     ProgressBar progress =

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisalerts.testing.TestRedis;
 import picocli.CommandLine;
+import redis.clients.jedis.Protocol;
 
 /** publish, in-process against a real Redis: what lands in Redis, and every exit status. */
 class PublishCommandTest {
@@ -29,15 +30,20 @@ class PublishCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(byte[] stdin, String... args) {
+    List<String> all = new ArrayList<>(List.of("--redis", redis.url()));
+    Collections.addAll(all, args);
+    return runAsIs(stdin, all.toArray(String[]::new));
+  }
+
+  /** Runs with exactly {@code args} (no --redis added). */
+  private int runAsIs(byte[] stdin, String... args) {
     PublishCommand command = new PublishCommand();
     command.in = new ByteArrayInputStream(stdin);
     command.clock = CLOCK;
     CommandLine cli = PublishMain.commandLine(command);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of("--redis", redis.url()));
-    Collections.addAll(all, args);
-    return cli.execute(all.toArray(String[]::new));
+    return cli.execute(args);
   }
 
   private int run(String... args) {
@@ -306,5 +312,40 @@ class PublishCommandTest {
             "RWA_QUIET")
         .contains("0 pushed, 1 bad input")
         .contains("3 Redis unreachable or not serving");
+  }
+
+  @Test
+  void aClientRedisRefusesIsToldWhyAndThatNothingWasPushed() {
+    // A password, user or database Redis refuses: the connection's set-up fails, not a push.
+    redis
+        .client()
+        .sendCommand(Protocol.Command.ACL, "SETUSER", "publisher", "on", ">right", "~*", "+@all");
+    try {
+      String port = redis.url().substring(redis.url().lastIndexOf(':') + 1);
+      for (String url :
+          List.of(
+              "redis://publisher:wrong@127.0.0.1:" + port, "redis://127.0.0.1:" + port + "/99")) {
+        err.getBuffer().setLength(0);
+        assertThat(runAsIs(new byte[0], "--redis", url, "--key", "alert/acme-1", "hi"))
+            .as(url)
+            .isEqualTo(ExitCodes.REDIS_UNREACHABLE);
+        assertThat(err.toString())
+            .as(url)
+            .contains("refused this client")
+            .contains("nothing was pushed")
+            .doesNotContain("wrong@");
+      }
+      assertThat(redis.client().exists("alert/acme-1")).isFalse();
+    } finally {
+      redis.client().sendCommand(Protocol.Command.ACL, "DELUSER", "publisher");
+    }
+  }
+
+  @Test
+  void anAlertOverWhatARelayReadsByDefaultIsPushedWithAWarning() {
+    String big = "{\"event\":\"alert\",\"pad\":\"" + "x".repeat(1_100_000) + "\"}";
+    assertThat(run("--key", "alert/acme-big", "--json", big)).isZero();
+    assertThat(err.toString()).contains("warning").contains("--max-buffer-bytes");
+    assertThat(list("alert/acme-big")).containsExactly(big);
   }
 }
