@@ -188,10 +188,18 @@ public final class JsonCodec {
       }
       return event;
     } catch (JsonProcessingException e) {
-      throw new ProtocolException("not valid JSON: " + e.getOriginalMessage());
+      throw new ProtocolException("not valid JSON: " + withoutSourceNote(e.getOriginalMessage()));
     } catch (IOException e) {
       throw new ProtocolException("not valid JSON: " + e.getMessage());
     }
+  }
+
+  /**
+   * Jackson's message without its note on the source it does not show ("Source: REDACTED
+   * (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); "), which means nothing to people.
+   */
+  private static String withoutSourceNote(String message) {
+    return message == null ? "" : message.replaceAll("Source: REDACTED \\([^)]*\\); ", "");
   }
 
   /** Encodes an alert built from parts, fields in the envelope's order. */
@@ -238,7 +246,7 @@ public final class JsonCodec {
     try {
       return mapper().readTree(json);
     } catch (JsonProcessingException e) {
-      throw new ProtocolException("not valid JSON: " + e.getOriginalMessage());
+      throw new ProtocolException("not valid JSON: " + withoutSourceNote(e.getOriginalMessage()));
     }
   }
 }

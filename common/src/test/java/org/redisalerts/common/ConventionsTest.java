@@ -79,6 +79,10 @@ class ConventionsTest {
     assertThat(codec.checkAlert(bytes("{\"event\":\"other\"}"), forwarded))
         .contains("not forwarded");
     assertThat(codec.checkAlert(bytes("[1]"), forwarded)).isEqualTo("not a JSON object");
+    assertThat(codec.checkAlert(bytes("{\"event\":\"alert\""), forwarded))
+        .contains("not valid JSON")
+        .contains("line: 1, column: 1")
+        .doesNotContain("REDACTED");
     assertThat(codec.checkAlert(bytes("{\"event\":\"alert\"} x"), forwarded)).isNotNull();
     // A field given twice: the last one counts, as in a browser's JSON.parse.
     assertThat(codec.checkAlert(bytes("{\"event\":\"alert\",\"event\":\"alert\"}"), forwarded))

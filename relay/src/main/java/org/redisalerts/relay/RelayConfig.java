@@ -177,7 +177,8 @@ public record RelayConfig(
     requirePositive("handshake timeout", handshakeTimeout);
     requirePositive("ping interval", pingInterval);
     if (pingInterval.toSeconds() < 1) {
-      throw new IllegalArgumentException("ping interval must be at least 1s: " + pingInterval);
+      throw new IllegalArgumentException(
+          "ping interval must be at least 1s: " + Durations.format(pingInterval));
     }
     if (claimBatch < 1 || claimBatch > 4000) {
       throw new IllegalArgumentException("claim batch out of range (1 to 4000): " + claimBatch);
@@ -239,7 +240,7 @@ public record RelayConfig(
     }
     requirePositive("lease", lease);
     if (lease.toMillis() < 1000) {
-      throw new IllegalArgumentException("lease must be at least 1s: " + lease);
+      throw new IllegalArgumentException("lease must be at least 1s: " + Durations.format(lease));
     }
     if (settleDelay == null || settleDelay.isNegative()) {
       throw new IllegalArgumentException("settle delay must not be negative: " + settleDelay);
@@ -513,7 +514,7 @@ public record RelayConfig(
 
   private static void requirePositive(String what, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be positive: " + d);
+      throw new IllegalArgumentException(what + " must be positive: " + Durations.format(d));
     }
   }
 }

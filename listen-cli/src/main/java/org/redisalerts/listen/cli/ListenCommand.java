@@ -139,10 +139,15 @@ public final class ListenCommand implements Callable<Integer> {
   }
 
   private static URI uri(String text) {
+    URI uri;
     try {
-      return new URI(text);
+      uri = new URI(text);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("not a relay URL: " + text);
     }
+    if (uri.getPort() > 65535) {
+      throw new IllegalArgumentException("port out of range in --url: " + text);
+    }
+    return uri;
   }
 }

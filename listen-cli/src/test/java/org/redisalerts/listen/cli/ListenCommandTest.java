@@ -405,7 +405,8 @@ class ListenCommandTest {
         new String[] {"--url", "http://127.0.0.1:3001/", "--key", "alert/a-1"},
         new String[] {"--key", "alert/a-1", "--timeout", "soon"},
         new String[] {"--key", "alert/a-1", "--count", "-1"},
-        new String[] {"--key", "alert/a-1", "--bogus"});
+        new String[] {"--key", "alert/a-1", "--bogus"},
+        new String[] {"--url", "ws://127.0.0.1:99999/", "--key", "alert/a-1"});
     for (String[] args : mistakes) {
       assertThat(run(args)).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
     }
@@ -415,7 +416,8 @@ class ListenCommandTest {
         .contains("ws://")
         .contains("--timeout")
         .contains("--count")
-        .contains("--bogus");
+        .contains("--bogus")
+        .contains("port out of range in --url");
   }
 
   @Test
