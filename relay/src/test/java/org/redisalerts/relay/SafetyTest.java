@@ -121,6 +121,8 @@ class SafetyTest {
     client.send("{\"event\":\"identify\",\"queue\":\"alert/" + "x".repeat(5000) + "\"}");
     Closed closed = client.nextClose();
     assertThat(closed.code()).isEqualTo(CloseFrame.TOOBIG);
+    // The same reason as for a message of many fragments (the library's differ by size).
+    assertThat(closed.reason()).isEqualTo("message over 4096 bytes");
   }
 
   @Test

@@ -163,7 +163,14 @@ final class LimitedDraft extends Draft_6455 {
       }
       frameLeft = 4 + (length < 0 ? Long.MAX_VALUE - 4 : length); // the library refuses a huge one
       headerBytes = 0;
-      boolean closeFrame = (header[0] & 0x0f) == 8;
+      int opcode = header[0] & 0x0f;
+      if (opcode < 8 && (length < 0 || length > maxMessageBytes)) {
+        // A data frame larger than a whole message may be: refused as the message it starts, with
+        // the same reason as one assembled from fragments (the library's own differ by size).
+        throw new LimitExceededException(
+            "message over " + maxMessageBytes + " bytes", maxMessageBytes);
+      }
+      boolean closeFrame = opcode == 8;
       // A longer one is refused by the library as a control frame over 125 bytes.
       close = closeFrame && length > 2 && length <= 125 ? new byte[4 + (int) length] : null;
       closeBytes = 0;
