@@ -59,6 +59,17 @@ class SeveralRelaysTest {
     return relay;
   }
 
+  /** Acknowledging connections get at most 10 alerts unacknowledged, and 30 s to acknowledge. */
+  private static final UnaryOperator<RelayConfig.Builder> WINDOW_OF_10 =
+      c -> c.ackWindow(10).ackTimeout(Duration.ofSeconds(30));
+
+  /** Waits until {@code relays} relays have recorded connections of {@code key}. */
+  private static void awaitPresentOn(String key, int relays) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == relays);
+  }
+
   private static List<String> alerts(String name, int from, int to) {
     List<String> out = new ArrayList<>();
     for (int i = from; i < to; i++) {
@@ -84,9 +95,7 @@ class SeveralRelaysTest {
       clients.add(connect(relay).identifyAndAwaitReply(key));
     }
     // Every relay's connections are known to the key's holder before alerts flow.
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 3);
+    awaitPresentOn(key, 3);
     List<String> sent = alerts("s", 0, 300);
     publishOneByOne(key, sent);
     for (RecordingClient c : clients) {
@@ -110,16 +119,12 @@ class SeveralRelaysTest {
     // 12th before it acknowledges the 9th. b must read on past a batch that a's tab took (a says
     // so, with the room its window has), or the key stalls until the ack timeout closes that tab;
     // and never send it more than its window.
-    UnaryOperator<RelayConfig.Builder> acks =
-        c -> c.ackWindow(10).ackTimeout(Duration.ofSeconds(30));
     String key = "alert/groups-elsewhere";
-    RelayServer b = relay("b", acks);
+    RelayServer b = relay("b", WINDOW_OF_10);
     RecordingClient plain = connect(b).identifyAndAwaitReply(key);
-    RelayServer a = relay("a", acks);
+    RelayServer a = relay("a", WINDOW_OF_10);
     RecordingClient grouped = connect(a).identifyWithAcksAndAwaitReply(key);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    awaitPresentOn(key, 2);
     List<String> sent = alerts("g", 0, 50);
     publishOneByOne(key, sent);
     int received = 0;
@@ -148,17 +153,13 @@ class SeveralRelaysTest {
     // key (SPEC 9). When it closes, its batch settles at once (the first tab acknowledged it all)
     // and nothing opens a window: that settlement must set the key going again, without waiting
     // for the next alert.
-    UnaryOperator<RelayConfig.Builder> acks =
-        c -> c.ackWindow(10).ackTimeout(Duration.ofSeconds(30));
     String key = "alert/full-window-elsewhere";
-    RelayServer b = relay("b", acks);
+    RelayServer b = relay("b", WINDOW_OF_10);
     RecordingClient plain = connect(b).identifyAndAwaitReply(key);
-    RelayServer a = relay("a", acks);
+    RelayServer a = relay("a", WINDOW_OF_10);
     RecordingClient eager = connect(a).identifyWithAcksAndAwaitReply(key);
     RecordingClient silent = connect(a).identifyWithAcksAndAwaitReply(key);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    awaitPresentOn(key, 2);
     List<String> sent = alerts("w", 0, 30);
     publisher.push(key, sent);
     List<String> first = silent.nextTexts(10);
@@ -374,9 +375,7 @@ class SeveralRelaysTest {
     RecordingClient onA = connect(a).identifyAndAwaitReply(key); // a takes the lease
     RelayServer b = relay("b");
     RecordingClient onB = connect(b).identifyAndAwaitReply(key);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+    awaitPresentOn(key, 2);
     List<String> first = alerts("h", 0, 50);
     publishOneByOne(key, first);
     assertThat(onB.nextTexts(50)).containsExactlyElementsOf(first);
@@ -503,9 +502,7 @@ class SeveralRelaysTest {
     for (String name : List.of("a", "b", "c")) { // a identifies first: it holds the key
       clients.add(connect(relay(name)).identifyAndAwaitReply(key));
     }
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 3);
+    awaitPresentOn(key, 3);
     publishOneByOne(key, alerts("r", 0, 20));
     for (RecordingClient c : clients) {
       assertThat(c.nextTexts(20)).containsExactlyElementsOf(alerts("r", 0, 20));

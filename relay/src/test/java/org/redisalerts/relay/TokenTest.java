@@ -597,12 +597,7 @@ class TokenTest {
           field.equals("alg")
               ? "{\"alg\":\"" + valid + "\",\"typ\":\"JWT\"}"
               : "{\"alg\":\"HS256\",\"kid\":\"" + valid + "\",\"typ\":\"JWT\"}";
-      String smuggled =
-          Base64URL.encode(header)
-              + "."
-              + Base64URL.encode("{\"queues\":[\"alert/acme-42\"],\"exp\":4102444800}")
-              + "."
-              + Base64URL.encode("signature");
+      String smuggled = unsignedWithHeader(header);
       assertThat(refusal(identify("alert/acme-42", smuggled), 4003)).startsWith("token invalid");
     }
     await()
@@ -644,6 +639,15 @@ class TokenTest {
         .isEqualTo("token invalid: it names critical header parameters (crit); none is understood");
   }
 
+  /** A token for alert/acme-42 with {@code header} as given and a signature that is not one. */
+  private static String unsignedWithHeader(String header) {
+    return Base64URL.encode(header)
+        + "."
+        + Base64URL.encode("{\"queues\":[\"alert/acme-42\"],\"exp\":4102444800}")
+        + "."
+        + Base64URL.encode("signature");
+  }
+
   private static String signed(JWSHeader header, String payload, byte[] secret) throws Exception {
     JWSObject jws = new JWSObject(header, new Payload(payload));
     jws.sign(new MACSigner(secret));
@@ -655,12 +659,7 @@ class TokenTest {
     secretRelay();
     String alg = "HS256 key=\\\"alert/victim\\\"";
     String header = "{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}";
-    String forged =
-        Base64URL.encode(header)
-            + "."
-            + Base64URL.encode("{\"queues\":[\"alert/acme-42\"],\"exp\":4102444800}")
-            + "."
-            + Base64URL.encode("signature");
+    String forged = unsignedWithHeader(header);
 
     String reason = refusal(identify("alert/acme-42", forged), 4003);
 
