@@ -14,6 +14,7 @@ import org.redisalerts.relay.clients.AccessPolicy;
 import org.redisalerts.relay.clients.ClientProtocol;
 import org.redisalerts.relay.dispatch.DeliveryListener;
 import org.redisalerts.relay.dispatch.Dispatcher;
+import org.redisalerts.relay.dispatch.ThisMachine;
 import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.redisalerts.relay.monitoring.RelayScheduler;
 import org.redisalerts.relay.redis.RevocationFeed;
@@ -68,11 +69,14 @@ public final class RelayServer implements AutoCloseable {
   private boolean listening;
   private boolean closed;
 
-  /** What makes this process's token unique among relays that share a name. */
+  /**
+   * What makes this process's token unique among relays that share a name: where its process ids
+   * mean something ({@link ThisMachine}), then 8 random hex digits.
+   */
   private static String uniqueSuffix() {
-    byte[] random = new byte[6];
+    byte[] random = new byte[4];
     new java.security.SecureRandom().nextBytes(random);
-    return java.util.HexFormat.of().formatHex(random);
+    return ThisMachine.processIdsTag() + java.util.HexFormat.of().formatHex(random);
   }
 
   public RelayServer(RelayConfig config) {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.redisalerts.common.JsonCodec;
+import org.redisalerts.common.RelayKeys;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.RecordingClient.Closed;
 import org.redisalerts.testing.RecordingClient.Event;
@@ -185,6 +186,60 @@ class ProcessFaultTest {
       after.add(client.nextText());
       assertThat(after).containsExactly(alert("restart", 1), alert("restart", 2));
       client.closeAndWait();
+    }
+  }
+
+  @Test
+  void aClientAcknowledgingInGroupsOnAnotherRelayGoesOnAfterTheHolderIsKilledAndRestarted()
+      throws Exception {
+    // b has a client that acknowledges every 3rd alert (window 10); a holds the key (its plain
+    // client came first). a is killed and restarted, and takes its key back at once: b's client,
+    // whose window opens as it acknowledges, must tell the new a (not the killed one) that it has
+    // room, or the key stalls until the ack timeout closes it (an outside probe: 28 s, then 1008).
+    String key = "alert/pool-groups-restart";
+    redis.client().del(key);
+    TestPublisher publisher = new TestPublisher(redis);
+    String[] options = {
+      "--redis", redis.url(), "--ack-window", "10", "--ack-timeout", "30s", "--lease", "60s"
+    };
+    try (RelayProcess b = RelayProcess.start(options)) {
+      RelayProcess a = RelayProcess.start(options);
+      RecordingClient plain = RecordingClient.connect(a.uri()).identifyAndAwaitReply(key);
+      RecordingClient grouped = RecordingClient.connect(b.uri()).identifyWithAcksAndAwaitReply(key);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
+      int received = 0;
+      long last = -1;
+      for (int i = 0; i < 30; i++) {
+        publisher.push(key, alert("g", i));
+      }
+      while (last < 29) {
+        last = seq(grouped.nextText());
+        if (++received % 3 == 0) {
+          grouped.ack(received);
+        }
+      }
+      plain.nextTexts(30);
+      a.kill();
+      try (RelayProcess again = RelayProcess.start(options)) {
+        RecordingClient.connect(again.uri()).identifyAndAwaitReply(key);
+        for (int i = 30; i < 60; i++) {
+          publisher.push(key, alert("g", i));
+        }
+        // What b's client had not acknowledged may come again (SPEC 3 allows it after a crash);
+        // each alert comes within 10 s, up to the last.
+        while (last < 59) {
+          last = seq(grouped.nextText());
+          if (++received % 3 == 0) {
+            grouped.ack(received);
+          }
+        }
+        grouped.ack(received);
+        await("all delivered and acknowledged")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> redis.client().llen(key) == 0);
+      }
     }
   }
 

@@ -197,10 +197,12 @@ final class DeliveryLoop implements AutoCloseable {
   }
 
   /**
-   * Acknowledgements opened a window of a connection of {@code key}: the key steps, or, when
-   * another relay holds it, that relay is told the room its batches have here.
+   * Acknowledgements opened a window of a connection of {@code key}: every relay whose batches of
+   * it the connections here took is told their room (the holder, and the one before it after a
+   * takeover); the key steps here when this relay holds it.
    */
   void windowOpened(String key) {
+    boolean told = peers.windowOpened(key);
     KeyPump pump = pumps.get(key);
     String holder = null;
     if (pump != null) {
@@ -208,8 +210,8 @@ final class DeliveryLoop implements AutoCloseable {
         holder = pump.owner();
       }
     }
-    if (holder == null || !peers.windowOpened(holder, key)) {
-      request(key);
+    if (holder == null || !told) {
+      request(key); // this relay holds it (or may take it), or the holder is told by a hint
     }
   }
 
@@ -643,6 +645,12 @@ final class DeliveryLoop implements AutoCloseable {
       return 0;
     }
     int window = settings.ackWindow();
+    if (!pump.owned()) {
+      // This step may take the lease, and learn only then which relays have connections of the
+      // key (acknowledging ones among them): what it reads goes to them too, so no more than a
+      // window (an outside probe saw 193 alerts sent at once to a client with a window of 10).
+      claim = Math.min(claim, window);
+    }
     for (Map.Entry<String, Boolean> relay : remote.entrySet()) {
       if (relay.getValue()) {
         claim = Math.min(claim, peers.roomAt(relay.getKey(), pump.key));

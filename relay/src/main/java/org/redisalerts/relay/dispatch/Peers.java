@@ -96,12 +96,13 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   private final Map<String, RemoteWindow> windows = new HashMap<>();
 
   /**
-   * By holder and key: the last batch forwarded here that this relay's acknowledging connections of
-   * the key took; what a ROOM sent when their window opens is counted from. Its lock is held while
-   * a ROOM is made and queued, so ROOMs leave in the order of the batch they count from, each with
-   * the room as it was then.
+   * By key, then by the relay that forwarded it: the last batch forwarded here that this relay's
+   * acknowledging connections of the key took; what a ROOM sent when their window opens is counted
+   * from. A key has two holders for a while after a takeover (the new one's ROOM must not wait on
+   * the old one's record). Its lock is held while a ROOM is made and queued, so ROOMs leave in the
+   * order of the batch they count from, each with the room as it was then.
    */
-  private final Map<String, Long> lastTaken = new HashMap<>();
+  private final Map<String, Map<String, Long>> lastTaken = new HashMap<>();
 
   /**
    * By holder and key: the last batch received, so a batch sent again (its first sending or its
@@ -462,6 +463,27 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   }
 
   private boolean isGoneEarlierProcessHere(String relay) {
+    return isGoneEarlierProcessHere(token, relay, pid -> ProcessHandle.of(pid).isPresent());
+  }
+
+  /**
+   * Whether {@code relay} was an earlier process of the relay whose token is {@code mine}, on this
+   * machine, and is gone: both have the default id (the same host's name, and a process id), their
+   * tokens the same {@link ThisMachine} tag (the same kernel boot and process-id namespace, where
+   * the other's process id means what it says here), and no process has its id.
+   */
+  static boolean isGoneEarlierProcessHere(
+      String mine, String relay, java.util.function.LongPredicate running) {
+    int colon = mine.lastIndexOf(':');
+    int otherColon = relay.lastIndexOf(':');
+    if (colon < 0 || otherColon < 0) {
+      return false;
+    }
+    String tag = ThisMachine.processIdsTag();
+    if (!mine.startsWith(tag, colon + 1) || !relay.startsWith(tag, otherColon + 1)) {
+      return false; // another kernel or process-id namespace (a container, another machine)
+    }
+    String name = mine.substring(0, colon);
     long me = ProcessHandle.current().pid();
     String suffix = "-" + me;
     if (!name.endsWith(suffix) || name.length() == suffix.length()) {
@@ -473,7 +495,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       return false;
     }
     long pid = Long.parseLong(other.substring(host.length()));
-    return pid != me && ProcessHandle.of(pid).isEmpty();
+    return pid != me && !running.test(pid);
   }
 
   /**
@@ -492,7 +514,9 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
                     + " was this relay before a restart and its process is gone: its keys are"
                     + " taken over at once");
           } catch (JedisException e) {
-            log.debug("could not free a lease of a gone relay: {}", e.getMessage()); // it runs out
+            // Not freed: the lease runs out by itself, and stepping now would only ask again.
+            log.debug("could not free a lease of a gone relay: {}", e.getMessage());
+            return;
           }
           DeliveryLoop l = loop;
           if (l != null) {
@@ -510,7 +534,10 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   void leave(String owner, String key) {
     received.remove(receivedKey(owner, key));
     synchronized (lastTaken) {
-      lastTaken.remove(receivedKey(owner, key));
+      Map<String, Long> holders = lastTaken.get(key);
+      if (holders != null && holders.remove(owner) != null && holders.isEmpty()) {
+        lastTaken.remove(key);
+      }
     }
     bus.send(owner, BusMessage.of(BusMessage.Type.LEAVE, token, key));
   }
@@ -702,19 +729,21 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   }
 
   /**
-   * This relay's acknowledging connections of {@code key}, held by {@code holder}, acknowledged
-   * enough to open their window: the holder is told their room, counted from the last batch they
-   * took.
+   * This relay's acknowledging connections of {@code key} acknowledged enough to open their window:
+   * every relay whose batches of it they took is told their room, counted from the last such batch
+   * (the key's holder, and for a while after a takeover the one before it, which a ROOM costs
+   * nothing).
    *
-   * @return false when none of its batches was taken here yet (nothing to count from)
+   * @return false when no batch of another relay was taken here (nothing to count from)
    */
-  boolean windowOpened(String holder, String key) {
+  boolean windowOpened(String key) {
     synchronized (lastTaken) {
-      Long asOf = lastTaken.get(receivedKey(holder, key));
-      if (asOf == null) {
+      Map<String, Long> holders = lastTaken.get(key);
+      if (holders == null || holders.isEmpty()) {
         return false;
       }
-      bus.send(holder, BusMessage.room(token, key, asOf, roomHere(key)));
+      int room = roomHere(key);
+      holders.forEach((holder, asOf) -> bus.send(holder, BusMessage.room(token, key, asOf, room)));
       return true;
     }
   }
@@ -783,7 +812,10 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     private void tookOne() {
       if (untaken.decrementAndGet() == 0 && acknowledging) {
         synchronized (lastTaken) {
-          long asOf = lastTaken.merge(from, batch.id(), Math::max);
+          long asOf =
+              lastTaken
+                  .computeIfAbsent(batch.key(), k -> new HashMap<>())
+                  .merge(batch.from(), batch.id(), Math::max);
           bus.send(batch.from(), BusMessage.room(token, batch.key(), asOf, roomHere(batch.key())));
         }
       }
@@ -943,8 +975,9 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
       }
     }
     synchronized (lastTaken) {
-      lastTaken.keySet().removeIf(k -> k.startsWith(relay + '\n'));
+      lastTaken.values().removeIf(holders -> holders.remove(relay) != null && holders.isEmpty());
     }
+    goneHere.remove(relay);
     for (Map.Entry<Long, Forward> e : forwards.entrySet()) {
       if (e.getValue().to().equals(relay)) {
         settle(e.getKey(), 0);

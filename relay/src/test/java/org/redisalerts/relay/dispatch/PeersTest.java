@@ -105,4 +105,34 @@ class PeersTest {
         new ConnectionRegistry(),
         new RelayMetrics());
   }
+
+  @Test
+  void onlyAGoneProcessOfThisRelaysDefaultIdInTheSameKernelAndPidNamespaceIsTakenFrom() {
+    // Taking a live relay's lease loses alerts: an outside probe ran a relay in another pid
+    // namespace with the same host name, and its keys were taken because its pid was not
+    // running here.
+    String tag = ThisMachine.processIdsTag();
+    long me = ProcessHandle.current().pid();
+    String mine = "vm-" + me + ":" + tag + "00000000";
+    java.util.function.LongPredicate nothingRuns = pid -> false;
+    java.util.function.LongPredicate everythingRuns = pid -> true;
+    assertThat(Peers.isGoneEarlierProcessHere(mine, "vm-12345:" + tag + "11111111", nothingRuns))
+        .isTrue();
+    assertThat(Peers.isGoneEarlierProcessHere(mine, "vm-12345:" + tag + "11111111", everythingRuns))
+        .as("its process runs")
+        .isFalse();
+    String otherTag = tag.equals("00000000") ? "11111111" : "00000000";
+    assertThat(
+            Peers.isGoneEarlierProcessHere(mine, "vm-12345:" + otherTag + "11111111", nothingRuns))
+        .as("another kernel or pid namespace")
+        .isFalse();
+    assertThat(Peers.isGoneEarlierProcessHere(mine, "web-12345:" + tag + "1111", nothingRuns))
+        .as("another host")
+        .isFalse();
+    assertThat(
+            Peers.isGoneEarlierProcessHere(
+                "relay-a:" + tag + "0000", "relay-b:" + tag + "1111", nothingRuns))
+        .as("ids given with --relay-id")
+        .isFalse();
+  }
 }
