@@ -1,9 +1,6 @@
 package org.redisalerts.common;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,17 +25,9 @@ public record DeadLetter(String key, String entry, String entryBase64, String re
 
   /** The record of {@code entry}, set aside at {@code at}. */
   public static DeadLetter of(String key, byte[] entry, String reason, Instant at) {
-    String text;
+    String text = DecodedText.utf8OrNull(entry);
     String exact = null;
-    try {
-      text =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(entry))
-              .toString();
-    } catch (CharacterCodingException e) {
+    if (text == null) {
       text = new String(entry, StandardCharsets.UTF_8);
       exact = Base64.getEncoder().encodeToString(entry);
     }

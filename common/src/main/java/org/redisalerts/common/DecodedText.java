@@ -1,5 +1,10 @@
 package org.redisalerts.common;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
 /**
  * Text that came in as bytes (a command line, an environment variable): whether it was all valid
  * UTF-8. The JVM decodes such bytes before the program sees them, and puts U+FFFD where a byte was
@@ -8,6 +13,25 @@ package org.redisalerts.common;
 public final class DecodedText {
 
   private DecodedText() {}
+
+  /** {@code bytes} as text when they are all valid UTF-8; else null. */
+  public static String utf8OrNull(byte[] bytes) {
+    return utf8OrNull(ByteBuffer.wrap(bytes));
+  }
+
+  /** What {@code bytes} hold, as text, when it is all valid UTF-8; else null. */
+  public static String utf8OrNull(ByteBuffer bytes) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(bytes)
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
 
   /** Whether {@code value} holds neither U+FFFD nor a surrogate outside a pair. */
   public static boolean isValid(String value) {

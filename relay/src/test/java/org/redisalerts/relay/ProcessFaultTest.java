@@ -189,6 +189,22 @@ class ProcessFaultTest {
     }
   }
 
+  /**
+   * Reads until alert {@code upTo} arrives, each within 10 s, acknowledging every 3rd alert
+   * received ({@code received} so far on this connection); returns how many it has received.
+   */
+  private static int readAcknowledgingEvery3(RecordingClient client, long upTo, int received)
+      throws Exception {
+    long last = -1;
+    while (last < upTo) {
+      last = seq(client.nextText());
+      if (++received % 3 == 0) {
+        client.ack(received);
+      }
+    }
+    return received;
+  }
+
   @Test
   void aClientAcknowledgingInGroupsOnAnotherRelayGoesOnAfterTheHolderIsKilledAndRestarted()
       throws Exception {
@@ -209,17 +225,10 @@ class ProcessFaultTest {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> redis.client().hlen(new RelayKeys("watch").presence(key)) == 2);
-      int received = 0;
-      long last = -1;
       for (int i = 0; i < 30; i++) {
         publisher.push(key, alert("g", i));
       }
-      while (last < 29) {
-        last = seq(grouped.nextText());
-        if (++received % 3 == 0) {
-          grouped.ack(received);
-        }
-      }
+      int received = readAcknowledgingEvery3(grouped, 29, 0);
       plain.nextTexts(30);
       a.kill();
       try (RelayProcess again = RelayProcess.start(options)) {
@@ -229,12 +238,7 @@ class ProcessFaultTest {
         }
         // What b's client had not acknowledged may come again (SPEC 3 allows it after a crash);
         // each alert comes within 10 s, up to the last.
-        while (last < 59) {
-          last = seq(grouped.nextText());
-          if (++received % 3 == 0) {
-            grouped.ack(received);
-          }
-        }
+        received = readAcknowledgingEvery3(grouped, 59, received);
         grouped.ack(received);
         await("all delivered and acknowledged")
             .atMost(Duration.ofSeconds(10))

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.redisalerts.common.DeadLetter;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.LogText;
@@ -204,13 +205,7 @@ final class DeliveryLoop implements AutoCloseable {
   void windowOpened(String key) {
     boolean told = peers.windowOpened(key);
     KeyPump pump = pumps.get(key);
-    String holder = null;
-    if (pump != null) {
-      synchronized (pump) {
-        holder = pump.owner();
-      }
-    }
-    if (holder == null || !told) {
+    if (pump == null || pump.owner() == null || !told) {
       request(key); // this relay holds it (or may take it), or the holder is told by a hint
     }
   }
@@ -569,40 +564,16 @@ final class DeliveryLoop implements AutoCloseable {
             settings.claimBatch(),
             Math.max(MIN_CLAIM_PER_KEY, MAX_ENTRIES_PER_ROUND / round.size()));
     for (KeyPump pump : round) {
-      List<List<ClientConnection>> seen = new ArrayList<>(1);
-      List<List<ClientConnection.Session>> seenSessions = new ArrayList<>(1);
-      StepRequest request =
-          pump.begin(
-              settings.claimBytes(),
-              startedAt,
-              p -> {
-                List<ClientConnection> to = stopping ? List.of() : registry.connections(p.key);
-                Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(p.key);
-                List<ClientConnection.Session> each = new ArrayList<>(to.size());
-                for (ClientConnection c : to) {
-                  ClientConnection.Session session = c.session(p.key);
-                  if (session != null) {
-                    each.add(session);
-                  }
-                }
-                seen.add(to);
-                seenSessions.add(each);
-                return new KeyPump.Targets(
-                    each,
-                    remote.keySet(),
-                    claimFor(p, to, remote, claim),
-                    s ->
-                        startedAt - ((ClientConnection.Session) s).identifiedAt()
-                            >= CATCH_UP_GRACE_NANOS);
-              });
+      Look look = new Look(claim, startedAt);
+      StepRequest request = pump.begin(settings.claimBytes(), startedAt, look);
       if (pump.graceEnds()) {
         requestLater(pump.key); // a grace ends: look again then (a settlement may come first)
       }
       if (request != null) {
         stepping.add(pump);
         requests.add(request);
-        targets.add(seen.get(0));
-        sessions.add(seenSessions.get(0));
+        targets.add(look.to);
+        sessions.add(look.sessions);
       }
     }
     if (requests.isEmpty()) {
@@ -629,6 +600,40 @@ final class DeliveryLoop implements AutoCloseable {
     retryDelay = FIRST_RETRY_MS;
     for (int i = 0; i < stepping.size(); i++) {
       apply(stepping.get(i), results.get(i), targets.get(i), sessions.get(i), crowded, startedAt);
+    }
+  }
+
+  /**
+   * A step's look at where its batch goes (under the pump's lock, see {@link KeyPump#begin}), and
+   * what it found, for the step's result: the key's connections and their sessions of the key.
+   */
+  private final class Look implements Function<KeyPump, KeyPump.Targets> {
+    private final int claim;
+    private final long startedAt;
+    List<ClientConnection> to = List.of();
+    List<ClientConnection.Session> sessions = List.of();
+
+    Look(int claim, long startedAt) {
+      this.claim = claim;
+      this.startedAt = startedAt;
+    }
+
+    @Override
+    public KeyPump.Targets apply(KeyPump p) {
+      to = stopping ? List.of() : registry.connections(p.key);
+      Map<String, Boolean> remote = stopping ? Map.of() : peers.remotes(p.key);
+      sessions = new ArrayList<>(to.size());
+      for (ClientConnection c : to) {
+        ClientConnection.Session session = c.session(p.key);
+        if (session != null) {
+          sessions.add(session);
+        }
+      }
+      return new KeyPump.Targets(
+          sessions,
+          remote.keySet(),
+          claimFor(p, to, remote, claim),
+          s -> startedAt - ((ClientConnection.Session) s).identifiedAt() >= CATCH_UP_GRACE_NANOS);
     }
   }
 

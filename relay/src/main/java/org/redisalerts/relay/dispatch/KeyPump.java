@@ -250,12 +250,12 @@ final class KeyPump {
     int trim = finishedEntries();
     boolean rereads = settled;
     heldForRoom = targets && claim == 0;
-    int order =
+    Order order =
         targets && !heldForRoom && !rereads
             ? readable(connections, relays, t.mayCatchUp(), now)
-            : 0;
-    heldForOrder = order != READABLE;
-    graceEnds = order == GRACE;
+            : Order.READABLE;
+    heldForOrder = order != Order.READABLE;
+    graceEnds = order == Order.GRACE;
     if (heldForRoom || heldForOrder) {
       claim = 0;
       if (trim == 0 && presence == StepRequest.Presence.UNCHANGED) {
@@ -307,6 +307,15 @@ final class KeyPump {
     return finished;
   }
 
+  /** Whether a new batch may be read past the batches out, and if not, what it waits for. */
+  private enum Order {
+    READABLE,
+    /** Held until a batch out settles. */
+    SETTLE,
+    /** Held until a grace ends (a batch's for its acks, or a newcomer's), or a batch settles. */
+    GRACE
+  }
+
   /**
    * Whether a new batch may be read past the batches out: none of them fell short (what it did not
    * deliver is read again first, once all are settled), and every connection and relay was sent
@@ -314,31 +323,23 @@ final class KeyPump {
    * or is a connection that may be caught up now; and each batch still to be acknowledged was taken
    * at least {@link #ACK_GRACE_NANOS} ago.
    */
-  private static final int READABLE = 0;
-
-  /** Held until a batch out settles. */
-  private static final int SETTLE = 1;
-
-  /** Held until a grace ends (a batch's for its acks, or a newcomer's), or a batch out settles. */
-  private static final int GRACE = 2;
-
-  private int readable(
+  private Order readable(
       Collection<?> connections,
       Collection<String> relays,
       Predicate<Object> mayCatchUp,
       long now) {
-    int order = READABLE;
+    Order order = Order.READABLE;
     for (BatchOut out : outs) {
       if (out.fellShort() || (out.live() && !out.holders.containsAll(relays))) {
-        return SETTLE;
+        return Order.SETTLE;
       }
       if (out.live() && now - out.takenAt < ACK_GRACE_NANOS) {
-        order = GRACE;
+        order = Order.GRACE;
       }
       if (out.live()) {
         for (Object c : connections) {
           if (!out.holders.contains(c) && !mayCatchUp.test(c)) {
-            order = GRACE;
+            order = Order.GRACE;
           }
         }
       }

@@ -1,8 +1,6 @@
 package org.redisalerts.relay.websocket;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,6 +20,7 @@ import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.HandshakeBuilder;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
+import org.redisalerts.common.DecodedText;
 
 /**
  * RFC 6455 with a limit on every message a client sends, counted as it is assembled: the library
@@ -185,13 +184,7 @@ final class LimitedDraft extends Draft_6455 {
     for (int i = 0; i < reason.length; i++) {
       reason[i] = (byte) (frame[6 + i] ^ frame[(2 + i) % 4]);
     }
-    try {
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(reason));
-    } catch (CharacterCodingException e) {
+    if (DecodedText.utf8OrNull(reason) == null) {
       throw new InvalidDataException(CloseFrame.NO_UTF8, "close reason is not UTF-8");
     }
   }

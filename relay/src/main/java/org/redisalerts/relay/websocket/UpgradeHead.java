@@ -88,7 +88,11 @@ record UpgradeHead(
     if (parts.length != 3 || !parts[0].equals("GET")) {
       return "the method must be GET";
     }
-    if (!parts[2].matches("HTTP/1\\.[1-9]")) {
+    String version = parts[2];
+    if (version.length() != 8
+        || !version.startsWith("HTTP/1.")
+        || version.charAt(7) < '1'
+        || version.charAt(7) > '9') {
       return "HTTP/1.1 is needed";
     }
     if (connection == null || !hasToken(connection, "upgrade")) {

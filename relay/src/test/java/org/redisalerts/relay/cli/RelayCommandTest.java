@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.redisalerts.testing.TestCertificates;
@@ -166,18 +169,20 @@ class RelayCommandTest {
     assertThat(err.toString()).contains("--no-such-option");
   }
 
+  /** Runs on loopback against a Redis that is not there, with {@code more} options. */
+  private int runOnLoopback(String port, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("--bind", "127.0.0.1", "--port", port, "--redis", "redis://127.0.0.1:1"));
+    Collections.addAll(args, more);
+    return run(args.toArray(String[]::new));
+  }
+
   @Test
   void portAlreadyInUseExits1WithAClearMessage() throws Exception {
     try (java.net.ServerSocket taken =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      int code =
-          run(
-              "--bind",
-              "127.0.0.1",
-              "--port",
-              Integer.toString(taken.getLocalPort()),
-              "--redis",
-              "redis://127.0.0.1:1");
+      int code = runOnLoopback(Integer.toString(taken.getLocalPort()));
       assertThat(code).isEqualTo(ExitCodes.FAILED);
       assertThat(err.toString())
           .contains("cannot listen on")
@@ -190,16 +195,7 @@ class RelayCommandTest {
       throws Exception {
     try (java.net.ServerSocket taken =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      int code =
-          run(
-              "--bind",
-              "127.0.0.1",
-              "--port",
-              "0",
-              "--admin-port",
-              Integer.toString(taken.getLocalPort()),
-              "--redis",
-              "redis://127.0.0.1:1");
+      int code = runOnLoopback("0", "--admin-port", Integer.toString(taken.getLocalPort()));
       assertThat(code).isEqualTo(ExitCodes.FAILED);
       assertThat(err.toString())
           .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (--admin-port)");
