@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -26,6 +27,7 @@ import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.redisalerts.relay.monitoring.ThrottledLog;
 import org.redisalerts.relay.redis.DeliverySteps;
 import org.redisalerts.relay.redis.OversizedEntry;
+import org.redisalerts.relay.redis.StepBehind;
 import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.redis.StepResult;
 import org.redisalerts.relay.redis.WatchPop;
@@ -35,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * Runs the keys' pumps: the keys that want a step are taken together, one step for each in one
@@ -151,6 +154,21 @@ final class DeliveryLoop implements AutoCloseable {
   /** Pumps parked with a written batch; every round trims them. */
   private final Set<KeyPump> parkedPumps = ConcurrentHashMap.newKeySet();
 
+  /**
+   * The key the next watch entry most likely names: the last pop named it alone. Watcher thread
+   * only.
+   */
+  private String likely;
+
+  /**
+   * The key whose step behind the last pop ran: it read past that pop's entries of the key, which
+   * need no step of their own. Watcher thread only.
+   */
+  private String readBehind;
+
+  /** How long a pop with a step behind it waits for an entry, in seconds. */
+  private final double behindWaitSeconds;
+
   private final Object restMonitor = new Object();
   private volatile boolean stopping;
   private volatile boolean closed;
@@ -172,6 +190,7 @@ final class DeliveryLoop implements AutoCloseable {
     this.metrics = metrics;
     this.listener = listener;
     this.timer = timer;
+    this.behindWaitSeconds = Math.min(1.0, Math.max(0.001, settings.settleDelay().toNanos() / 1e9));
     this.thread = new Thread(this::run, "relay-delivery");
     this.thread.setDaemon(true);
     metrics.gauge(
@@ -215,10 +234,16 @@ final class DeliveryLoop implements AutoCloseable {
    * watcher calls this, so a lone alert needs no other thread between its watch entry and its
    * socket, and that round's script carries the watcher's next pop ({@code pop}) in its write.
    */
-  void requestNow(Iterable<String> keys, WatchPop pop) {
+  void requestNow(Collection<String> keys, WatchPop pop) {
     boolean queued = false;
     for (String key : keys) {
-      queued |= queueStep(key);
+      if (!key.equals(readBehind)) { // else the step behind the pop read past its entries
+        queued |= queueStep(key);
+      }
+    }
+    likely = keys.size() == 1 ? keys.iterator().next() : null;
+    if (likely != null && mayStepBehind(likely)) {
+      pop = null; // sent after the round, with the key's next step behind it
     }
     if (!queued) {
       return;
@@ -259,6 +284,113 @@ final class DeliveryLoop implements AutoCloseable {
         queue.add(pump);
       }
       return true;
+    }
+  }
+
+  /**
+   * Sends the step of the key the next watch entry most likely names behind the watcher's next pop
+   * ({@code pop}, not sent yet), so that when the entry comes its alerts come back read with it:
+   * one wait for Redis per alert of a key that trickles, not two. The step also trims what the key
+   * wrote last, so the pop then waits for an entry no longer than the settle delay (Redis may take
+   * up to its timer tick, 100 ms by default, to end the wait when it is idle).
+   *
+   * <p>Only for a key this relay surely holds, whose batches are settled and not yet trimmed, and
+   * whose connections here (no other relay's) do not acknowledge; where the batch goes is looked at
+   * again when it is read ({@link Behind}). Watcher thread only.
+   */
+  void stepBehind(WatchPop pop) {
+    readBehind = null;
+    String key = likely;
+    if (key == null || pop.sent() || !mayStepBehind(key)) {
+      return;
+    }
+    KeyPump pump = pumps.get(key);
+    if (pump == null || !roundLock.tryLock()) {
+      return;
+    }
+    try {
+      long room = Math.min(MAX_BYTES_PER_ROUND, (MAX_BYTES_OUT - bytesOut.get()) / 2);
+      if (room <= 0) {
+        return;
+      }
+      long startedAt = System.nanoTime();
+      StepRequest request =
+          pump.beginBehind(
+              settings.claimBytes(), startedAt, new Look(settings.claimBatch(), startedAt));
+      if (request == null) {
+        return;
+      }
+      try {
+        steps.sendBehind(request, room, pop, behindWaitSeconds, new Behind(pump, startedAt));
+        metrics.stepBehind();
+      } catch (JedisException e) {
+        // The watcher's connection broke: the watcher finds out at its read and opens it again.
+        fail(pump);
+        scheduleRetry();
+      }
+    } finally {
+      roundLock.unlock();
+    }
+  }
+
+  /** Whether a step of {@code key} may go behind the watcher's pop (see {@link #stepBehind}). */
+  private boolean mayStepBehind(String key) {
+    return !stopping && peers.remotes(key).isEmpty() && !acknowledging(registry.connections(key));
+  }
+
+  /**
+   * A step sent behind the watcher's pop: applied as a round's step, but sent to the connections
+   * the key has when it was read, so one that identified while it waited gets the batch too. If
+   * what it read no longer suits them (an acknowledging connection with a smaller window, or
+   * another relay, joined meanwhile), it is left in the list and read again by a step of its own.
+   */
+  private final class Behind implements StepBehind {
+    private final KeyPump pump;
+    private final long startedAt;
+
+    Behind(KeyPump pump, long startedAt) {
+      this.pump = pump;
+      this.startedAt = startedAt;
+    }
+
+    @Override
+    public void ran(StepResult result) {
+      roundLock.lock();
+      try {
+        Look now = new Look(settings.claimBatch(), startedAt);
+        KeyPump.Targets targets = now.apply(pump);
+        int read = result.entries().size();
+        if (read > 0 && (targets.claim() < read || !targets.relays().isEmpty())) {
+          result = result.withoutEntries();
+          read = 0;
+        }
+        metrics.readBehind(read);
+        if (result.status() == StepResult.Status.DONE) {
+          readBehind = pump.key;
+          likely = pump.key;
+        }
+        apply(pump, result, now.to, now.sessions, false, startedAt);
+      } catch (RuntimeException e) {
+        log.error("a delivery step sent behind the watch pop failed; its key is retried", e);
+        fail(pump);
+        scheduleRetry();
+      } finally {
+        roundLock.unlock();
+      }
+    }
+
+    @Override
+    public void failed(JedisException e) {
+      fail(pump);
+      if (e instanceof JedisConnectionException) {
+        scheduleRetry(); // and when Redis is back
+      } else {
+        if (!(e instanceof JedisNoScriptException)) {
+          throttled.warn("behind", "redis refused a delivery step: " + e.getMessage());
+        }
+        failed.remove(pump);
+        request(pump.key); // not run: the next round runs it, and loads the script first
+      }
     }
   }
 

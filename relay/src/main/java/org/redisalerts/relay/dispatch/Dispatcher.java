@@ -263,6 +263,11 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   }
 
   @Override
+  public void popping(WatchPop pop) {
+    loop.stepBehind(pop);
+  }
+
+  @Override
   public void redisAvailable() {
     loop.retryFailed();
     loop.presenceAgain();

@@ -50,6 +50,7 @@ import org.redisalerts.relay.redis.StepRequest;
  * settled       ACKING -> QUEUED | PARKED (the batches are settled, or one a held-back step
  *                        waited for)
  * settle due    PARKED -> QUEUED
+ * behind        PARKED -> STEPPING (a step sent behind the watcher's pop; see beginBehind)
  * not owner     STEPPING -> ELSEWHERE (nothing was held)
  * fenced        STEPPING -> ELSEWHERE, or QUEUED when the lease is free (what was held is dropped)
  * stalled past lease  STEPPING -> QUEUED (what it read is dropped: the next step learns the holder)
@@ -289,6 +290,23 @@ final class KeyPump {
     stepRereads = rereads;
     int skip = rereads ? 0 : remaining - trim;
     return new StepRequest(key, remaining, first, last, trim, skip, dead, claim, claimBytes, p);
+  }
+
+  /**
+   * Starts a step that goes behind the watcher's next pop, to run once the next watch entry comes
+   * (at most a moment later): when the pump is parked, its batches settled, and this relay surely
+   * holds the lease, the step trims them and reads on. A request that comes while it waits marks
+   * the pump to step again, as for any step.
+   *
+   * @return the step's request, or null when the pump is not parked or the lease not surely held
+   *     (nothing changes then), or {@link #begin} held it back
+   */
+  synchronized StepRequest beginBehind(long claimBytes, long now, Function<KeyPump, Targets> look) {
+    if (state != State.PARKED || !leaseValid(now)) {
+      return null;
+    }
+    state = State.QUEUED;
+    return begin(claimBytes, now, look);
   }
 
   /**

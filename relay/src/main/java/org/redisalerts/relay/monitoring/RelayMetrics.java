@@ -64,6 +64,8 @@ public final class RelayMetrics {
   private final Counter takenOver;
   private final Counter fenced;
   private final Counter unacknowledged;
+  private final Counter stepsBehind;
+  private final Counter readBehind;
   private final Timer claimToWrite;
   private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
 
@@ -77,6 +79,14 @@ public final class RelayMetrics {
             "Alerts read but not written (their connections closed first); they stay at the head"
                 + " of their list for the next connection");
     deadLettered = counter("relay.alerts.dead.lettered", "Entries moved to the dead-letter list");
+    stepsBehind =
+        counter(
+            "relay.steps.behind.pop",
+            "Steps of the key the next watch entry most likely names, sent behind the watcher's pop");
+    readBehind =
+        counter(
+            "relay.alerts.read.behind.pop",
+            "Alerts read by steps sent behind the watcher's pop (each without a wait of its own)");
     redisReconnects =
         counter("relay.redis.reconnects", "Times Redis became reachable again after a loss");
     accepted = counter("relay.connections.accepted", "TCP connections accepted");
@@ -162,6 +172,14 @@ public final class RelayMetrics {
 
   public void unacknowledged(int n) {
     unacknowledged.increment(n);
+  }
+
+  public void stepBehind() {
+    stepsBehind.increment();
+  }
+
+  public void readBehind(int n) {
+    readBehind.increment(n);
   }
 
   public void delivered(int n) {

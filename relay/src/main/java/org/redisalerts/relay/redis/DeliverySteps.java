@@ -13,6 +13,7 @@ import org.redisalerts.common.RelayKeys;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
@@ -75,6 +76,65 @@ public final class DeliverySteps implements AutoCloseable {
    *     watcher connection is then the watcher's to open again
    */
   public List<StepResult> run(List<StepRequest> requests, long byteBudget, WatchPop behind) {
+    Call call = call(requests, byteBudget);
+    List<byte[]> names = call.names();
+    List<byte[]> args = call.args();
+    List<?> reply = null;
+    if (behind != null && !behind.sent()) {
+      // (Behind a pop already out the script would wait for the pop's entry, its reply after it.)
+      Connection watcher = behind.connection();
+      watcher.sendCommand(SCRIPT.evalsha(names, args));
+      behind.send();
+      try {
+        reply = (List<?>) watcher.getOne();
+      } catch (JedisNoScriptException e) {
+        // Redis lost its scripts (a restart, SCRIPT FLUSH): sent whole below.
+      }
+    }
+    if (reply == null) {
+      try {
+        reply = (List<?>) SCRIPT.run(connection(), names, args);
+      } catch (JedisConnectionException e) {
+        disconnect();
+        throw e;
+      }
+    }
+    return results(requests, reply);
+  }
+
+  /**
+   * Sends one step behind the watcher's next pop, in the pop's write (the caller is the watcher
+   * thread): Redis runs it once the pop has an entry, or its wait ended, and {@code then} is told
+   * what became of it when the watcher reads the pop's replies.
+   *
+   * @param waitSeconds the most the pop then waits for an entry
+   * @throws redis.clients.jedis.exceptions.JedisException when the write failed (nothing was sent,
+   *     or the connection is broken: the watcher finds out and opens it again)
+   */
+  public void sendBehind(
+      StepRequest request, long byteBudget, WatchPop pop, double waitSeconds, StepBehind then) {
+    List<StepRequest> one = List.of(request);
+    Call call = call(one, byteBudget);
+    pop.sendWithStep(
+        SCRIPT.evalsha(call.names(), call.args()),
+        waitSeconds,
+        new WatchPop.Reply() {
+          @Override
+          public void read(Object reply) {
+            then.ran(results(one, (List<?>) reply).get(0));
+          }
+
+          @Override
+          public void failed(JedisException e) {
+            then.failed(e);
+          }
+        });
+  }
+
+  /** A script call's key names and arguments. */
+  private record Call(List<byte[]> names, List<byte[]> args) {}
+
+  private Call call(List<StepRequest> requests, long byteBudget) {
     List<byte[]> names = new ArrayList<>(requests.size() * 3 + 1);
     List<byte[]> args = new ArrayList<>(4 + requests.size() * 9);
     args.add(Integer.toString(requests.size()).getBytes(UTF_8));
@@ -99,27 +159,7 @@ public final class DeliverySteps implements AutoCloseable {
       args.addAll(r.deadLetters());
     }
     names.add(deadLetters);
-    List<?> reply = null;
-    if (behind != null && !behind.sent()) {
-      // (Behind a pop already out the script would wait for the pop's entry, its reply after it.)
-      Connection watcher = behind.connection();
-      watcher.sendCommand(SCRIPT.evalsha(names, args));
-      behind.send();
-      try {
-        reply = (List<?>) watcher.getOne();
-      } catch (JedisNoScriptException e) {
-        // Redis lost its scripts (a restart, SCRIPT FLUSH): sent whole below.
-      }
-    }
-    if (reply == null) {
-      try {
-        reply = (List<?>) SCRIPT.run(connection(), names, args);
-      } catch (JedisConnectionException e) {
-        disconnect();
-        throw e;
-      }
-    }
-    return results(requests, reply);
+    return new Call(names, args);
   }
 
   private static List<StepResult> results(List<StepRequest> requests, List<?> reply) {

@@ -35,6 +35,11 @@ public record StepResult(
     this(key, status, entries, more, error, false, true, null, Map.of());
   }
 
+  /** This result as if the step had read nothing (and the list may hold more). */
+  public StepResult withoutEntries() {
+    return new StepResult(key, status, List.of(), true, error, acquired, held, owner, presence);
+  }
+
   /** What became of a step's request. */
   public enum Status {
     /** Finished and read as asked. */

@@ -13,6 +13,12 @@ public interface WatchEvents {
    */
   void watched(Collection<String> keys, WatchPop pop);
 
+  /**
+   * The watcher is about to wait in its next pop ({@code pop}, unless a round sent it already): a
+   * step of the key the next entry most likely names may go behind it.
+   */
+  void popping(WatchPop pop);
+
   /** Redis is reachable again (or for the first time): work that failed meanwhile may go on. */
   void redisAvailable();
 }

@@ -128,9 +128,10 @@ public final class WatchListWatcher implements AutoCloseable {
   /**
    * Pops the watch list and tells the dispatcher which keys it named. When the pop found one entry
    * and nothing behind it, a round the dispatcher runs at once, on this thread, sends the next pop
-   * behind its script ({@link WatchPop}); otherwise the next pop goes on its own. A lone entry
-   * costs one round trip and one wake-up, and a backlog is drained a batch (plus one) per round
-   * trip.
+   * behind its script ({@link WatchPop}); otherwise the next pop goes on its own, and the
+   * dispatcher may send the step of the key it expects next behind it. A lone entry costs one round
+   * trip and one wake-up (none of its own when its key was expected), and a backlog is drained a
+   * batch (plus one) per round trip.
    */
   private void watch(Jedis jedis) {
     WatchPop pop = new WatchPop(jedis.getConnection(), watch, POLL_SECONDS, batch);
@@ -139,6 +140,9 @@ public final class WatchListWatcher implements AutoCloseable {
       if (!hinted.isEmpty()) {
         // Stopping: no new pop behind the round, so the stop waits for no more entries.
         events.watched(hinted, pop.drained() && !stopped ? pop : null);
+      }
+      if (!stopped && !pop.sent()) {
+        events.popping(pop);
       }
     }
     if (pop.sent()) {

@@ -11,10 +11,12 @@ import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.testing.TestRedis;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
- * A delivery round run on the watcher thread: its script and the watcher's next pop share one write
- * on the watcher's connection, and the replies stay in step, also when Redis has lost the script.
+ * What shares the watcher's pop's write: a delivery round's script before it, and a step behind it
+ * that runs once an entry comes. The replies stay in step, also when Redis has lost the script.
  */
 class WatchPopTest {
 
@@ -46,6 +48,68 @@ class WatchPopTest {
         assertThat(pop.read()).as("round %d", round).containsExactly("alert/b", "alert/c");
       }
       assertThat(publisher.llen(WATCH)).isZero();
+    }
+  }
+
+  @Test
+  void aStepSentBehindThePopRunsOnceAnEntryComesAndItsResultIsHandedOnBeforeTheKeys() {
+    RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+    try (Jedis publisher = endpoint.newConnection(5_000, "test-publisher");
+        Jedis watcher = endpoint.newConnection(5_000, "test-watcher");
+        DeliverySteps steps =
+            new DeliverySteps(
+                endpoint, new RelayKeys(WATCH), "relay:1", Duration.ofSeconds(10), "test-steps")) {
+      steps.run(List.of(claim("alert/other")), 1 << 20); // loads the script
+      WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
+      publisher.rpush("alert/d", "one");
+      Recorded step = new Recorded();
+      steps.sendBehind(claim("alert/d"), 1 << 20, pop, 5.0, step);
+      assertThat(pop.sent()).isTrue();
+
+      publisher.rpush("alert/d", "two"); // pushed while the step waits: it reads both
+      publisher.rpush(WATCH, "alert/d");
+      assertThat(pop.read()).containsExactly("alert/d");
+      assertThat(step.result).as("handed on within the read").isNotNull();
+      assertThat(entries(step.result)).containsExactly("one", "two");
+      assertThat(step.failure).isNull();
+    }
+  }
+
+  @Test
+  void aStepBehindThePopThatRedisCannotRunIsReportedAndThePopsRepliesStayInStep() {
+    RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+    try (Jedis publisher = endpoint.newConnection(5_000, "test-publisher");
+        Jedis watcher = endpoint.newConnection(5_000, "test-watcher");
+        DeliverySteps steps =
+            new DeliverySteps(
+                endpoint, new RelayKeys(WATCH), "relay:1", Duration.ofSeconds(10), "test-steps")) {
+      publisher.scriptFlush();
+      WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
+      Recorded step = new Recorded();
+      steps.sendBehind(claim("alert/e"), 1 << 20, pop, 5.0, step);
+      publisher.rpush(WATCH, "alert/e");
+      assertThat(pop.read()).containsExactly("alert/e");
+      assertThat(step.failure).isInstanceOf(JedisNoScriptException.class);
+      assertThat(step.result).isNull();
+
+      publisher.rpush(WATCH, "alert/f");
+      assertThat(pop.read()).as("the next pop's replies").containsExactly("alert/f");
+    }
+  }
+
+  /** What a step behind the pop was told. */
+  private static final class Recorded implements StepBehind {
+    StepResult result;
+    JedisException failure;
+
+    @Override
+    public void ran(StepResult result) {
+      this.result = result;
+    }
+
+    @Override
+    public void failed(JedisException e) {
+      this.failure = e;
     }
   }
 

@@ -1,0 +1,112 @@
+package org.redisalerts.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.redisalerts.relay.RelayTesting.connect;
+import static org.redisalerts.relay.RelayTesting.metric;
+import static org.redisalerts.relay.RelayTesting.startRelay;
+import static org.redisalerts.testing.TestPublisher.alert;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.testing.RecordingClient;
+import org.redisalerts.testing.TestPublisher;
+import org.redisalerts.testing.TestRedis;
+
+/**
+ * A key whose alerts trickle: after each alert, the key's next step waits in Redis behind the
+ * watcher's pop and runs when the next watch entry comes. What it reads must still go where a step
+ * run at that moment would send it. The settle delay here is long (the step waits up to it), so
+ * that what happens while it waits can be staged without racing it.
+ */
+class WaitingStepTest {
+
+  @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  private static final Duration WAIT = Duration.ofMillis(900);
+
+  private final TestPublisher publisher = new TestPublisher(redis);
+  private RelayServer relay;
+
+  @AfterEach
+  void stop() {
+    if (relay != null) {
+      relay.close();
+    }
+  }
+
+  /** Pushes {@code alert} as the key's first alert and waits until its next step waits. */
+  private RecordingClient firstAlertThenAWaitingStep(String key) {
+    RecordingClient first = connect(relay).identifyAndAwaitReply(key);
+    publisher.push(key, alert("first", 0));
+    assertThat(first.nextText()).isEqualTo(alert("first", 0));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> metric(relay, "relay_steps_behind_pop_total") >= 1);
+    return first;
+  }
+
+  private double readBehind() {
+    return metric(relay, "relay_alerts_read_behind_pop_total");
+  }
+
+  @Test
+  void aConnectionThatIdentifiesWhileTheStepWaitsGetsTheNextAlert() throws Exception {
+    relay = startRelay(redis, b -> b.settleDelay(WAIT));
+    String key = "alert/waiting-join";
+    RecordingClient first = firstAlertThenAWaitingStep(key);
+    double before = readBehind();
+
+    RecordingClient second = connect(relay).identifyAndAwaitReply(key);
+    publisher.push(key, alert("next", 1));
+
+    assertThat(first.nextText()).isEqualTo(alert("next", 1));
+    assertThat(second.nextText()).as("pushed after its reply").isEqualTo(alert("next", 1));
+    assertThat(readBehind()).as("read by the step that waited").isEqualTo(before + 1);
+    first.assertNoMoreEvents();
+    second.assertNoMoreEvents();
+  }
+
+  @Test
+  void anAcknowledgingConnectionThatJoinsWhileTheStepWaitsIsSentNoMoreThanItsWindow()
+      throws Exception {
+    relay = startRelay(redis, b -> b.settleDelay(WAIT).ackWindow(2));
+    String key = "alert/waiting-window";
+    RecordingClient plain = firstAlertThenAWaitingStep(key);
+
+    RecordingClient acking = connect(relay).identifyWithAcksAndAwaitReply(key);
+    List<String> sent = IntStream.range(1, 6).mapToObj(i -> alert("burst", i)).toList();
+    publisher.push(key, sent);
+
+    assertThat(acking.nextTexts(2)).containsExactlyElementsOf(sent.subList(0, 2));
+    acking.assertNoMoreEvents(); // its window is full
+    acking.ack(2);
+    assertThat(acking.nextTexts(2)).containsExactlyElementsOf(sent.subList(2, 4));
+    acking.ack(4);
+    assertThat(acking.nextTexts(1)).containsExactlyElementsOf(sent.subList(4, 5));
+    acking.ack(5);
+    assertThat(plain.nextTexts(5)).containsExactlyElementsOf(sent);
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+  }
+
+  @Test
+  void aStopWhileTheStepWaitsStillTrimsWhatWasWritten() throws Exception {
+    // The waiting step carries the trim of the first alert: a stop must not drop it with the
+    // watcher's connection, or the alert is delivered again after a restart (SPEC 10: a stopped
+    // relay duplicates nothing).
+    relay = startRelay(redis, b -> b.settleDelay(WAIT));
+    String key = "alert/waiting-stop";
+    RecordingClient client = firstAlertThenAWaitingStep(key);
+    assertThat(redis.client().llen(key)).as("written, trimmed by the waiting step").isEqualTo(1);
+
+    relay.close();
+    relay = null;
+
+    assertThat(redis.client().llen(key)).as("trimmed before the stop ended").isZero();
+    client.closeAndWait();
+  }
+}
