@@ -155,16 +155,29 @@ final class DeliveryLoop implements AutoCloseable {
   private final Set<KeyPump> parkedPumps = ConcurrentHashMap.newKeySet();
 
   /**
-   * The key the next watch entry most likely names: the last pop named it alone. Watcher thread
-   * only.
+   * The key the next watch entry most likely names: the last two pops named it alone (over many
+   * keys that trickle the next entry is seldom of the last key, and a step behind the pop would
+   * only cost Redis a script). Watcher thread only.
    */
   private String likely;
+
+  /** The key the last pop named alone, or null. Watcher thread only. */
+  private String lastAlone;
 
   /**
    * The key whose step behind the last pop ran: it read past that pop's entries of the key, which
    * need no step of their own. Watcher thread only.
    */
   private String readBehind;
+
+  /**
+   * A round of the watcher thread's runs (under the round lock): a pump of the likeliest key that
+   * parks then is stepped behind the pop in a moment, and needs no settle timer.
+   */
+  private boolean watcherHoldsRound;
+
+  /** A pump parked without its settle timer, for {@link #stepBehind}. Watcher thread only. */
+  private boolean settleWithStepBehind;
 
   /** How long a pop with a step behind it waits for an entry, in seconds. */
   private final double behindWaitSeconds;
@@ -241,7 +254,9 @@ final class DeliveryLoop implements AutoCloseable {
         queued |= queueStep(key);
       }
     }
-    likely = keys.size() == 1 ? keys.iterator().next() : null;
+    String alone = keys.size() == 1 ? keys.iterator().next() : null;
+    likely = alone != null && alone.equals(lastAlone) ? alone : null;
+    lastAlone = alone;
     if (likely != null && mayStepBehind(likely)) {
       pop = null; // sent after the round, with the key's next step behind it
     }
@@ -250,8 +265,10 @@ final class DeliveryLoop implements AutoCloseable {
     }
     if (roundLock.tryLock()) {
       try {
+        watcherHoldsRound = true;
         runRound(takeRound(), pop);
       } finally {
+        watcherHoldsRound = false;
         roundLock.unlock();
       }
     }
@@ -300,33 +317,49 @@ final class DeliveryLoop implements AutoCloseable {
    */
   void stepBehind(WatchPop pop) {
     readBehind = null;
+    boolean settleDeferred = settleWithStepBehind;
+    settleWithStepBehind = false;
+    boolean sent = false;
+    try {
+      sent = sendStepBehind(pop);
+    } finally {
+      if (settleDeferred && !sent) {
+        scheduleSettle(settings.settleDelay().toNanos());
+      }
+    }
+  }
+
+  /** {@link #stepBehind}; returns whether a step was sent. */
+  private boolean sendStepBehind(WatchPop pop) {
     String key = likely;
     if (key == null || pop.sent() || !mayStepBehind(key)) {
-      return;
+      return false;
     }
     KeyPump pump = pumps.get(key);
     if (pump == null || !roundLock.tryLock()) {
-      return;
+      return false;
     }
     try {
       long room = Math.min(MAX_BYTES_PER_ROUND, (MAX_BYTES_OUT - bytesOut.get()) / 2);
       if (room <= 0) {
-        return;
+        return false;
       }
       long startedAt = System.nanoTime();
       StepRequest request =
           pump.beginBehind(
               settings.claimBytes(), startedAt, new Look(settings.claimBatch(), startedAt));
       if (request == null) {
-        return;
+        return false;
       }
       try {
         steps.sendBehind(request, room, pop, behindWaitSeconds, new Behind(pump, startedAt));
         metrics.stepBehind();
+        return true;
       } catch (JedisException e) {
         // The watcher's connection broke: the watcher finds out at its read and opens it again.
         fail(pump);
         scheduleRetry();
+        return false;
       }
     } finally {
       roundLock.unlock();
@@ -369,12 +402,14 @@ final class DeliveryLoop implements AutoCloseable {
           readBehind = pump.key;
           likely = pump.key;
         }
+        watcherHoldsRound = true;
         apply(pump, result, now.to, now.sessions, false, startedAt);
       } catch (RuntimeException e) {
         log.error("a delivery step sent behind the watch pop failed; its key is retried", e);
         fail(pump);
         scheduleRetry();
       } finally {
+        watcherHoldsRound = false;
         roundLock.unlock();
       }
     }
@@ -1135,6 +1170,11 @@ final class DeliveryLoop implements AutoCloseable {
     }
     parkedPumps.add(pump);
     parked.add(new Parked(pump, at));
+    if (watcherHoldsRound && pump.key.equals(likely) && mayStepBehind(pump.key)) {
+      // The watcher steps it behind its next pop in a moment; if it does not, it schedules this.
+      settleWithStepBehind = true;
+      return;
+    }
     scheduleSettle(settings.settleDelay().toNanos());
   }
 

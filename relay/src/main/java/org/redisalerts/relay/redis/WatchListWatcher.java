@@ -141,7 +141,7 @@ public final class WatchListWatcher implements AutoCloseable {
         // Stopping: no new pop behind the round, so the stop waits for no more entries.
         events.watched(hinted, pop.drained() && !stopped ? pop : null);
       }
-      if (!stopped && !pop.sent()) {
+      if (!stopped) {
         events.popping(pop);
       }
     }
