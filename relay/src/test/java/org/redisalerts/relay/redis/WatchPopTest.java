@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisalerts.common.RedisEndpoint;
@@ -24,77 +26,77 @@ class WatchPopTest {
 
   private static final String WATCH = "watch-pop";
 
+  private Jedis publisher;
+  private Jedis watcher;
+  private DeliverySteps steps;
+
+  @BeforeEach
+  void connect() {
+    RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+    publisher = endpoint.newConnection(5_000, "test-publisher");
+    watcher = endpoint.newConnection(5_000, "test-watcher");
+    steps =
+        new DeliverySteps(
+            endpoint, new RelayKeys(WATCH), "relay:1", Duration.ofSeconds(10), "test-steps");
+  }
+
+  @AfterEach
+  void disconnect() {
+    steps.close();
+    watcher.close();
+    publisher.close();
+  }
+
   @Test
   void aRoundBehindWhichThePopIsSentReadsItsBatchAndThePopThenReadsTheNextEntries() {
-    RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
-    try (Jedis publisher = endpoint.newConnection(5_000, "test-publisher");
-        Jedis watcher = endpoint.newConnection(5_000, "test-watcher");
-        DeliverySteps steps =
-            new DeliverySteps(
-                endpoint, new RelayKeys(WATCH), "relay:1", Duration.ofSeconds(10), "test-steps")) {
-      WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
-      publisher.rpush("alert/a", "one");
-      publisher.rpush(WATCH, "alert/a");
-      assertThat(pop.read()).containsExactly("alert/a");
+    WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
+    publisher.rpush("alert/a", "one");
+    publisher.rpush(WATCH, "alert/a");
+    assertThat(pop.read()).containsExactly("alert/a");
 
-      publisher.scriptFlush(); // the first round finds no script: it runs on the steps' connection
-      for (int round = 0; round < 2; round++) {
-        List<StepResult> results = steps.run(List.of(claim("alert/a")), 1 << 20, pop);
-        assertThat(entries(results.get(0))).as("round %d", round).containsExactly("one");
-        // The pop went out with the round's script: the watcher waits in it before reading.
-        assertThat(lastCommand(publisher, "test-watcher")).as("round %d", round).isEqualTo("blpop");
-        // Only the pop's replies follow: one entry, then up to a batch of more.
-        publisher.rpush(WATCH, "alert/b", "alert/c", "alert/b");
-        assertThat(pop.read()).as("round %d", round).containsExactly("alert/b", "alert/c");
-      }
-      assertThat(publisher.llen(WATCH)).isZero();
+    publisher.scriptFlush(); // the first round finds no script: it runs on the steps' connection
+    for (int round = 0; round < 2; round++) {
+      List<StepResult> results = steps.run(List.of(claim("alert/a")), 1 << 20, pop);
+      assertThat(entries(results.get(0))).as("round %d", round).containsExactly("one");
+      // The pop went out with the round's script: the watcher waits in it before reading.
+      assertThat(lastCommand(publisher, "test-watcher")).as("round %d", round).isEqualTo("blpop");
+      // Only the pop's replies follow: one entry, then up to a batch of more.
+      publisher.rpush(WATCH, "alert/b", "alert/c", "alert/b");
+      assertThat(pop.read()).as("round %d", round).containsExactly("alert/b", "alert/c");
     }
+    assertThat(publisher.llen(WATCH)).isZero();
   }
 
   @Test
   void aStepSentBehindThePopRunsOnceAnEntryComesAndItsResultIsHandedOnBeforeTheKeys() {
-    RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
-    try (Jedis publisher = endpoint.newConnection(5_000, "test-publisher");
-        Jedis watcher = endpoint.newConnection(5_000, "test-watcher");
-        DeliverySteps steps =
-            new DeliverySteps(
-                endpoint, new RelayKeys(WATCH), "relay:1", Duration.ofSeconds(10), "test-steps")) {
-      steps.run(List.of(claim("alert/other")), 1 << 20); // loads the script
-      WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
-      publisher.rpush("alert/d", "one");
-      Recorded step = new Recorded();
-      steps.sendBehind(claim("alert/d"), 1 << 20, pop, 5.0, step);
-      assertThat(pop.sent()).isTrue();
+    steps.run(List.of(claim("alert/other")), 1 << 20); // loads the script
+    WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
+    publisher.rpush("alert/d", "one");
+    Recorded step = new Recorded();
+    steps.sendBehind(claim("alert/d"), 1 << 20, pop, 5.0, step);
+    assertThat(pop.sent()).isTrue();
 
-      publisher.rpush("alert/d", "two"); // pushed while the step waits: it reads both
-      publisher.rpush(WATCH, "alert/d");
-      assertThat(pop.read()).containsExactly("alert/d");
-      assertThat(step.result).as("handed on within the read").isNotNull();
-      assertThat(entries(step.result)).containsExactly("one", "two");
-      assertThat(step.failure).isNull();
-    }
+    publisher.rpush("alert/d", "two"); // pushed while the step waits: it reads both
+    publisher.rpush(WATCH, "alert/d");
+    assertThat(pop.read()).containsExactly("alert/d");
+    assertThat(step.result).as("handed on within the read").isNotNull();
+    assertThat(entries(step.result)).containsExactly("one", "two");
+    assertThat(step.failure).isNull();
   }
 
   @Test
   void aStepBehindThePopThatRedisCannotRunIsReportedAndThePopsRepliesStayInStep() {
-    RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
-    try (Jedis publisher = endpoint.newConnection(5_000, "test-publisher");
-        Jedis watcher = endpoint.newConnection(5_000, "test-watcher");
-        DeliverySteps steps =
-            new DeliverySteps(
-                endpoint, new RelayKeys(WATCH), "relay:1", Duration.ofSeconds(10), "test-steps")) {
-      publisher.scriptFlush();
-      WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
-      Recorded step = new Recorded();
-      steps.sendBehind(claim("alert/e"), 1 << 20, pop, 5.0, step);
-      publisher.rpush(WATCH, "alert/e");
-      assertThat(pop.read()).containsExactly("alert/e");
-      assertThat(step.failure).isInstanceOf(JedisNoScriptException.class);
-      assertThat(step.result).isNull();
+    publisher.scriptFlush();
+    WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
+    Recorded step = new Recorded();
+    steps.sendBehind(claim("alert/e"), 1 << 20, pop, 5.0, step);
+    publisher.rpush(WATCH, "alert/e");
+    assertThat(pop.read()).containsExactly("alert/e");
+    assertThat(step.failure).isInstanceOf(JedisNoScriptException.class);
+    assertThat(step.result).isNull();
 
-      publisher.rpush(WATCH, "alert/f");
-      assertThat(pop.read()).as("the next pop's replies").containsExactly("alert/f");
-    }
+    publisher.rpush(WATCH, "alert/f");
+    assertThat(pop.read()).as("the next pop's replies").containsExactly("alert/f");
   }
 
   /** What a step behind the pop was told. */
