@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.redisalerts.common.DeadLetter;
 import org.redisalerts.common.JsonCodec;
@@ -467,17 +468,23 @@ final class DeliveryLoop implements AutoCloseable {
   }
 
   /**
-   * Gives {@code key}'s lease back with {@code release}, unless the key has a pump again: a
-   * connection of it came after the last one left (a client reconnecting at once), and that pump's
-   * steps take or keep the lease under the same token. Given back after such a step, the lease
-   * would be gone from under it: its next step would be fenced and read its batch again, a
-   * duplicate on the new connection. Holds the round lock, so no step runs meanwhile.
+   * Gives the leases of {@code keys} back with {@code release}, but for keys that have a pump
+   * again: a connection of such a key came after the last one left (a client reconnecting at once),
+   * and that pump's steps take or keep the lease under the same token. Given back after such a
+   * step, the lease would be gone from under it: its next step would be fenced and read its batch
+   * again, a duplicate on the new connection. Holds the round lock, so no step runs meanwhile.
    */
-  void releaseUnlessWantedAgain(String key, Runnable release) {
+  void releaseUnlessWantedAgain(Collection<String> keys, Consumer<List<String>> release) {
     roundLock.lock();
     try {
-      if (!pumps.containsKey(key)) {
-        release.run();
+      List<String> unwanted = new ArrayList<>(keys.size());
+      for (String key : keys) {
+        if (!pumps.containsKey(key)) {
+          unwanted.add(key);
+        }
+      }
+      if (!unwanted.isEmpty()) {
+        release.accept(unwanted);
       }
     } finally {
       roundLock.unlock();

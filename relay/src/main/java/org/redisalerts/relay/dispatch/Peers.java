@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.redisalerts.common.LogText;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
@@ -112,6 +114,12 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   /** For each key this relay holds: the other relays with connections of it, and their acks. */
   private final Map<String, Map<String, Boolean>> remotes = new ConcurrentHashMap<>();
+
+  /**
+   * Keys whose lease waits to be given back, each with the relays to tell then; guarded by itself,
+   * drained by one task on the ticker ({@link #releaseNow}).
+   */
+  private final Map<String, Set<String>> releasing = new LinkedHashMap<>();
 
   /**
    * How often, at most, the relays alive are asked outside a renewal: when this relay thinks itself
@@ -407,29 +415,66 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   void released(String key, boolean release) {
     Map<String, Boolean> others = remotes.remove(key);
     Set<String> tellTo = others == null ? Set.of() : Set.copyOf(others.keySet());
-    if (release) {
-      ticker.execute(() -> releaseNow(key, tellTo));
-    } else {
+    if (!release) {
       lookAgain(key, tellTo);
+      return;
+    }
+    boolean first;
+    synchronized (releasing) {
+      first = releasing.isEmpty();
+      releasing.merge(key, tellTo, Peers::union);
+    }
+    if (first) {
+      try {
+        ticker.execute(this::releaseNow);
+      } catch (RejectedExecutionException e) {
+        // Stopping: the stop gives every lease back.
+      }
     }
   }
 
-  private void releaseNow(String key, Collection<String> tellTo) {
-    DeliveryLoop l = loop;
-    Runnable release =
-        () -> {
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /**
+   * Gives back the leases queued by {@link #released} since the last time, together: when many
+   * clients leave at once (a network blip, a page deployed), their keys' leases go back in a few
+   * round trips, and the lease ticks on the same thread are not held up behind one per key.
+   */
+  private void releaseNow() {
+    Map<String, Set<String>> queued;
+    synchronized (releasing) {
+      queued = new LinkedHashMap<>(releasing);
+      releasing.clear();
+    }
+    Consumer<List<String>> release =
+        keys -> {
+          List<String> leaving = new ArrayList<>(keys.size());
+          List<String> staying = new ArrayList<>();
+          for (String key : keys) {
+            (anyConnected(List.of(key)) ? staying : leaving).add(key);
+          }
           try {
-            leases.release(List.of(key), !anyConnected(List.of(key)));
+            if (!leaving.isEmpty()) {
+              leases.release(leaving, true);
+            }
+            if (!staying.isEmpty()) {
+              leases.release(staying, false);
+            }
           } catch (JedisException e) {
-            log.debug("could not release a lease: {}", e.getMessage()); // it runs out by itself
+            log.debug("could not release leases: {}", e.getMessage()); // they run out by themselves
           }
         };
+    DeliveryLoop l = loop;
     if (l == null) {
-      release.run();
+      release.accept(new ArrayList<>(queued.keySet()));
     } else {
-      l.releaseUnlessWantedAgain(key, release);
+      l.releaseUnlessWantedAgain(queued.keySet(), release);
     }
-    lookAgain(key, tellTo);
+    queued.forEach(this::lookAgain);
   }
 
   /** Tells {@code relays} to step {@code key} and so find its holder, or take it. */

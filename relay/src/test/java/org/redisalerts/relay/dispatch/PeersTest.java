@@ -92,6 +92,43 @@ class PeersTest {
   }
 
   /** This relay's Peers, "this:1", not started: its lease keeper and bus do not run. */
+  /**
+   * When many clients leave at once (a network blip, a page deployed), their keys' leases go back
+   * together: one round trip per lease held up the lease ticks, which share the thread, for as long
+   * as the releases took (a second or more for tens of thousands of keys).
+   */
+  @Test
+  void leasesGivenBackAtOnceGoBackInAFewCalls() {
+    RedisEndpoint endpoint = RedisEndpoint.parse(redis.url());
+    RelayKeys keys = new RelayKeys("watch-peers-leaving");
+    int count = 2_000;
+    for (int i = 0; i < count; i++) {
+      redis.client().set(keys.lease("alert/leaving-" + i), "this:1");
+    }
+    assertThat(redis.client().keys(keys.lease("alert/leaving-*"))).hasSize(count);
+    try (Peers peers = peers(endpoint, keys)) {
+      long before = scriptCalls();
+      for (int i = 0; i < count; i++) {
+        peers.released("alert/leaving-" + i, true);
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> redis.client().keys(keys.lease("alert/leaving-*")).isEmpty());
+      assertThat(scriptCalls() - before).isLessThan(count / 10);
+    }
+  }
+
+  /** Scripts Redis ran so far (EVAL and EVALSHA). */
+  private static long scriptCalls() {
+    long calls = 0;
+    for (String line : redis.client().info("commandstats").split("\\r?\\n")) {
+      if (line.startsWith("cmdstat_eval:") || line.startsWith("cmdstat_evalsha:")) {
+        calls += Long.parseLong(line.substring(line.indexOf(":calls=") + 7, line.indexOf(',')));
+      }
+    }
+    return calls;
+  }
+
   private static Peers peers(RedisEndpoint endpoint, RelayKeys keys) {
     return new Peers(
         "this:1",
