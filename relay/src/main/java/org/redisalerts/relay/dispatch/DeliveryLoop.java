@@ -172,8 +172,9 @@ final class DeliveryLoop implements AutoCloseable {
   private String readBehind;
 
   /**
-   * A round of the watcher thread's runs (under the round lock): a pump of the likeliest key that
-   * parks then is stepped behind the pop in a moment, and needs no settle timer.
+   * A round of the watcher thread's runs: a pump of the likeliest key that parks then is stepped
+   * behind the pop in a moment, and needs no settle timer. Written and read only under the round
+   * lock (other threads that park pumps do not hold it, and do not look).
    */
   private boolean watcherHoldsRound;
 
@@ -418,15 +419,16 @@ final class DeliveryLoop implements AutoCloseable {
     @Override
     public void failed(JedisException e) {
       fail(pump);
-      if (e instanceof JedisConnectionException) {
-        scheduleRetry(); // and when Redis is back
-      } else {
-        if (!(e instanceof JedisNoScriptException)) {
-          throttled.warn("behind", "redis refused a delivery step: " + e.getMessage());
-        }
+      if (e instanceof JedisNoScriptException) {
         failed.remove(pump);
         request(pump.key); // not run: the next round runs it, and loads the script first
+        return;
       }
+      if (!(e instanceof JedisConnectionException)) {
+        // The script failed: what it did before is not known, as for a round Redis refused.
+        throttled.warn("behind", "redis refused a delivery step: " + e.getMessage());
+      }
+      scheduleRetry(); // and when Redis is back
     }
   }
 
@@ -1177,7 +1179,10 @@ final class DeliveryLoop implements AutoCloseable {
     }
     parkedPumps.add(pump);
     parked.add(new Parked(pump, at));
-    if (watcherHoldsRound && pump.key.equals(likely) && mayStepBehind(pump.key)) {
+    if (roundLock.isHeldByCurrentThread()
+        && watcherHoldsRound
+        && pump.key.equals(likely)
+        && mayStepBehind(pump.key)) {
       // The watcher steps it behind its next pop in a moment; if it does not, it schedules this.
       settleWithStepBehind = true;
       return;

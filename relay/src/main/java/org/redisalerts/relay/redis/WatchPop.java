@@ -8,6 +8,7 @@ import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -128,16 +129,33 @@ public final class WatchPop {
     sent = false;
     Reply step = behind;
     behind = null;
-    List<String> first;
-    List<String> rest;
+    List<String> first = null;
+    List<String> rest = null;
+    JedisDataException refused = null;
     try {
-      first = connection.getMultiBulkReply();
-      rest = connection.getMultiBulkReply();
+      try {
+        first = connection.getMultiBulkReply();
+      } catch (JedisDataException e) {
+        refused = e; // an error reply (CLIENT UNBLOCK ... ERROR, a list of another type), read
+      }
+      try {
+        rest = connection.getMultiBulkReply();
+      } catch (JedisDataException e) {
+        refused = refused == null ? e : refused;
+      }
     } catch (JedisException e) {
       if (step != null) {
         step.failed(e);
       }
       throw e;
+    }
+    if (refused != null) {
+      // Redis ran the step behind the pop all the same: what it trimmed and read must be known,
+      // or the pump would send the same step again and trim what it had only read.
+      if (step != null) {
+        readStep(step);
+      }
+      throw refused;
     }
     Set<String> hinted = new LinkedHashSet<>();
     if (first != null) {

@@ -2,9 +2,14 @@ package org.redisalerts.relay.redis;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,6 +18,8 @@ import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.testing.TestRedis;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.UnblockType;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -97,6 +104,34 @@ class WatchPopTest {
 
     publisher.rpush(WATCH, "alert/f");
     assertThat(pop.read()).as("the next pop's replies").containsExactly("alert/f");
+  }
+
+  @Test
+  void anErrorReplyToThePopStillHandsOnTheResultOfTheStepRedisRanBehindIt() {
+    steps.run(List.of(claim("alert/other")), 1 << 20); // loads the script
+    WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 5.0, 100);
+    publisher.rpush("alert/g", "one");
+    Recorded step = new Recorded();
+    steps.sendBehind(claim("alert/g"), 1 << 20, pop, 5.0, step);
+    CompletableFuture<Set<String>> read = CompletableFuture.supplyAsync(pop::read);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> lastCommand(publisher, "test-watcher").equals("blpop"));
+    publisher.clientUnblock(clientId(publisher, "test-watcher"), UnblockType.ERROR);
+
+    assertThatThrownBy(() -> read.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(JedisDataException.class);
+    assertThat(step.failure).isNull();
+    assertThat(entries(step.result)).as("what the step read").containsExactly("one");
+  }
+
+  private static long clientId(Jedis jedis, String clientName) {
+    for (String line : jedis.clientList().split("\n")) {
+      if (line.contains(" name=" + clientName + " ")) {
+        return Long.parseLong(line.substring(3, line.indexOf(' ')));
+      }
+    }
+    throw new AssertionError("no client named " + clientName);
   }
 
   /** What a step behind the pop was told. */
