@@ -86,6 +86,26 @@ class SeveralRelaysTest {
   }
 
   @Test
+  void aTrickleIsNotHeldUpByTheEntriesAnotherRelayOfTheWatchListPops() throws Exception {
+    // A step waiting behind a relay's pop holds the key until the pop's wait (the settle delay)
+    // ends; an entry of the key that another relay pops and hints here waited for it: an outside
+    // probe saw every third alert of a trickle up to the settle delay late. With a settle delay
+    // of 900 ms here, any such wait shows.
+    UnaryOperator<RelayConfig.Builder> slowSettle = b -> b.settleDelay(Duration.ofMillis(900));
+    RelayServer a = relay("a", slowSettle);
+    relay("b", slowSettle);
+    await().atMost(Duration.ofSeconds(5)).until(() -> metric(a, "relay_relays_alive") == 2);
+    String key = "alert/shared-watch-trickle";
+    RecordingClient client = connect(a).identifyAndAwaitReply(key);
+    for (int i = 0; i < 9; i++) {
+      publisher.push(key, alert("trickle", i));
+      assertThat(client.next(Duration.ofMillis(450)))
+          .as("alert %d", i)
+          .isEqualTo(new RecordingClient.Text(alert("trickle", i)));
+    }
+  }
+
+  @Test
   void clientsOfOneKeyOnThreeRelaysEachReceiveEveryAlertInOrderOnce() throws Exception {
     String key = "alert/several-1";
     List<RecordingClient> clients = new ArrayList<>();
