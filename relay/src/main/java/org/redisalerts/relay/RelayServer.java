@@ -296,7 +296,9 @@ public final class RelayServer implements AutoCloseable {
     String reason =
         !watching
             ? "watcher stopped"
-            : !redisUp ? "redis unreachable: " + watcher.lastError() : null;
+            : watcher.refusal() != null
+                ? "redis refuses the pop of the watch list: " + watcher.refusal()
+                : !redisUp ? "redis unreachable: " + watcher.lastError() : null;
     String json =
         reason == null
             ? "{\"status\":\"ok\",\"connections\":" + dispatcher.connections() + "}"

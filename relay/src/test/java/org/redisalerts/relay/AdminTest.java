@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.testing.LogCapture;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
@@ -21,6 +22,8 @@ import org.redisalerts.testing.TestRedis;
 class AdminTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  @RegisterExtension final LogCapture log = new LogCapture();
 
   private static final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -39,6 +42,42 @@ class AdminTest {
     } catch (Exception e) {
       return -1;
     }
+  }
+
+  @Test
+  void aWatchListRedisRefusesToPopIsLoggedOnceAndUnhealthyUntilItIsAListAgain() throws Exception {
+    // An outside probe saw "redis unreachable" and "redis reachable" alternate every 100 ms (SPEC
+    // 3: each state change logged once) while the watch list held a string, or Redis was a
+    // read-only replica: Redis answered PING, then refused the pop, and the backoff restarted.
+    try (RelayServer relay = startRelay(redis, b -> b.adminPort(0))) {
+      RecordingClient client = connect(relay).identifyAndAwaitReply("alert/refused-watch");
+      long failedBefore = failedPops();
+      redis.client().set("watch", "not a list");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> get(relay, "/healthz").body().contains("pop of the watch list: WRONGTYPE"));
+      assertThat(status(relay, "/healthz")).isEqualTo(503);
+      // Backing off: 100, 200, 400 ms between tries.
+      await().atMost(Duration.ofSeconds(10)).until(() -> failedPops() - failedBefore >= 4);
+
+      redis.client().del("watch");
+      new TestPublisher(redis).push("alert/refused-watch", alert("back", 1));
+      assertThat(client.nextText()).isEqualTo(alert("back", 1));
+      await().atMost(Duration.ofSeconds(5)).until(() -> status(relay, "/healthz") == 200);
+      assertThat(log.count("redis refused the pop of watch list")).isEqualTo(1);
+      assertThat(log.count("unreachable")).isZero();
+      assertThat(log.count("redis reachable at")).isEqualTo(1);
+      assertThat(log.count("lets the watcher pop")).isEqualTo(1);
+    }
+  }
+
+  private static long failedPops() {
+    for (String line : redis.client().info("commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_blpop:")) {
+        return Long.parseLong(line.substring(line.indexOf("failed_calls=") + 13).trim());
+      }
+    }
+    return 0;
   }
 
   @Test

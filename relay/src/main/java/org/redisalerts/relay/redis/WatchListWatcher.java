@@ -50,6 +50,15 @@ public final class WatchListWatcher implements AutoCloseable {
   /** Only touched by the watcher thread. */
   private boolean everReachable;
 
+  /** Only touched by the watcher thread. */
+  private long backoff = FIRST_BACKOFF_MS;
+
+  /**
+   * Redis's answer when it refuses the pop (it is reachable, but the watcher cannot watch), until a
+   * pop succeeds; null otherwise. Written by the watcher thread only; read by health checks.
+   */
+  private volatile String refusal;
+
   public WatchListWatcher(
       RedisEndpoint endpoint, RelayKeys keys, int batch, WatchEvents events, RelayMetrics metrics) {
     this.metrics = metrics;
@@ -67,7 +76,6 @@ public final class WatchListWatcher implements AutoCloseable {
   }
 
   private void run() {
-    long backoff = FIRST_BACKOFF_MS;
     while (!stopped) {
       try (Jedis jedis = endpoint.newConnection(5_000, "relay-watcher")) {
         jedis.ping();
@@ -81,10 +89,18 @@ public final class WatchListWatcher implements AutoCloseable {
             metrics.redisReconnected();
           }
           everReachable = true;
+          events.redisAvailable();
         }
-        events.redisAvailable();
-        backoff = FIRST_BACKOFF_MS;
-        watch(jedis);
+        if (refusal == null) {
+          backoff = FIRST_BACKOFF_MS;
+        }
+        try {
+          watch(jedis);
+        } catch (JedisDataException e) {
+          if (!stopped) {
+            refused(e);
+          }
+        }
       } catch (JedisException e) {
         if (stopped) {
           break;
@@ -110,9 +126,27 @@ public final class WatchListWatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * Redis answers, but refuses the pop (the watch list holds another type, a replica is read-only,
+   * an ACL): not an outage, so it is logged once, not as "unreachable" then "reachable" at every
+   * retry, and the retries back off.
+   */
+  private void refused(JedisDataException e) {
+    if (refusal == null) {
+      log.warn(
+          "redis refused the pop of watch list \"{}\": {}; retrying with backoff up to {} ms",
+          watch,
+          e.getMessage(),
+          MAX_BACKOFF_MS);
+    }
+    refusal = e.getMessage();
+    pause(backoff);
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  }
+
   /** Whether the watcher is connected to Redis and watching. */
   public boolean redisReachable() {
-    return reachable;
+    return reachable && refusal == null;
   }
 
   /** Whether the watcher thread is alive (it only ends on close). */
@@ -123,6 +157,13 @@ public final class WatchListWatcher implements AutoCloseable {
   /** The last Redis error, for health reports. */
   public String lastError() {
     return lastError;
+  }
+
+  /**
+   * Redis's refusal of the watcher's pop while it lasts (Redis answers, the watcher cannot pop).
+   */
+  public String refusal() {
+    return refusal;
   }
 
   /**
@@ -137,6 +178,11 @@ public final class WatchListWatcher implements AutoCloseable {
     WatchPop pop = new WatchPop(jedis.getConnection(), watch, POLL_SECONDS, batch);
     while (!stopped) {
       Set<String> hinted = pop.read();
+      if (refusal != null) {
+        log.info("redis lets the watcher pop watch list \"{}\" again", watch);
+        refusal = null;
+        backoff = FIRST_BACKOFF_MS;
+      }
       if (!hinted.isEmpty()) {
         // Stopping: no new pop behind the round, so the stop waits for no more entries.
         events.watched(hinted, pop.drained() && !stopped ? pop : null);
