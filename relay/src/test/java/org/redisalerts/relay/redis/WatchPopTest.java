@@ -76,11 +76,10 @@ class WatchPopTest {
 
   @Test
   void aStepSentBehindThePopRunsOnceAnEntryComesAndItsResultIsHandedOnBeforeTheKeys() {
-    steps.run(List.of(claim("alert/other")), 1 << 20); // loads the script
+    loadScript();
     WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
     publisher.rpush("alert/d", "one");
-    Recorded step = new Recorded();
-    steps.sendBehind(claim("alert/d"), 1 << 20, pop, 5.0, step);
+    Recorded step = stepBehind(pop, "alert/d");
     assertThat(pop.sent()).isTrue();
 
     publisher.rpush("alert/d", "two"); // pushed while the step waits: it reads both
@@ -95,8 +94,7 @@ class WatchPopTest {
   void aStepBehindThePopThatRedisCannotRunIsReportedAndThePopsRepliesStayInStep() {
     publisher.scriptFlush();
     WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
-    Recorded step = new Recorded();
-    steps.sendBehind(claim("alert/e"), 1 << 20, pop, 5.0, step);
+    Recorded step = stepBehind(pop, "alert/e");
     publisher.rpush(WATCH, "alert/e");
     assertThat(pop.read()).containsExactly("alert/e");
     assertThat(step.failure).isInstanceOf(JedisNoScriptException.class);
@@ -108,11 +106,10 @@ class WatchPopTest {
 
   @Test
   void anErrorReplyToThePopStillHandsOnTheResultOfTheStepRedisRanBehindIt() {
-    steps.run(List.of(claim("alert/other")), 1 << 20); // loads the script
+    loadScript();
     WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 5.0, 100);
     publisher.rpush("alert/g", "one");
-    Recorded step = new Recorded();
-    steps.sendBehind(claim("alert/g"), 1 << 20, pop, 5.0, step);
+    Recorded step = stepBehind(pop, "alert/g");
     CompletableFuture<Set<String>> read = CompletableFuture.supplyAsync(pop::read);
     await()
         .atMost(Duration.ofSeconds(5))
@@ -123,6 +120,17 @@ class WatchPopTest {
         .hasCauseInstanceOf(JedisDataException.class);
     assertThat(step.failure).isNull();
     assertThat(entries(step.result)).as("what the step read").containsExactly("one");
+  }
+
+  private void loadScript() {
+    steps.run(List.of(claim("alert/other")), 1 << 20);
+  }
+
+  /** Sends a step of {@code key} behind {@code pop} (which then waits up to 5 s for an entry). */
+  private Recorded stepBehind(WatchPop pop, String key) {
+    Recorded step = new Recorded();
+    steps.sendBehind(claim(key), 1 << 20, pop, 5.0, step);
+    return step;
   }
 
   private static long clientId(Jedis jedis, String clientName) {
