@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisalerts.common.JsonCodec;
+import org.redisalerts.testing.LogCapture;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
@@ -23,6 +24,36 @@ import org.redisalerts.testing.TestRedis;
 class DeadLetterTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  @RegisterExtension final LogCapture log = new LogCapture();
+
+  @Test
+  void aDeadLetterListOfAnotherTypeHoldsBackItsKeyUntilItIsAListAgainAndLosesNothing()
+      throws Exception {
+    // A --dead-letters name that points at an existing key of another type stopped the whole
+    // round's script halfway before; now only the key with the bad entry waits, and says why.
+    TestPublisher publisher = new TestPublisher(redis);
+    String key = "alert/dead-list-wrong";
+    try (RelayServer relay = startRelay(redis)) {
+      RecordingClient client = connect(relay).identifyAndAwaitReply(key);
+      redis.client().set("watch:dead", "not a list");
+      publisher.push(key, "not json", alert("after", 1));
+      assertThat(client.nextText()).isEqualTo(alert("after", 1));
+      await().atMost(Duration.ofSeconds(5)).until(() -> log.count("could not step key=") >= 1);
+      assertThat(redis.client().llen(key))
+          .as("not trimmed while its dead letter waits")
+          .isEqualTo(2);
+
+      redis.client().del("watch:dead");
+      publisher.push(key, alert("after", 2));
+      assertThat(client.nextText()).isEqualTo(alert("after", 2));
+      await().atMost(Duration.ofSeconds(10)).until(() -> redis.client().llen(key) == 0);
+      assertThat(redis.client().llen("watch:dead")).isEqualTo(1);
+      client.assertNoMoreEvents();
+      client.closeAndWait();
+    }
+    assertThat(log.count("could not step key=")).isEqualTo(1);
+  }
 
   /**
    * An alert larger than a whole batch may be (--max-buffer-bytes, 1 MiB) is never read whole: one

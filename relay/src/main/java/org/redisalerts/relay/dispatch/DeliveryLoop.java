@@ -883,6 +883,18 @@ final class DeliveryLoop implements AutoCloseable {
         rested();
         return;
       }
+      case FAILED -> {
+        throttled.warn(
+            "failed:" + key,
+            "redis could not step key="
+                + LogText.quote(key)
+                + ": "
+                + result.error()
+                + " (a key of the relay's holds another type); retried with backoff");
+        fail(pump);
+        scheduleRetry();
+        return;
+      }
       case FENCED -> {
         metrics.fenced();
         throttled.warn(

@@ -194,6 +194,9 @@ public final class DeliverySteps implements AutoCloseable {
       case 2:
         return new StepResult(
             key, StepResult.Status.REFUSED, List.of(), false, new String(entries.get(0), UTF_8));
+      case 5:
+        return new StepResult(
+            key, StepResult.Status.FAILED, List.of(), false, new String(entries.get(0), UTF_8));
       case 3:
       case 4:
         return new StepResult(

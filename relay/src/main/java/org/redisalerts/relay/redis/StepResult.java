@@ -57,6 +57,12 @@ public record StepResult(
      * The relay held entries of the key but no longer holds its lease (it expired, or another relay
      * took it): nothing was trimmed or read, and what was held must be forgotten.
      */
-    FENCED
+    FENCED,
+    /**
+     * A key of the relay's for this list (its lease, its presence hash, or the dead-letter list)
+     * holds another type: nothing was trimmed, what was held is held still; {@link #error} is
+     * Redis's reason. The other lists of the step are not affected.
+     */
+    FAILED
   }
 }

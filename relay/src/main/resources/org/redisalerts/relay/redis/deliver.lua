@@ -34,7 +34,9 @@
 --   head again; 2: the key refused the step (not a list): the one entry is the error text;
 --   3: another relay holds the lease: nothing was read, the one extra value is its token;
 --   4: fenced: the relay held entries but no longer holds the lease: nothing was trimmed or
---   read; the extra value is the lease's holder, or empty when it is free.
+--   read; the extra value is the lease's holder, or empty when it is free. 5: a key of the
+--   relay's (the lease, the presence hash, or the dead-letter list) holds another type: nothing
+--   was trimmed; the one entry is the error text.
 --   more 1: the list may hold more than was read. acquired 1: the step took the lease; the
 --   extra values are then presence:{K} as field, value pairs (relay token, 1 for acks);
 --   2: the relay held the lease already (renewed); 0 with status 0: the lease is free and was
@@ -67,6 +69,16 @@ local function emit(status, more, acquired, entries, from, count, extra)
 end
 
 local NONE = {}
+
+-- The error of a redis.pcall's reply, or nil. A step never stops the script with an error: a
+-- round steps many keys, and one that stopped halfway would leave the keys before it trimmed
+-- while the relay counted the whole round failed and sent their steps again.
+local function failure(reply)
+  if type(reply) == 'table' and reply.err then
+    return reply.err
+  end
+  return nil
+end
 
 -- An entry larger than a list's whole batch may be (bytes) never leaves Redis: the relay is
 -- given a marker in its place, with its size, its SHA-1 (so that the head check still tells two
@@ -108,16 +120,21 @@ for i = 1, n do
   end
   local firstDead = a
   a = a + dead
+  local refused = nil
   if here == 1 or here == 2 then
-    redis.call('HSET', presenceKey, token, here - 1)
+    refused = failure(redis.pcall('HSET', presenceKey, token, here - 1))
   elseif here == 3 then
-    redis.call('HDEL', presenceKey, token)
+    refused = failure(redis.pcall('HDEL', presenceKey, token))
   end
   -- The lease: only its holder steps K.
-  local lease = redis.call('GET', leaseKey)
+  local lease = redis.pcall('GET', leaseKey)
+  refused = refused or failure(lease)
   local acquired = 0
   local skipKey = false
-  if lease == token then
+  if refused then
+    emit(5, 0, 0, {refused}, 1, 1, NONE)
+    skipKey = true
+  elseif lease == token then
     redis.call('PEXPIRE', leaseKey, leaseMs)
     acquired = 2
   elseif held > 0 then
@@ -136,7 +153,10 @@ for i = 1, n do
   if not skipKey then
     local extra = NONE
     if acquired == 1 then
-      extra = redis.call('HGETALL', presenceKey)
+      extra = redis.pcall('HGETALL', presenceKey)
+      if failure(extra) then
+        extra = NONE -- not a hash (someone else's key): no relay is known to forward to
+      end
     end
     local more = 0
     if claim > 0 and budget <= 0 then
@@ -187,9 +207,10 @@ for i = 1, n do
         offset = 0
       else
         if dead > 0 then
-          redis.call('RPUSH', deadList, unpack(ARGV, firstDead, firstDead + dead - 1))
+          refused = failure(
+            redis.pcall('RPUSH', deadList, unpack(ARGV, firstDead, firstDead + dead - 1)))
         end
-        if trim > 0 then
+        if trim > 0 and not refused then
           redis.call('LTRIM', key, trim, -1)
         end
       end
@@ -210,8 +231,12 @@ for i = 1, n do
       if claim > 0 and taken == claim then
         more = 1
       end
-      budget = budget - bytes
-      emit(status, more, acquired, items, offset + 1, taken, extra)
+      if refused then
+        emit(5, 0, acquired, {refused}, 1, 1, NONE)
+      else
+        budget = budget - bytes
+        emit(status, more, acquired, items, offset + 1, taken, extra)
+      end
     end
   end
 end
