@@ -34,9 +34,12 @@ class DeadLetterTest {
     // round's script halfway before; now only the key with the bad entry waits, and says why.
     TestPublisher publisher = new TestPublisher(redis);
     String key = "alert/dead-list-wrong";
+    redis.client().set("watch:dead", "not a list");
     try (RelayServer relay = startRelay(redis)) {
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> log.count("holds a string, not a list") == 1);
       RecordingClient client = connect(relay).identifyAndAwaitReply(key);
-      redis.client().set("watch:dead", "not a list");
       publisher.push(key, "not json", alert("after", 1));
       assertThat(client.nextText()).isEqualTo(alert("after", 1));
       await().atMost(Duration.ofSeconds(5)).until(() -> log.count("could not step key=") >= 1);

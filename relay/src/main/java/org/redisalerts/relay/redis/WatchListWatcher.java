@@ -81,6 +81,7 @@ public final class WatchListWatcher implements AutoCloseable {
         jedis.ping();
         if (!everReachable) {
           recoverLegacyClaims(jedis);
+          checkDeadLetterList(jedis);
         }
         if (!reachable) {
           reachable = true;
@@ -198,6 +199,21 @@ public final class WatchListWatcher implements AutoCloseable {
       if (!hinted.isEmpty()) {
         events.watched(hinted, null);
       }
+    }
+  }
+
+  /**
+   * Says at once when the dead-letter list names a key of another type: a key with a bad entry
+   * would wait until it is a list (each says so when it comes to it).
+   */
+  private void checkDeadLetterList(Jedis jedis) {
+    String type = jedis.type(keys.deadLetters());
+    if (!type.equals("none") && !type.equals("list")) {
+      log.warn(
+          "the dead-letter list {} holds a {}, not a list: a key with an entry to dead-letter"
+              + " waits until it is a list (delete it, or give --dead-letters another name)",
+          LogText.quote(keys.deadLetters()),
+          type);
     }
   }
 
