@@ -71,6 +71,25 @@ class AdminTest {
     }
   }
 
+  @Test
+  void anOutageAfterARefusedPopIsReportedAsAnOutage() throws Exception {
+    try (RelayServer relay = startRelay(redis, b -> b.adminPort(0))) {
+      redis.client().set("watch", "not a list");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> get(relay, "/healthz").body().contains("pop of the watch list: WRONGTYPE"));
+      redis.stop();
+      try {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> get(relay, "/healthz").body().contains("redis unreachable"));
+      } finally {
+        redis.start(); // empty: the watch list is gone
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> status(relay, "/healthz") == 200);
+    }
+  }
+
   private static long failedPops() {
     for (String line : redis.client().info("commandstats").split("\r?\n")) {
       if (line.startsWith("cmdstat_blpop:")) {

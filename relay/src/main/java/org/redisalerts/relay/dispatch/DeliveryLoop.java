@@ -884,15 +884,20 @@ final class DeliveryLoop implements AutoCloseable {
         return;
       }
       case FAILED -> {
+        long delay = pump.couldNotStep(); // its own backoff: rounds of other keys do not reset it
         throttled.warn(
             "failed:" + key,
             "redis could not step key="
                 + LogText.quote(key)
                 + ": "
                 + result.error()
-                + " (a key of the relay's holds another type); retried with backoff");
-        fail(pump);
-        scheduleRetry();
+                + "; retried with backoff up to 5000 ms");
+        rested();
+        try {
+          timer.schedule(() -> request(key), delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+          // Stopping: what it held is read again after a restart.
+        }
         return;
       }
       case FENCED -> {

@@ -135,6 +135,15 @@ final class KeyPump {
   /** The key refused a step (not a list) and its connections were told. */
   private boolean refusalReported;
 
+  /**
+   * How long the key waits before its next step after Redis could not step it ({@link
+   * #couldNotStep}); 0 after a step that ran.
+   */
+  private long failedDelayMillis;
+
+  /** Until when (nanoTime) requests leave the key stalled after {@link #couldNotStep}. */
+  private long retryAt;
+
   /** Whether this relay holds the key's lease (its last step renewed or took it). */
   private boolean owned;
 
@@ -171,7 +180,16 @@ final class KeyPump {
       case ELSEWHERE -> {
         // The holder delivers: the caller tells it instead.
       }
-      case IDLE, ACKING, PARKED, STALLED -> {
+      case STALLED -> {
+        if (failedDelayMillis > 0 && System.nanoTime() - retryAt < 0) {
+          return false; // Redis could not step it: the retry after its backoff requests it
+        }
+        state = State.QUEUED;
+        heldForRoom = false;
+        heldForOrder = false;
+        return true;
+      }
+      case IDLE, ACKING, PARKED -> {
         state = State.QUEUED;
         heldForRoom = false;
         heldForOrder = false;
@@ -694,6 +712,7 @@ final class KeyPump {
    */
   synchronized Next read(
       Batch batch, boolean more, Collection<?> connections, Collection<String> relays) {
+    failedDelayMillis = 0;
     boolean heldBack = heldForRoom || heldForOrder;
     this.more = heldBack || more; // held back, the step did not look
     if (heldForOrder && outs.isEmpty()) {
@@ -825,6 +844,19 @@ final class KeyPump {
     }
     heldForOrder = false;
     return afterTaken();
+  }
+
+  /**
+   * Redis could not step this key (a key of the relay's for it holds another type): what it held is
+   * kept, as for {@link #failed}.
+   *
+   * @return how long to wait before stepping it again: 100 ms, doubling to 5 s while it lasts
+   */
+  synchronized long couldNotStep() {
+    failed();
+    failedDelayMillis = failedDelayMillis == 0 ? 100 : Math.min(failedDelayMillis * 2, 5_000);
+    retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(failedDelayMillis - 1);
+    return failedDelayMillis;
   }
 
   /** What to do when the last step failed; keeps what it held for the next step. */

@@ -106,6 +106,7 @@ public final class WatchListWatcher implements AutoCloseable {
         if (stopped) {
           break;
         }
+        refusal = null; // an outage now, whatever Redis refused before
         lastError = e.getMessage();
         if (reachable) {
           reachable = false;
@@ -183,6 +184,7 @@ public final class WatchListWatcher implements AutoCloseable {
         log.info("redis lets the watcher pop watch list \"{}\" again", watch);
         refusal = null;
         backoff = FIRST_BACKOFF_MS;
+        events.redisAvailable(); // a replica promoted again may have lost what was recorded
       }
       if (!hinted.isEmpty()) {
         // Stopping: no new pop behind the round, so the stop waits for no more entries.
