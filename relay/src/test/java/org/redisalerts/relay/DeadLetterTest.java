@@ -49,11 +49,11 @@ class DeadLetterTest {
       // Retried with a backoff of its own (an outside review counted 61 script runs in 6 s, one
       // each 100 ms: every round reset the shared backoff): about 5 in 4 s, and a few more of the
       // relay's own lease ticks.
-      long before = scriptCalls();
+      long before = redis.scriptCalls();
       await()
           .during(Duration.ofSeconds(4))
           .atMost(Duration.ofSeconds(5))
-          .until(() -> scriptCalls() - before < 15);
+          .until(() -> redis.scriptCalls() - before < 15);
 
       redis.client().del("watch:dead");
       publisher.push(key, alert("after", 2));
@@ -64,17 +64,6 @@ class DeadLetterTest {
       client.closeAndWait();
     }
     assertThat(log.count("could not step key=")).isEqualTo(1);
-  }
-
-  /** Scripts Redis ran so far (EVAL and EVALSHA). */
-  private static long scriptCalls() {
-    long calls = 0;
-    for (String line : redis.client().info("commandstats").split("\\r?\\n")) {
-      if (line.startsWith("cmdstat_eval:") || line.startsWith("cmdstat_evalsha:")) {
-        calls += Long.parseLong(line.substring(line.indexOf(":calls=") + 7, line.indexOf(',')));
-      }
-    }
-    return calls;
   }
 
   /**

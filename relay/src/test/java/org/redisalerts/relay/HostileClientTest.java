@@ -318,26 +318,14 @@ class HostileClientTest {
         .until(() -> log.count("client ready ") == log.count("client closed key="));
 
     // An alert for such a key stays queued, and nothing keeps stepping it.
-    long before = scriptCalls();
+    long before = redis.scriptCalls();
     new TestPublisher(redis).push("alert/pool-shared", alert("nobody", 1));
     await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen("watch") == 0);
     await()
         .during(Duration.ofSeconds(1))
         .atMost(Duration.ofSeconds(3))
-        .until(() -> scriptCalls() - before <= 2);
+        .until(() -> redis.scriptCalls() - before <= 2);
     assertThat(redis.client().llen("alert/pool-shared")).isEqualTo(1);
-  }
-
-  private static long scriptCalls() {
-    String stats = redis.client().info("commandstats");
-    long calls = 0;
-    for (String line : stats.split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-        String c = line.substring(line.indexOf("calls=") + 6);
-        calls += Long.parseLong(c.substring(0, c.indexOf(',')));
-      }
-    }
-    return calls;
   }
 
   @Test

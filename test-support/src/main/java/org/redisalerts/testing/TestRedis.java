@@ -127,6 +127,28 @@ public final class TestRedis implements BeforeAllCallback, AfterAllCallback, Bef
     return client;
   }
 
+  /** Scripts Redis ran so far (EVAL and EVALSHA calls, from {@code INFO commandstats}). */
+  public long scriptCalls() {
+    return commandStat("eval", "calls") + commandStat("evalsha", "calls");
+  }
+
+  /**
+   * One counter of one command from {@code INFO commandstats}, e.g. ("blpop", "failed_calls"); 0
+   * when Redis has not run the command.
+   */
+  public long commandStat(String command, String counter) {
+    for (String line : client().info("commandstats").split("\\r?\\n")) {
+      if (line.startsWith("cmdstat_" + command + ":")) {
+        for (String field : line.substring(line.indexOf(':') + 1).split(",")) {
+          if (field.startsWith(counter + "=")) {
+            return Long.parseLong(field.substring(counter.length() + 1).trim());
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
   private BundledRedis.Builder settings(int port) {
     BundledRedis.Builder builder = BundledRedis.onPort(port);
     if (dataDir != null) {

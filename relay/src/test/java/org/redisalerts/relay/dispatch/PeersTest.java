@@ -107,26 +107,15 @@ class PeersTest {
     }
     assertThat(redis.client().keys(keys.lease("alert/leaving-*"))).hasSize(count);
     try (Peers peers = peers(endpoint, keys)) {
-      long before = scriptCalls();
+      long before = redis.scriptCalls();
       for (int i = 0; i < count; i++) {
         peers.released("alert/leaving-" + i, true);
       }
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> redis.client().keys(keys.lease("alert/leaving-*")).isEmpty());
-      assertThat(scriptCalls() - before).isLessThan(count / 10);
+      assertThat(redis.scriptCalls() - before).isLessThan(count / 10);
     }
-  }
-
-  /** Scripts Redis ran so far (EVAL and EVALSHA). */
-  private static long scriptCalls() {
-    long calls = 0;
-    for (String line : redis.client().info("commandstats").split("\\r?\\n")) {
-      if (line.startsWith("cmdstat_eval:") || line.startsWith("cmdstat_evalsha:")) {
-        calls += Long.parseLong(line.substring(line.indexOf(":calls=") + 7, line.indexOf(',')));
-      }
-    }
-    return calls;
   }
 
   private static Peers peers(RedisEndpoint endpoint, RelayKeys keys) {
