@@ -259,11 +259,11 @@ final class DeliveryLoop implements AutoCloseable {
     String alone = keys.size() == 1 ? keys.iterator().next() : null;
     likely = alone != null && alone.equals(lastAlone) ? alone : null;
     lastAlone = alone;
-    if (likely != null && mayStepBehind(likely)) {
-      pop = null; // sent after the round, with the key's next step behind it
-    }
     if (!queued) {
       return;
+    }
+    if (likely != null && mayStepBehind(likely)) {
+      pop = null; // sent after the round, with the key's next step behind it
     }
     if (roundLock.tryLock()) {
       try {
@@ -1204,10 +1204,7 @@ final class DeliveryLoop implements AutoCloseable {
     }
     parkedPumps.add(pump);
     parked.add(new Parked(pump, at));
-    if (roundLock.isHeldByCurrentThread()
-        && watcherHoldsRound
-        && pump.key.equals(likely)
-        && mayStepBehind(pump.key)) {
+    if (roundLock.isHeldByCurrentThread() && watcherHoldsRound && pump.key.equals(likely)) {
       // The watcher steps it behind its next pop in a moment; if it does not, it schedules this.
       settleWithStepBehind = true;
       return;
