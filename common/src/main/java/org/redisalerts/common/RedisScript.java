@@ -88,8 +88,22 @@ public final class RedisScript {
    * have the script; the caller then runs it with {@link #run(Jedis, List, List)}.
    */
   public CommandArguments evalsha(List<byte[]> keys, List<byte[]> args) {
+    return command(Protocol.Command.EVALSHA, sha0(), keys, args);
+  }
+
+  /**
+   * The EVAL command that sends the script itself (and so loads it), its arguments uncopied, for a
+   * caller whose {@link #evalsha} Redis answered with NOSCRIPT and that sends it on a connection
+   * itself.
+   */
+  public CommandArguments eval(List<byte[]> keys, List<byte[]> args) {
+    return command(Protocol.Command.EVAL, body, keys, args);
+  }
+
+  private static CommandArguments command(
+      Protocol.Command eval, byte[] script, List<byte[]> keys, List<byte[]> args) {
     CommandArguments command =
-        new CommandArguments(Protocol.Command.EVALSHA).add(new Uncopied(sha0())).add(keys.size());
+        new CommandArguments(eval).add(new Uncopied(script)).add(keys.size());
     for (byte[] key : keys) {
       command.add(new Uncopied(key));
     }

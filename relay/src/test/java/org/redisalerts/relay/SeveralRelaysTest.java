@@ -324,7 +324,11 @@ class SeveralRelaysTest {
   /** Connections blocked in a pop of the watch list: the relays' watchers, waiting. */
   private static long blockedPops() {
     try (redis.clients.jedis.Jedis jedis = redis.endpoint().newConnection(2_000, "test")) {
-      return jedis.clientList().lines().filter(l -> l.contains("cmd=blpop")).count();
+      return jedis
+          .clientList()
+          .lines()
+          .filter(l -> l.contains("cmd=blpop") || l.contains("cmd=blmove"))
+          .count();
     }
   }
 

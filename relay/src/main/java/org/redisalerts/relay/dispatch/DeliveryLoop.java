@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -28,7 +29,6 @@ import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.redisalerts.relay.monitoring.ThrottledLog;
 import org.redisalerts.relay.redis.DeliverySteps;
 import org.redisalerts.relay.redis.OversizedEntry;
-import org.redisalerts.relay.redis.StepBehind;
 import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.redis.StepResult;
 import org.redisalerts.relay.redis.WatchPop;
@@ -156,32 +156,33 @@ final class DeliveryLoop implements AutoCloseable {
   private final Set<KeyPump> parkedPumps = ConcurrentHashMap.newKeySet();
 
   /**
-   * The key the next watch entry most likely names: the last two pops named it alone (over many
-   * keys that trickle the next entry is seldom of the last key, and a step behind the pop would
-   * only cost Redis a script). Watcher thread only.
+   * The keys the script sent with the last pop stepped or read: it read past that pop's entries of
+   * them, which need no step of their own. Watcher thread only.
    */
-  private String likely;
-
-  /** The key the last pop named alone, or null. Watcher thread only. */
-  private String lastAlone;
+  private final Set<String> servedByPop = new HashSet<>();
 
   /**
-   * The key whose step behind the last pop ran: it read past that pop's entries of the key, which
-   * need no step of their own. Watcher thread only.
-   */
-  private String readBehind;
-
-  /**
-   * A round of the watcher thread's runs: a pump of the likeliest key that parks then is stepped
-   * behind the pop in a moment, and needs no settle timer. Written and read only under the round
-   * lock (other threads that park pumps do not hold it, and do not look).
+   * A round of the watcher thread's runs: a pump that parks then is stepped with the watcher's pop
+   * in a moment, and needs no settle timer. Written and read only under the round lock (other
+   * threads that park pumps do not hold it, and do not look).
    */
   private boolean watcherHoldsRound;
 
-  /** A pump parked without its settle timer, for {@link #stepBehind}. Watcher thread only. */
-  private boolean settleWithStepBehind;
+  /** A pump parked without its settle timer, for {@link #popping}. Watcher thread only. */
+  private boolean settleWithPop;
 
-  /** How long a pop with a step behind it waits for an entry, in seconds. */
+  /** Redis lost the script: the next pop sends it whole. Watcher thread only. */
+  private boolean sendScriptWhole;
+
+  /**
+   * Until when (nanoTime) the watcher pops plainly, without the script: Redis refused the wait that
+   * the script rides behind. Watcher thread only.
+   */
+  private long plainPopsUntil;
+
+  private boolean plainPops;
+
+  /** How long a pop whose script trims what keys wrote waits for an entry, in seconds. */
   private final double behindWaitSeconds;
 
   private final Object restMonitor = new Object();
@@ -252,18 +253,15 @@ final class DeliveryLoop implements AutoCloseable {
   void requestNow(Collection<String> keys, WatchPop pop) {
     boolean queued = false;
     for (String key : keys) {
-      if (!key.equals(readBehind)) { // else the step behind the pop read past its entries
+      if (!servedByPop.contains(key)) { // else the script sent with the pop read past its entries
         queued |= queueStep(key);
       }
     }
-    String alone = keys.size() == 1 ? keys.iterator().next() : null;
-    likely = alone != null && alone.equals(lastAlone) ? alone : null;
-    lastAlone = alone;
     if (!queued) {
       return;
     }
-    if (likely != null && mayStepBehind(likely)) {
-      pop = null; // sent after the round, with the key's next step behind it
+    if (popsWithScript()) {
+      pop = null; // sent after the round, with the script (see popping)
     }
     if (roundLock.tryLock()) {
       try {
@@ -307,74 +305,120 @@ final class DeliveryLoop implements AutoCloseable {
   }
 
   /**
-   * Sends the step of the key the next watch entry most likely names behind the watcher's next pop
-   * ({@code pop}, not sent yet), so that when the entry comes its alerts come back read with it:
-   * one wait for Redis per alert of a key that trickles, not two. The step also trims what the key
-   * wrote last, so the pop then waits for an entry no longer than the settle delay (Redis may take
-   * up to its timer tick, 100 ms by default, to end the wait when it is idle).
-   *
-   * <p>Only for a key this relay surely holds, whose batches are settled and not yet trimmed, and
-   * whose connections here (no other relay's) do not acknowledge; where the batch goes is looked at
-   * again when it is read ({@link Behind}). Watcher thread only.
+   * The watcher is about to wait for the next watch entry: unless a round sent its pop already, the
+   * pop goes with the delivery script ({@link DeliverySteps#sendWithPop}). The script first steps
+   * the keys that wrote their last batch (trims it and reads on: a key that trickles has its next
+   * alert read as soon as it comes), then takes the watch entries, and reads a batch of every other
+   * key they name whose lease this relay holds. An alert thus comes back read with its watch entry:
+   * one wait for Redis per alert, not two. Watcher thread only.
    */
-  void stepBehind(WatchPop pop) {
-    readBehind = null;
-    boolean settleDeferred = settleWithStepBehind;
-    settleWithStepBehind = false;
-    boolean sent = false;
+  void popping(WatchPop pop) {
+    servedByPop.clear();
+    JedisException refused = pop.waitRefused();
+    if (refused != null) {
+      plainPops = true;
+      plainPopsUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_RETRY_MS);
+      throttled.warn(
+          "wait",
+          "redis refused the watcher's wait for an entry ("
+              + refused.getMessage()
+              + "); the watcher pops without reading for 5000 ms");
+    } else if (plainPops && System.nanoTime() - plainPopsUntil >= 0) {
+      plainPops = false;
+    }
+    boolean settleDeferred = settleWithPop;
+    settleWithPop = false;
     try {
-      sent = sendStepBehind(pop);
-    } finally {
-      if (settleDeferred && !sent) {
-        scheduleSettle(settings.settleDelay().toNanos());
-      }
-    }
-  }
-
-  /** {@link #stepBehind}; returns whether a step was sent. */
-  private boolean sendStepBehind(WatchPop pop) {
-    String key = likely;
-    if (key == null || pop.sent() || !mayStepBehind(key)) {
-      return false;
-    }
-    KeyPump pump = pumps.get(key);
-    if (pump == null || !roundLock.tryLock()) {
-      return false;
-    }
-    try {
-      long room = Math.min(MAX_BYTES_PER_ROUND, (MAX_BYTES_OUT - bytesOut.get()) / 2);
-      if (room <= 0) {
-        return false;
-      }
-      long startedAt = System.nanoTime();
-      StepRequest request =
-          pump.beginBehind(
-              settings.claimBytes(), startedAt, new Look(settings.claimBatch(), startedAt));
-      if (request == null) {
-        return false;
-      }
-      try {
-        steps.sendBehind(request, room, pop, behindWaitSeconds, new Behind(pump, startedAt));
-        metrics.stepBehind();
-        return true;
-      } catch (JedisException e) {
-        // The watcher's connection broke: the watcher finds out at its read and opens it again.
-        fail(pump);
-        scheduleRetry();
-        return false;
+      if (!pop.sent() && popsWithScript()) {
+        sendWithPop(pop);
       }
     } finally {
-      roundLock.unlock();
+      if (settleDeferred && !parkedPumps.isEmpty()) {
+        scheduleSettle(settings.settleDelay().toNanos()); // parked pumps the pop did not step
+      }
     }
   }
 
   /**
-   * Whether a step of {@code key} may go behind the watcher's pop (see {@link #stepBehind}): not
-   * when another relay shares the watch list. That relay pops some of the key's entries and hints
-   * this one, and a hint finds the pump waiting behind this relay's pop until the pop's wait ends
-   * (an outside probe saw every third alert of a trickle up to the settle delay late).
+   * Whether the watcher's pop goes with the script: not while Redis refuses the wait it rides
+   * behind, nor while other relays share the watch list. Every waiting BLMOVE wakes at each entry
+   * (it takes nothing), so each relay's script would run for every entry, and only one of them gets
+   * it; plain pops wake one relay per entry. Watcher thread only.
    */
-  private boolean mayStepBehind(String key) {
+  private boolean popsWithScript() {
+    return !plainPops && !stopping && peers.alone();
+  }
+
+  /** {@link #popping}, when the pop is not sent yet. */
+  private void sendWithPop(WatchPop pop) {
+    long startedAt = System.nanoTime();
+    long room = Math.min(MAX_BYTES_PER_ROUND, (MAX_BYTES_OUT - bytesOut.get()) / 2);
+    List<KeyPump> stepping = new ArrayList<>();
+    List<StepRequest> requests = new ArrayList<>();
+    boolean locked = room > 0 && roundLock.tryLock();
+    try {
+      if (locked) {
+        for (KeyPump pump : parkedPumps) {
+          if (requests.size() >= MAX_KEYS_PER_ROUND / 2) {
+            break;
+          }
+          if (!mayStepWithPop(pump.key)) {
+            continue;
+          }
+          StepRequest request =
+              pump.beginBehind(
+                  settings.claimBytes(), startedAt, new Look(settings.claimBatch(), startedAt));
+          if (pump.parkedAt() < 0) {
+            parkedPumps.remove(pump); // stepping now, or held back
+          }
+          if (request != null) {
+            stepping.add(pump);
+            requests.add(request);
+          }
+        }
+      }
+      long sentAt = KeyPump.stamp();
+      DeliverySteps.PopLimits limits =
+          new DeliverySteps.PopLimits(
+              pop.batch(),
+              settings.claimBatch(),
+              MIN_CLAIM_PER_KEY,
+              MAX_ENTRIES_PER_ROUND,
+              room > 0 ? MAX_KEYS_PER_ROUND - requests.size() : 0,
+              settings.claimBytes());
+      try {
+        steps.sendWithPop(
+            requests,
+            Math.max(0, room),
+            limits,
+            pop,
+            requests.isEmpty() ? 0 : behindWaitSeconds,
+            sendScriptWhole,
+            new WithPop(stepping, sentAt, startedAt));
+        sendScriptWhole = false;
+        metrics.stepBehind(stepping.size());
+      } catch (JedisException e) {
+        // The watcher's connection broke: the watcher finds out at its read and opens it again.
+        for (KeyPump pump : stepping) {
+          fail(pump);
+        }
+        scheduleRetry();
+      }
+    } finally {
+      if (locked) {
+        roundLock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Whether a parked key may be stepped with the watcher's pop (see {@link #popping}): not when
+   * another relay shares the watch list (a hint from it would find the pump waiting behind this
+   * relay's pop until the pop's wait ends: an outside probe saw every third alert of a trickle up
+   * to the settle delay late), nor when its connections acknowledge (their windows are looked at by
+   * steps of their own).
+   */
+  private boolean mayStepWithPop(String key) {
     return !stopping
         && peers.alone()
         && peers.remotes(key).isEmpty()
@@ -382,23 +426,42 @@ final class DeliveryLoop implements AutoCloseable {
   }
 
   /**
-   * A step sent behind the watcher's pop: applied as a round's step, but sent to the connections
-   * the key has when it was read, so one that identified while it waited gets the batch too. If
-   * what it read no longer suits them (an acknowledging connection with a smaller window, or
-   * another relay, joined meanwhile), it is left in the list and read again by a step of its own.
+   * What the script sent with the watcher's pop did, applied as a round's steps would be, but sent
+   * to the connections each key has when its batch is read, so one that identified while the script
+   * waited gets the batch too. If what it read no longer suits them (an acknowledging connection
+   * with a smaller window, or another relay, joined meanwhile), it is left in the list and read
+   * again by a step of its own. A batch it read for a key it did not step is kept only when the key
+   * was idle all along ({@link KeyPump#beginRead}).
    */
-  private final class Behind implements StepBehind {
-    private final KeyPump pump;
+  private final class WithPop implements DeliverySteps.PopReply {
+    private final List<KeyPump> stepping;
+    private final long sentAt;
     private final long startedAt;
 
-    Behind(KeyPump pump, long startedAt) {
-      this.pump = pump;
+    WithPop(List<KeyPump> stepping, long sentAt, long startedAt) {
+      this.stepping = stepping;
+      this.sentAt = sentAt;
       this.startedAt = startedAt;
     }
 
     @Override
-    public void ran(StepResult result) {
+    public void ran(DeliverySteps.Popped popped) {
       roundLock.lock();
+      try {
+        watcherHoldsRound = true;
+        for (int i = 0; i < stepping.size(); i++) {
+          stepped(stepping.get(i), popped.stepped().get(i));
+        }
+        for (StepResult result : popped.read()) {
+          read(result);
+        }
+      } finally {
+        watcherHoldsRound = false;
+        roundLock.unlock();
+      }
+    }
+
+    private void stepped(KeyPump pump, StepResult result) {
       try {
         Look now = new Look(settings.claimBatch(), startedAt);
         KeyPump.Targets targets = now.apply(pump);
@@ -409,34 +472,65 @@ final class DeliveryLoop implements AutoCloseable {
         }
         metrics.readBehind(read);
         if (result.status() == StepResult.Status.DONE) {
-          readBehind = pump.key;
-          likely = pump.key;
+          servedByPop.add(pump.key);
         }
-        watcherHoldsRound = true;
         apply(pump, result, now.to, now.sessions, false, startedAt);
       } catch (RuntimeException e) {
-        log.error("a delivery step sent behind the watch pop failed; its key is retried", e);
+        log.error("a delivery step sent with the watch pop failed; its key is retried", e);
         fail(pump);
         scheduleRetry();
-      } finally {
-        watcherHoldsRound = false;
-        roundLock.unlock();
+      }
+    }
+
+    private void read(StepResult result) {
+      KeyPump pump = pumps.get(result.key());
+      int read = result.entries().size();
+      if (pump == null || stopping || result.status() != StepResult.Status.DONE) {
+        metrics.readWithPop(0, read);
+        return; // the key's entry is handed on: a step of its own reads it
+      }
+      Look look = new Look(settings.claimBatch(), startedAt);
+      if (!pump.beginRead(sentAt, settings.claimBytes(), System.nanoTime(), look)) {
+        metrics.readWithPop(0, read);
+        return;
+      }
+      try {
+        KeyPump.Targets targets = look.found;
+        if (read > 0 && (targets.claim() < read || !targets.relays().isEmpty())) {
+          result = result.withoutEntries(); // the pump steps again: it may hold more
+          metrics.readWithPop(0, read);
+        } else {
+          metrics.readWithPop(read, 0);
+        }
+        servedByPop.add(pump.key);
+        apply(pump, result, look.to, look.sessions, false, startedAt);
+      } catch (RuntimeException e) {
+        log.error("a batch read with the watch pop failed; its key is retried", e);
+        fail(pump);
+        scheduleRetry();
       }
     }
 
     @Override
     public void failed(JedisException e) {
-      fail(pump);
+      for (KeyPump pump : stepping) {
+        fail(pump);
+      }
       if (e instanceof JedisNoScriptException) {
-        failed.remove(pump);
-        request(pump.key); // not run: the next round runs it, and loads the script first
+        sendScriptWhole = true; // and the steps are run by rounds, which load it too
+        for (KeyPump pump : stepping) {
+          failed.remove(pump);
+          request(pump.key);
+        }
         return;
       }
       if (!(e instanceof JedisConnectionException)) {
         // The script failed: what it did before is not known, as for a round Redis refused.
         throttled.warn("behind", "redis refused a delivery step: " + e.getMessage());
       }
-      scheduleRetry(); // and when Redis is back
+      if (!stepping.isEmpty()) {
+        scheduleRetry(); // and when Redis is back
+      }
     }
   }
 
@@ -796,6 +890,7 @@ final class DeliveryLoop implements AutoCloseable {
     private final long startedAt;
     List<ClientConnection> to = List.of();
     List<ClientConnection.Session> sessions = List.of();
+    KeyPump.Targets found;
 
     Look(int claim, long startedAt) {
       this.claim = claim;
@@ -813,11 +908,15 @@ final class DeliveryLoop implements AutoCloseable {
           sessions.add(session);
         }
       }
-      return new KeyPump.Targets(
-          sessions,
-          remote.keySet(),
-          claimFor(p, to, remote, claim),
-          s -> startedAt - ((ClientConnection.Session) s).identifiedAt() >= CATCH_UP_GRACE_NANOS);
+      found =
+          new KeyPump.Targets(
+              sessions,
+              remote.keySet(),
+              claimFor(p, to, remote, claim),
+              s ->
+                  startedAt - ((ClientConnection.Session) s).identifiedAt()
+                      >= CATCH_UP_GRACE_NANOS);
+      return found;
     }
   }
 
@@ -1204,9 +1303,9 @@ final class DeliveryLoop implements AutoCloseable {
     }
     parkedPumps.add(pump);
     parked.add(new Parked(pump, at));
-    if (roundLock.isHeldByCurrentThread() && watcherHoldsRound && pump.key.equals(likely)) {
-      // The watcher steps it behind its next pop in a moment; if it does not, it schedules this.
-      settleWithStepBehind = true;
+    if (roundLock.isHeldByCurrentThread() && watcherHoldsRound && !plainPops) {
+      // The watcher steps it with its next pop in a moment; if it does not, it schedules this.
+      settleWithPop = true;
       return;
     }
     scheduleSettle(settings.settleDelay().toNanos());

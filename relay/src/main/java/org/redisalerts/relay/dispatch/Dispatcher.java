@@ -264,7 +264,7 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
 
   @Override
   public void popping(WatchPop pop) {
-    loop.stepBehind(pop);
+    loop.popping(pop);
   }
 
   @Override

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.redisalerts.relay.redis.StepRequest;
@@ -50,7 +51,8 @@ import org.redisalerts.relay.redis.StepRequest;
  * settled       ACKING -> QUEUED | PARKED (the batches are settled, or one a held-back step
  *                        waited for)
  * settle due    PARKED -> QUEUED
- * behind        PARKED -> STEPPING (a step sent behind the watcher's pop; see beginBehind)
+ * behind        PARKED -> STEPPING (a step sent with the watcher's pop; see beginBehind)
+ * read with pop IDLE -> STEPPING (the watcher's pop read the key; see beginRead)
  * not owner     STEPPING -> ELSEWHERE (nothing was held)
  * fenced        STEPPING -> ELSEWHERE, or QUEUED when the lease is free (what was held is dropped)
  * stalled past lease  STEPPING -> QUEUED (what it read is dropped: the next step learns the holder)
@@ -88,9 +90,15 @@ final class KeyPump {
     ELSEWHERE
   }
 
+  /** Stamps of the moments pumps become idle, and of the sends that {@link #beginRead} checks. */
+  private static final AtomicLong STAMPS = new AtomicLong();
+
   final String key;
 
   private State state = State.IDLE;
+
+  /** The stamp of when the pump last became {@link State#IDLE} (or was made). */
+  private long idleSince = STAMPS.incrementAndGet();
 
   /** Work arrived while a step or a send was under way: step again after it. */
   private boolean again;
@@ -279,7 +287,7 @@ final class KeyPump {
       claim = 0;
       if (trim == 0 && presence == StepRequest.Presence.UNCHANGED) {
         // Nothing to do in Redis: wait for room, or for the batches out to settle.
-        state = outs.isEmpty() ? State.IDLE : State.ACKING;
+        toIdleOrAcking();
         more = true; // not looked at: the list may hold more
         return null;
       }
@@ -325,6 +333,44 @@ final class KeyPump {
     }
     state = State.QUEUED;
     return begin(claimBytes, now, look);
+  }
+
+  /** A stamp to give {@link #beginRead}: the moment the watcher sends its pop. */
+  static long stamp() {
+    return STAMPS.incrementAndGet();
+  }
+
+  private void toIdleOrAcking() {
+    if (!outs.isEmpty()) {
+      state = State.ACKING;
+    } else if (state != State.IDLE) {
+      state = State.IDLE;
+      idleSince = STAMPS.incrementAndGet();
+    }
+  }
+
+  /**
+   * Takes a batch that the watcher's pop read from the head of the list (by the script sent at
+   * {@code sentAt}, a {@link #stamp}) as this pump's step, and begins it as {@link #begin} does:
+   * only when the pump has been idle since before it was sent, so that it held nothing of the list
+   * and no step of it ran in Redis since (what the pop read is then exactly what a step of its own
+   * would have read), this relay surely holds the lease, and no change of presence waits to be
+   * recorded (the pop's read records none).
+   *
+   * @return whether the pump took it (it is then stepping, and the caller applies the result);
+   *     false leaves it as it was, and the batch is dropped (it was not trimmed)
+   */
+  synchronized boolean beginRead(
+      long sentAt, long claimBytes, long now, Function<KeyPump, Targets> look) {
+    if (state != State.IDLE
+        || idleSince - sentAt > 0
+        || !outs.isEmpty()
+        || !leaseValid(now)
+        || presence != StepRequest.Presence.UNCHANGED) {
+      return false;
+    }
+    state = State.QUEUED;
+    return begin(claimBytes, now, look) != null;
   }
 
   /**
@@ -729,7 +775,7 @@ final class KeyPump {
         state = State.QUEUED;
         return Next.QUEUE;
       }
-      state = outs.isEmpty() ? State.IDLE : State.ACKING;
+      toIdleOrAcking();
       return Next.NOTHING;
     }
     boolean fellShort = false;
@@ -922,7 +968,7 @@ final class KeyPump {
         state = State.QUEUED;
         return Next.QUEUE;
       }
-      state = State.IDLE;
+      toIdleOrAcking();
       return Next.NOTHING;
     }
     boolean settled = true;

@@ -66,6 +66,8 @@ public final class RelayMetrics {
   private final Counter unacknowledged;
   private final Counter stepsBehind;
   private final Counter readBehind;
+  private final Counter readWithPop;
+  private final Counter readWithPopDropped;
   private final Timer claimToWrite;
   private final Map<Refusal, Counter> refusals = new EnumMap<>(Refusal.class);
 
@@ -82,11 +84,22 @@ public final class RelayMetrics {
     stepsBehind =
         counter(
             "relay.steps.behind.pop",
-            "Steps of the key the next watch entry most likely names, sent behind the watcher's pop");
+            "Steps of keys that wrote their last batch, sent with the watcher's pop (they trim it and"
+                + " read on once an entry comes)");
     readBehind =
         counter(
             "relay.alerts.read.behind.pop",
-            "Alerts read by steps sent behind the watcher's pop (each without a wait of its own)");
+            "Alerts read by steps sent with the watcher's pop (each without a wait of its own)");
+    readWithPop =
+        counter(
+            "relay.alerts.read.with.pop",
+            "Alerts of the keys the watch entries named, read by the script sent with the watcher's"
+                + " pop (each without a step of its own)");
+    readWithPopDropped =
+        counter(
+            "relay.alerts.read.with.pop.dropped",
+            "Alerts so read and left in their list, because their key was stepped meanwhile (read"
+                + " again by its step)");
     redisReconnects =
         counter("relay.redis.reconnects", "Times Redis became reachable again after a loss");
     accepted = counter("relay.connections.accepted", "TCP connections accepted");
@@ -174,8 +187,13 @@ public final class RelayMetrics {
     unacknowledged.increment(n);
   }
 
-  public void stepBehind() {
-    stepsBehind.increment();
+  public void stepBehind(int n) {
+    stepsBehind.increment(n);
+  }
+
+  public void readWithPop(int kept, int dropped) {
+    readWithPop.increment(kept);
+    readWithPopDropped.increment(dropped);
   }
 
   public void readBehind(int n) {

@@ -35,6 +35,7 @@ public final class DeliverySteps implements AutoCloseable {
   private final byte[] deadLetters;
   private final byte[] token;
   private final byte[] leaseMillis;
+  private final byte[] leasePrefix;
   private final String name;
   private Jedis jedis;
 
@@ -49,6 +50,9 @@ public final class DeliverySteps implements AutoCloseable {
     this.deadLetters = keys.deadLetters().getBytes(UTF_8);
     this.token = token.getBytes(UTF_8);
     this.leaseMillis = Long.toString(lease.toMillis()).getBytes(UTF_8);
+    String leaseOfNothing = keys.lease("");
+    this.leasePrefix =
+        leaseOfNothing.substring(0, leaseOfNothing.length() - 1).getBytes(UTF_8); // K goes before }
     this.name = name;
   }
 
@@ -103,25 +107,92 @@ public final class DeliverySteps implements AutoCloseable {
   }
 
   /**
-   * Sends one step behind the watcher's next pop, in the pop's write (the caller is the watcher
-   * thread): Redis runs it once the pop has an entry, or its wait ended, and {@code then} is told
-   * what became of it when the watcher reads the pop's replies.
+   * How much the reads that ride with the watcher's pop ({@link #sendWithPop}) may take.
    *
-   * @param waitSeconds the most the pop then waits for an entry
+   * @param entries the most watch entries the pop takes
+   * @param claim the most alerts read from one list
+   * @param minClaim the fewest alerts read from one list, however many lists are read
+   * @param claimAll the most alerts read from all lists together (shared out among them)
+   * @param lists the most lists read
+   * @param claimBytes the most bytes read from one list (one alert is always read)
+   */
+  public record PopLimits(
+      int entries, int claim, int minClaim, int claimAll, int lists, long claimBytes) {}
+
+  /**
+   * What the script sent with the watcher's pop did.
+   *
+   * @param stepped one result per step sent with it, in order
+   * @param entries how many watch entries it took
+   * @param named the keys they named, each once, in order of first entry
+   * @param read the lists it read for the relay besides the steps: keys it named that no step
+   *     stepped and whose lease this relay holds; nothing of them was trimmed
+   * @param refusal Redis's refusal of the pop (then nothing was taken), or null
+   */
+  public record Popped(
+      List<StepResult> stepped,
+      int entries,
+      List<String> named,
+      List<StepResult> read,
+      String refusal) {}
+
+  /** What becomes of a script sent with the watcher's pop; told on the watcher thread. */
+  public interface PopReply {
+
+    /** The script ran, once the pop had an entry (or its wait ended). */
+    void ran(Popped popped);
+
+    /**
+     * The script did not run (Redis refused it: it lost the script, or the script failed), or the
+     * connection broke before its reply came, so whether it ran is not known.
+     */
+    void failed(JedisException e);
+  }
+
+  /**
+   * Sends the watcher's next pop as a wait for an entry (a BLMOVE of the watch list onto itself,
+   * which takes nothing) and this script behind it, in one write (the caller is the watcher
+   * thread): once an entry comes, the script runs {@code requests}' steps, takes the watch entries,
+   * and reads a batch of each other key they name whose lease this relay holds. The alert of a key
+   * that trickles thus comes back read with its watch entry: one wait for Redis, not two. {@code
+   * then} is told when the watcher reads the replies.
+   *
+   * @param requests steps to run first (those of keys that wrote their last batch); may be empty
+   * @param byteBudget the most bytes the steps and reads take together
+   * @param briefSeconds when {@code requests} trim what their keys wrote (which should not wait
+   *     long), how long the pop waits for an entry at most; else 0 (the watcher's poll)
+   * @param whole whether to send the script itself rather than its digest (Redis lost it)
    * @throws redis.clients.jedis.exceptions.JedisException when the write failed (nothing was sent,
    *     or the connection is broken: the watcher finds out and opens it again)
    */
-  public void sendBehind(
-      StepRequest request, long byteBudget, WatchPop pop, double waitSeconds, StepBehind then) {
-    List<StepRequest> one = List.of(request);
-    Call call = call(one, byteBudget);
-    pop.sendWithStep(
-        SCRIPT.evalsha(call.names(), call.args()),
-        waitSeconds,
+  public void sendWithPop(
+      List<StepRequest> requests,
+      long byteBudget,
+      PopLimits limits,
+      WatchPop pop,
+      double briefSeconds,
+      boolean whole,
+      PopReply then) {
+    Call call = call(requests, byteBudget);
+    List<byte[]> names = new ArrayList<>(call.names());
+    List<byte[]> args = call.args();
+    names.add(pop.watch());
+    args.add(number(limits.entries()));
+    args.add(leasePrefix);
+    args.add(number(limits.claim()));
+    args.add(number(limits.minClaim()));
+    args.add(number(limits.claimAll()));
+    args.add(number(limits.lists()));
+    args.add(Long.toString(limits.claimBytes()).getBytes(UTF_8));
+    pop.sendWithScript(
+        whole ? SCRIPT.eval(names, args) : SCRIPT.evalsha(names, args),
+        briefSeconds,
         new WatchPop.Reply() {
           @Override
-          public void read(Object reply) {
-            then.ran(results(one, (List<?>) reply).get(0));
+          public Popped read(Object reply) {
+            Popped popped = popped(requests, (List<?>) reply);
+            then.ran(popped);
+            return popped;
           }
 
           @Override
@@ -129,6 +200,29 @@ public final class DeliverySteps implements AutoCloseable {
             then.failed(e);
           }
         });
+  }
+
+  private static Popped popped(List<StepRequest> requests, List<?> reply) {
+    Reader in = new Reader(reply);
+    List<StepResult> stepped = new ArrayList<>(requests.size());
+    for (StepRequest r : requests) {
+      stepped.add(in.result(r.key()));
+    }
+    int entries = in.number();
+    if (entries < 0) {
+      return new Popped(stepped, 0, List.of(), List.of(), in.text());
+    }
+    int count = in.number();
+    List<String> named = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      named.add(in.text());
+    }
+    int reads = in.number();
+    List<StepResult> read = new ArrayList<>(reads);
+    for (int i = 0; i < reads; i++) {
+      read.add(in.result(in.text()));
+    }
+    return new Popped(stepped, entries, named, read, null);
   }
 
   /** A script call's key names and arguments. */
@@ -163,28 +257,52 @@ public final class DeliverySteps implements AutoCloseable {
   }
 
   private static List<StepResult> results(List<StepRequest> requests, List<?> reply) {
+    Reader in = new Reader(reply);
     List<StepResult> results = new ArrayList<>(requests.size());
-    int at = 0;
     for (StepRequest r : requests) {
-      int status = ((Long) reply.get(at)).intValue();
-      boolean more = (Long) reply.get(at + 1) != 0;
-      int lease = ((Long) reply.get(at + 2)).intValue();
-      int count = ((Long) reply.get(at + 3)).intValue();
-      at += 4;
-      List<byte[]> entries = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        entries.add((byte[]) reply.get(at + i));
-      }
-      at += count;
-      int extras = ((Long) reply.get(at)).intValue();
-      List<byte[]> extra = new ArrayList<>(extras);
-      for (int i = 0; i < extras; i++) {
-        extra.add((byte[]) reply.get(at + 1 + i));
-      }
-      at += 1 + extras;
-      results.add(result(r.key(), status, entries, more, lease, extra));
+      results.add(in.result(r.key()));
     }
     return results;
+  }
+
+  /** The script's reply, read in order. */
+  private static final class Reader {
+    private final List<?> reply;
+    private int at;
+
+    Reader(List<?> reply) {
+      this.reply = reply;
+    }
+
+    int number() {
+      return ((Long) reply.get(at++)).intValue();
+    }
+
+    byte[] bytes() {
+      return (byte[]) reply.get(at++);
+    }
+
+    String text() {
+      return new String(bytes(), UTF_8);
+    }
+
+    /** One list's result: status, more, lease, count and entries, count and extra values. */
+    StepResult result(String key) {
+      int status = number();
+      boolean more = number() != 0;
+      int lease = number();
+      int count = number();
+      List<byte[]> entries = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        entries.add(bytes());
+      }
+      int extras = number();
+      List<byte[]> extra = new ArrayList<>(extras);
+      for (int i = 0; i < extras; i++) {
+        extra.add(bytes());
+      }
+      return DeliverySteps.result(key, status, entries, more, lease, extra);
+    }
   }
 
   private static StepResult result(

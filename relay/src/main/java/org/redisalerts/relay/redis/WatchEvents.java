@@ -14,8 +14,8 @@ public interface WatchEvents {
   void watched(Collection<String> keys, WatchPop pop);
 
   /**
-   * The watcher is about to wait in its next pop: unless a round sent {@code pop} already, a step
-   * of the key the next entry most likely names may go behind it. Called after every read.
+   * The watcher is about to wait in its next pop: unless a round sent {@code pop} already, it may
+   * go with the delivery script ({@link DeliverySteps#sendWithPop}). Called after every read.
    */
   void popping(WatchPop pop);
 

@@ -1,5 +1,6 @@
 package org.redisalerts.relay.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -12,65 +13,83 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
- * The watcher's pop of the watch list, on the watcher's own connection: a blocking pop of one entry
- * and, behind it, a pop of up to a batch. Redis runs the second only once the first has an entry,
- * so both replies come back together.
- *
- * <p>Two things may share the pop's write, so that one wake-up of Redis and of the watcher carries
- * more than the pop:
+ * The watcher's pop of the watch list, on the watcher's own connection, in one of two forms.
  *
  * <ul>
- *   <li>a delivery round run on the watcher thread, for the keys the last pop named, sends its
- *       script before the pop ({@link DeliverySteps#run(List, long, WatchPop)});
- *   <li>a step of the key the next entry most likely names goes behind it ({@link
- *       DeliverySteps#sendBehind}): Redis runs it once the pop has its entry, so an alert of that
- *       key comes back read with its watch entry. Its reply is read with the pop's, and handed to
- *       the step's {@link Reply} before {@link #read} returns. Such a pop waits for an entry only
- *       briefly (the step also finishes what the key wrote before, which should not wait long).
+ *   <li>Plain: a blocking pop of one entry and, behind it, a pop of up to a batch. Redis runs the
+ *       second only once the first has an entry, so both replies come back together. A delivery
+ *       round run on the watcher thread may send its script before it ({@link
+ *       DeliverySteps#run(List, long, WatchPop)}), one write for both.
+ *   <li>With a script ({@link DeliverySteps#sendWithPop}): a wait for an entry that takes nothing
+ *       (BLMOVE of the list onto itself) and the delivery script behind it, which takes the entries
+ *       and reads the alerts of the keys they name. An alert then comes back read with its watch
+ *       entry. The script's reply is handed to its {@link Reply} before {@link #read} returns the
+ *       keys it named.
  * </ul>
  *
  * Only the watcher thread uses it.
  */
 public final class WatchPop {
 
-  /** What becomes of the step sent behind the pop; told on the watcher thread. */
+  /** What becomes of the script sent with the pop; told on the watcher thread. */
   interface Reply {
 
-    /** The step's reply, read right after the pop's. */
-    void read(Object reply);
+    /** The script's reply, read right after the wait's: handed on; returns what it took. */
+    DeliverySteps.Popped read(Object reply);
 
     /**
-     * The step did not run (Redis answered with an error), or the connection broke before its reply
-     * came (whether it ran is not known).
+     * The script did not run (Redis answered with an error), or the connection broke before its
+     * reply came (whether it ran is not known).
      */
     void failed(JedisException e);
   }
 
   private final Connection connection;
   private final String watch;
+  private final byte[] watchName;
 
   /** BLPOP and LPOP, built once: Jedis writes a command's arguments without changing them. */
   private final CommandArguments blockingPop;
 
   private final CommandArguments batchPop;
 
-  /** The BLPOP that a step rides behind, and the wait it was built for. */
-  private CommandArguments briefPop;
+  private final int batch;
+
+  /** The wait for an entry that a script rides behind, as long as the poll. */
+  private final CommandArguments pollWait;
+
+  /** A briefer such wait, and how long it waits. */
+  private CommandArguments briefWait;
 
   private double briefSeconds = -1;
 
   private boolean sent;
   private boolean drained;
 
-  /** The step sent behind the pop, until its reply is read. */
-  private Reply behind;
+  /** The script sent with the pop, until its reply is read. */
+  private Reply script;
+
+  /** Redis refused the last wait for an entry (the script behind it ran all the same). */
+  private JedisDataException waitRefused;
 
   WatchPop(Connection connection, String watch, double pollSeconds, int batch) {
     this.connection = connection;
     this.watch = watch;
+    this.watchName = watch.getBytes(StandardCharsets.UTF_8);
     this.blockingPop =
         new CommandArguments(Protocol.Command.BLPOP).add(watch).add(seconds(pollSeconds));
     this.batchPop = new CommandArguments(Protocol.Command.LPOP).add(watch).add(batch);
+    this.batch = batch;
+    this.pollWait = waitFor(pollSeconds);
+  }
+
+  private CommandArguments waitFor(double seconds) {
+    return new CommandArguments(Protocol.Command.BLMOVE)
+        .add(watch)
+        .add(watch)
+        .add("LEFT")
+        .add("LEFT")
+        .add(seconds(seconds));
   }
 
   private static String seconds(double seconds) {
@@ -82,12 +101,22 @@ public final class WatchPop {
     return connection;
   }
 
+  /** The watch list's name, for a script sent with the pop. */
+  byte[] watch() {
+    return watchName.clone();
+  }
+
+  /** The most entries one pop takes. */
+  public int batch() {
+    return batch;
+  }
+
   /** Whether the pop was sent and its replies not read yet. */
   public boolean sent() {
     return sent;
   }
 
-  /** Queues the pop on the connection (written with the next flush), unless it is queued. */
+  /** Queues the plain pop on the connection (written with the next flush), unless it is queued. */
   void send() {
     if (!sent) {
       connection.sendCommand(blockingPop);
@@ -97,65 +126,55 @@ public final class WatchPop {
   }
 
   /**
-   * Sends the pop with {@code step} behind it; the pop waits at most {@code waitSeconds} for an
-   * entry.
+   * Sends a wait for an entry with {@code command} (the delivery script, which takes the entries)
+   * behind it.
    *
+   * @param briefSeconds how long the wait lasts at most when it is briefer than the poll's, else 0
    * @throws IllegalStateException when the pop was sent already
    */
-  void sendWithStep(CommandArguments step, double waitSeconds, Reply reply) {
+  void sendWithScript(CommandArguments command, double briefSeconds, Reply reply) {
     if (sent) {
       throw new IllegalStateException("the pop was sent already");
     }
-    if (waitSeconds != briefSeconds) {
-      briefPop = new CommandArguments(Protocol.Command.BLPOP).add(watch).add(seconds(waitSeconds));
-      briefSeconds = waitSeconds;
+    if (briefSeconds > 0 && briefSeconds != this.briefSeconds) {
+      briefWait = waitFor(briefSeconds);
+      this.briefSeconds = briefSeconds;
     }
-    connection.sendCommand(briefPop);
-    connection.sendCommand(batchPop);
-    connection.sendCommand(step);
+    connection.sendCommand(briefSeconds > 0 ? briefWait : pollWait);
+    connection.sendCommand(command);
     sent = true;
-    behind = reply;
+    script = reply;
   }
 
   /**
-   * Sends the pop if nothing did, and waits for its replies (at most about the poll interval), and
-   * for the reply of a step behind it, which it hands on first.
+   * Sends the plain pop if nothing did, and waits for its replies (at most about the poll
+   * interval); with a script, hands the script's reply on first.
    *
    * @return the keys the entries named, each once, in the order first named; empty when the poll
    *     timed out
+   * @throws JedisDataException when Redis refused the pop (after handing on what a script ran)
    */
   Set<String> read() {
     send();
     sent = false;
-    Reply step = behind;
-    behind = null;
+    waitRefused = null;
+    Reply withScript = script;
+    script = null;
+    if (withScript != null) {
+      return readScript(withScript);
+    }
     List<String> first = null;
     List<String> rest = null;
     JedisDataException refused = null;
     try {
-      try {
-        first = connection.getMultiBulkReply();
-      } catch (JedisDataException e) {
-        refused = e; // an error reply (CLIENT UNBLOCK ... ERROR, a list of another type), read
-      }
-      try {
-        rest = connection.getMultiBulkReply();
-      } catch (JedisDataException e) {
-        refused = refused == null ? e : refused;
-      }
-    } catch (JedisException e) {
-      if (step != null) {
-        step.failed(e);
-      }
-      throw e;
+      first = connection.getMultiBulkReply();
+    } catch (JedisDataException e) {
+      refused = e; // an error reply (CLIENT UNBLOCK ... ERROR, a list of another type), read
     }
-    if (refused != null) {
-      // Redis ran the step behind the pop all the same: what it trimmed and read must be known,
-      // or the pump would send the same step again and trim what it had only read.
-      if (step != null) {
-        readStep(step);
-      }
-      throw refused;
+    try {
+      rest = connection.getMultiBulkReply();
+    } catch (JedisDataException e) {
+      refused = refused == null ? e : refused;
     }
     Set<String> hinted = new LinkedHashSet<>();
     if (first != null) {
@@ -164,34 +183,58 @@ public final class WatchPop {
     if (rest != null) {
       hinted.addAll(rest);
     }
-    drained = first != null && rest == null;
-    if (step != null) {
-      readStep(step);
+    if (refused != null && hinted.isEmpty()) {
+      throw refused;
     }
+    // (What the batch pop took after an error reply to the first is handed on all the same.)
+    drained = first != null && rest == null;
     return hinted;
   }
 
-  private void readStep(Reply step) {
+  private Set<String> readScript(Reply withScript) {
+    drained = false;
+    try {
+      connection.getOne();
+    } catch (JedisDataException e) {
+      waitRefused = e; // read: the script behind it runs all the same
+    } catch (JedisException e) {
+      withScript.failed(e);
+      throw e;
+    }
     Object reply;
     try {
       reply = connection.getOne();
     } catch (JedisConnectionException e) {
-      step.failed(e);
+      withScript.failed(e);
       throw e;
     } catch (JedisException e) {
-      step.failed(e); // an error reply, read: the connection stays in step
-      return;
+      withScript.failed(e); // an error reply, read: the script took nothing
+      return Set.of();
     }
-    step.read(reply);
+    DeliverySteps.Popped popped = withScript.read(reply);
+    if (popped.refusal() != null) {
+      throw new JedisDataException(popped.refusal());
+    }
+    return new LinkedHashSet<>(popped.named());
   }
 
   /**
    * Whether the last read found one entry and nothing behind it: the next pop will wait for the
    * next entry, so it may as well go out with a round's script. When more entries were waiting, it
    * is better sent after the round (and its writes to clients): entries pushed meanwhile are then
-   * taken together, in fewer and larger rounds.
+   * taken together, in fewer and larger rounds. Never after a pop with a script (its next pop goes
+   * with a script again).
    */
   boolean drained() {
     return drained;
+  }
+
+  /**
+   * Redis's refusal of the last wait for an entry that a script rode behind (the script ran all the
+   * same), or null: under {@code maxmemory} Redis refuses the wait (it moves an entry) without
+   * waiting, so the watcher pops plainly for a while instead of spinning.
+   */
+  public JedisDataException waitRefused() {
+    return waitRefused;
   }
 }

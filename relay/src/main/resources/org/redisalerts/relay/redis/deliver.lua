@@ -100,6 +100,26 @@ local function views(items, limit)
   return items
 end
 
+-- How many of items, from offset + 1 on, a read takes: at most claim, and within maxBytes and what
+-- is left of the budget (the first always). Returns that count, their bytes, and whether the list
+-- may hold more than was taken.
+local function take(items, offset, claim, maxBytes)
+  local taken = 0
+  local bytes = 0
+  for j = offset + 1, #items do
+    if taken >= claim then
+      break
+    end
+    local len = string.len(items[j])
+    if taken > 0 and (bytes + len > maxBytes or bytes + len > budget) then
+      return taken, bytes, true
+    end
+    bytes = bytes + len
+    taken = taken + 1
+  end
+  return taken, bytes, claim > 0 and taken == claim
+end
+
 for i = 1, n do
   local key = KEYS[3 * i - 2]
   local leaseKey = KEYS[3 * i - 1]
@@ -214,21 +234,8 @@ for i = 1, n do
           redis.call('LTRIM', key, trim, -1)
         end
       end
-      local taken = 0
-      local bytes = 0
-      for j = offset + 1, #items do
-        if taken >= claim then
-          break
-        end
-        local len = string.len(items[j])
-        if taken > 0 and (bytes + len > maxBytes or bytes + len > budget) then
-          more = 1
-          break
-        end
-        bytes = bytes + len
-        taken = taken + 1
-      end
-      if claim > 0 and taken == claim then
+      local taken, bytes, cut = take(items, offset, claim, maxBytes)
+      if cut then
         more = 1
       end
       if refused then
@@ -239,5 +246,86 @@ for i = 1, n do
       end
     end
   end
+end
+
+-- With the watcher's pop (the watch list is KEYS[3n + 2]): after the steps above, take up to
+-- popCount watch entries, and read a batch of each key they name that no step above stepped and
+-- whose lease this relay holds. The relay keeps such a read only if the key had nothing out and no
+-- step of its own since it sent this script (else it reads the key again itself); nothing is
+-- trimmed here, so a read it drops costs nothing but the read. A key of no lease, or another
+-- relay's, is only named. Keys not declared to the script: one Redis node only (not Cluster).
+-- ARGV after the lists: popCount, the lease key's prefix (the lease is prefix .. K .. '}'), the
+-- most entries per key, the fewest, the most for all keys, the most keys read, the most bytes per
+-- key. Appends: the entries taken (-1 when the pop failed, then its error), the keys named, each
+-- once in order of first entry, then the count of reads and, per read, the key and a result as
+-- above (status 0 or 2, acquired 2).
+local popCount = tonumber(ARGV[a] or '0')
+if popCount > 0 then
+  local watch = KEYS[3 * n + 2]
+  local leasePrefix = ARGV[a + 1]
+  local claimMax = tonumber(ARGV[a + 2])
+  local claimMin = tonumber(ARGV[a + 3])
+  local entriesMax = tonumber(ARGV[a + 4])
+  local keysMax = tonumber(ARGV[a + 5])
+  local bytesMax = tonumber(ARGV[a + 6])
+  local popped = redis.pcall('LPOP', watch, popCount)
+  local popFailure = failure(popped)
+  if popFailure then
+    out[#out + 1] = -1
+    out[#out + 1] = popFailure
+    return out
+  end
+  if not popped then
+    popped = NONE
+  end
+  local stepped = {}
+  for i = 1, n do
+    stepped[KEYS[3 * i - 2]] = true
+  end
+  local seen = {}
+  local names = {}
+  local unstepped = {}
+  for j = 1, #popped do
+    local key = popped[j]
+    if not seen[key] then
+      seen[key] = true
+      names[#names + 1] = key
+      if not stepped[key] and #unstepped < keysMax then
+        unstepped[#unstepped + 1] = key
+      end
+    end
+  end
+  out[#out + 1] = #popped
+  out[#out + 1] = #names
+  for j = 1, #names do
+    out[#out + 1] = names[j]
+  end
+  local claim = claimMax
+  if #unstepped > 0 then
+    claim = math.min(claimMax, math.max(claimMin, math.floor(entriesMax / #unstepped)))
+  end
+  local readsAt = #out + 1
+  out[readsAt] = 0
+  local reads = 0
+  for j = 1, #unstepped do
+    local key = unstepped[j]
+    local leaseKey = leasePrefix .. key .. '}'
+    if budget > 0 and redis.pcall('GET', leaseKey) == token then
+      redis.call('PEXPIRE', leaseKey, leaseMs)
+      reads = reads + 1
+      out[#out + 1] = key
+      local r = redis.pcall('LRANGE', key, 0, claim - 1)
+      local failed = failure(r)
+      if failed then
+        emit(2, 0, 2, {failed}, 1, 1, NONE)
+      else
+        local items = views(r, bytesMax)
+        local taken, bytes, cut = take(items, 0, claim, bytesMax)
+        budget = budget - bytes
+        emit(0, cut and 1 or 0, 2, items, 1, taken, NONE)
+      end
+    end
+  end
+  out[readsAt] = reads
 end
 return out

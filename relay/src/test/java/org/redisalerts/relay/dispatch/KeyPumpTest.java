@@ -311,4 +311,56 @@ class KeyPumpTest {
     assertThat(older.leaseLost(renewalSent, LEASE)).isEqualTo(KeyPump.Lost.QUEUE);
     assertThat(older.owned()).isFalse();
   }
+
+  /** A pump that holds its lease, stepped once and idle since: nothing read or held. */
+  private static KeyPump idleHolder() {
+    KeyPump pump = new KeyPump("alert/k");
+    long now = System.nanoTime();
+    assertThat(pump.request()).isTrue();
+    assertThat(begin(pump, 100, List.of(ONE), List.of(), c -> true, now)).isNotNull();
+    pump.owned(now, LEASE, now);
+    assertThat(pump.read(null, false, List.of(ONE), List.of())).isEqualTo(KeyPump.Next.NOTHING);
+    assertThat(pump.state()).isEqualTo(KeyPump.State.IDLE);
+    return pump;
+  }
+
+  private static boolean beginRead(KeyPump pump, long sentAt) {
+    long now = System.nanoTime();
+    return pump.beginRead(
+        sentAt, 1 << 20, now, p -> new KeyPump.Targets(List.of(ONE), List.of(), 100, c -> true));
+  }
+
+  @Test
+  void aBatchTheWatchersPopReadIsTakenByAPumpIdleSinceBeforeThePopWasSent() {
+    KeyPump pump = idleHolder();
+    long sentAt = KeyPump.stamp();
+    assertThat(beginRead(pump, sentAt)).isTrue();
+    assertThat(pump.state()).isEqualTo(KeyPump.State.STEPPING);
+    assertThat(pump.read(batchOf("{\"event\":\"a\"}"), false, List.of(ONE), List.of()))
+        .isEqualTo(KeyPump.Next.SEND);
+  }
+
+  @Test
+  void aBatchTheWatchersPopReadIsRefusedByAPumpThatWasSteppedSinceThePopWasSent() {
+    // Its own step may have read (or trimmed) the same entries, in Redis before or after the pop's
+    // script: the pop's read is stale either way, and kept it would repeat alerts.
+    KeyPump stepped = idleHolder();
+    long sentAt = KeyPump.stamp();
+    assertThat(stepped.request()).isTrue();
+    assertThat(begin(stepped, 100, List.of(ONE), List.of(), c -> true, System.nanoTime()))
+        .isNotNull();
+    assertThat(beginRead(stepped, sentAt)).as("while its step runs").isFalse();
+    assertThat(stepped.read(null, false, List.of(ONE), List.of())).isEqualTo(KeyPump.Next.NOTHING);
+    assertThat(stepped.state()).isEqualTo(KeyPump.State.IDLE);
+    assertThat(beginRead(stepped, sentAt)).as("idle again, but only since").isFalse();
+
+    KeyPump sending = sending(batchOf("{\"event\":\"a\"}"), false, ONE);
+    long sentWhileSending = KeyPump.stamp();
+    assertThat(beginRead(sending, sentWhileSending)).as("with a batch out").isFalse();
+
+    KeyPump released = idleHolder();
+    long sentBeforeRelease = KeyPump.stamp();
+    assertThat(released.release()).isTrue();
+    assertThat(beginRead(released, sentBeforeRelease)).as("its lease given back").isFalse();
+  }
 }

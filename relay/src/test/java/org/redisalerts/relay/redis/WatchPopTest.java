@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,20 +17,22 @@ import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RelayKeys;
 import org.redisalerts.testing.TestRedis;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.args.UnblockType;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
- * What shares the watcher's pop's write: a delivery round's script before it, and a step behind it
- * that runs once an entry comes. The replies stay in step, also when Redis has lost the script.
+ * What shares the watcher's pop's write: a delivery round's script before it, or the delivery
+ * script behind a wait for an entry, which steps keys, takes the entries and reads the keys they
+ * name. The replies stay in step, also when Redis has lost the script or refuses the wait.
  */
 class WatchPopTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
 
   private static final String WATCH = "watch-pop";
+  private static final RelayKeys LEASES = new RelayKeys(WATCH);
 
   private Jedis publisher;
   private Jedis watcher;
@@ -75,62 +76,115 @@ class WatchPopTest {
   }
 
   @Test
-  void aStepSentBehindThePopRunsOnceAnEntryComesAndItsResultIsHandedOnBeforeTheKeys() {
+  void aScriptSentWithThePopStepsItsKeysOnceAnEntryComesAndReadsTheOtherKeysThisRelayHolds() {
     loadScript();
     WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
     publisher.rpush("alert/d", "one");
-    Recorded step = stepBehind(pop, "alert/d");
+    publisher.set(LEASES.lease("alert/held"), "relay:1");
+    publisher.set(LEASES.lease("alert/other-relay"), "relay:2");
+    Recorded script = sendWithPop(pop, false, claim("alert/d"));
     assertThat(pop.sent()).isTrue();
 
-    publisher.rpush("alert/d", "two"); // pushed while the step waits: it reads both
-    publisher.rpush(WATCH, "alert/d");
-    assertThat(pop.read()).containsExactly("alert/d");
-    assertThat(step.result).as("handed on within the read").isNotNull();
-    assertThat(entries(step.result)).containsExactly("one", "two");
-    assertThat(step.failure).isNull();
+    // Pushed while the script waits: it steps alert/d after them, and reads alert/held.
+    publisher.rpush("alert/d", "two");
+    publisher.rpush("alert/held", "h1", "h2");
+    publisher.rpush("alert/other-relay", "o1");
+    publisher.rpush("alert/free", "f1");
+    publisher.rpush(
+        WATCH, "alert/held", "alert/d", "alert/other-relay", "alert/held", "alert/free");
+
+    assertThat(pop.read())
+        .as("every key named, each once")
+        .containsExactly("alert/held", "alert/d", "alert/other-relay", "alert/free");
+    assertThat(script.popped).as("handed on within the read").isNotNull();
+    assertThat(script.failure).isNull();
+    assertThat(entries(script.popped.stepped().get(0))).containsExactly("one", "two");
+    assertThat(script.popped.entries()).isEqualTo(5);
+    assertThat(script.popped.read()).hasSize(1);
+    StepResult held = script.popped.read().get(0);
+    assertThat(held.key()).isEqualTo("alert/held");
+    assertThat(held.status()).isEqualTo(StepResult.Status.DONE);
+    assertThat(entries(held)).containsExactly("h1", "h2");
+    assertThat(publisher.llen(WATCH)).as("every entry taken").isZero();
+    assertThat(publisher.lrange("alert/held", 0, -1)).as("nothing trimmed").hasSize(2);
+    assertThat(publisher.get(LEASES.lease("alert/free"))).as("no lease taken").isNull();
+    assertThat(publisher.pttl(LEASES.lease("alert/held"))).as("the lease renewed").isPositive();
   }
 
   @Test
-  void aStepBehindThePopThatRedisCannotRunIsReportedAndThePopsRepliesStayInStep() {
+  void aScriptRedisLostIsReportedTakesNothingAndIsSentWholeTheNextTime() {
     publisher.scriptFlush();
     WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
-    Recorded step = stepBehind(pop, "alert/e");
+    Recorded lost = sendWithPop(pop, false, claim("alert/e"));
     publisher.rpush(WATCH, "alert/e");
-    assertThat(pop.read()).containsExactly("alert/e");
-    assertThat(step.failure).isInstanceOf(JedisNoScriptException.class);
-    assertThat(step.result).isNull();
+    assertThat(pop.read()).isEmpty();
+    assertThat(lost.failure).isInstanceOf(JedisNoScriptException.class);
+    assertThat(lost.popped).isNull();
+    assertThat(publisher.llen(WATCH)).as("the entry waits for the next pop").isEqualTo(1);
 
-    publisher.rpush(WATCH, "alert/f");
-    assertThat(pop.read()).as("the next pop's replies").containsExactly("alert/f");
+    Recorded whole = sendWithPop(pop, true);
+    assertThat(pop.read()).as("the next pop's replies").containsExactly("alert/e");
+    assertThat(whole.failure).isNull();
   }
 
   @Test
-  void anErrorReplyToThePopStillHandsOnTheResultOfTheStepRedisRanBehindIt() {
+  void anErrorReplyToTheWaitStillHandsOnWhatTheScriptBehindItTook() {
     loadScript();
     WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 5.0, 100);
     publisher.rpush("alert/g", "one");
-    Recorded step = stepBehind(pop, "alert/g");
+    Recorded script = sendWithPop(pop, false, claim("alert/g"));
     CompletableFuture<Set<String>> read = CompletableFuture.supplyAsync(pop::read);
     await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> lastCommand(publisher, "test-watcher").equals("blpop"));
-    publisher.clientUnblock(clientId(publisher, "test-watcher"), UnblockType.ERROR);
+        .until(() -> lastCommand(publisher, "test-watcher").equals("blmove"));
+    // The push and the unblock at once: the wait ends with the error, then the script takes it.
+    String watcherId = Long.toString(clientId(publisher, "test-watcher"));
+    publisher.sendCommand(Protocol.Command.MULTI);
+    publisher.sendCommand(Protocol.Command.RPUSH, WATCH, "alert/h");
+    publisher.sendCommand(Protocol.Command.CLIENT, "UNBLOCK", watcherId, "ERROR");
+    publisher.sendCommand(Protocol.Command.EXEC);
 
-    assertThatThrownBy(() -> read.get(5, TimeUnit.SECONDS))
-        .hasCauseInstanceOf(JedisDataException.class);
-    assertThat(step.failure).isNull();
-    assertThat(entries(step.result)).as("what the step read").containsExactly("one");
+    assertThat(read.join()).containsExactly("alert/h");
+    assertThat(pop.waitRefused()).isNotNull();
+    assertThat(script.failure).isNull();
+    assertThat(entries(script.popped.stepped().get(0)))
+        .as("what the step read")
+        .containsExactly("one");
+  }
+
+  @Test
+  void aPopRedisRefusesIsThrownAfterTheStepsSentWithItAreHandedOn() {
+    loadScript();
+    publisher.set(WATCH, "not a list");
+    try {
+      WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
+      publisher.rpush("alert/i", "one");
+      Recorded script = sendWithPop(pop, false, claim("alert/i"));
+      assertThatThrownBy(pop::read)
+          .isInstanceOf(JedisDataException.class)
+          .hasMessageContaining("WRONGTYPE");
+      assertThat(entries(script.popped.stepped().get(0))).containsExactly("one");
+    } finally {
+      publisher.del(WATCH);
+    }
   }
 
   private void loadScript() {
     steps.run(List.of(claim("alert/other")), 1 << 20);
   }
 
-  /** Sends a step of {@code key} behind {@code pop} (which then waits up to 5 s for an entry). */
-  private Recorded stepBehind(WatchPop pop, String key) {
-    Recorded step = new Recorded();
-    steps.sendBehind(claim(key), 1 << 20, pop, 5.0, step);
-    return step;
+  /** Sends the pop with the script (which waits up to 5 s for an entry), stepping {@code step}. */
+  private Recorded sendWithPop(WatchPop pop, boolean whole, StepRequest... step) {
+    Recorded script = new Recorded();
+    steps.sendWithPop(
+        List.of(step),
+        1 << 20,
+        new DeliverySteps.PopLimits(100, 10, 2, 1000, 100, 1 << 20),
+        pop,
+        step.length > 0 ? 5.0 : 0,
+        whole,
+        script);
+    return script;
   }
 
   private static long clientId(Jedis jedis, String clientName) {
@@ -142,14 +196,14 @@ class WatchPopTest {
     throw new AssertionError("no client named " + clientName);
   }
 
-  /** What a step behind the pop was told. */
-  private static final class Recorded implements StepBehind {
-    StepResult result;
+  /** What the script sent with the pop was told. */
+  private static final class Recorded implements DeliverySteps.PopReply {
+    DeliverySteps.Popped popped;
     JedisException failure;
 
     @Override
-    public void ran(StepResult result) {
-      this.result = result;
+    public void ran(DeliverySteps.Popped popped) {
+      this.popped = popped;
     }
 
     @Override
