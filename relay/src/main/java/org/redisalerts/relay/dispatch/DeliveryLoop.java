@@ -72,6 +72,15 @@ final class DeliveryLoop implements AutoCloseable {
   static final int MIN_CLAIM_PER_KEY = 16;
 
   /**
+   * Keys the script sent with the watcher's pop reads at most (besides those it steps): when its
+   * entries name more, it reads none. A pop that takes entries of many keys at once is a burst:
+   * their pumps are mostly busy (a read of theirs would be dropped), and their own steps, a moment
+   * later, read many alerts of each in one go. Read with the pop, each would cost a lease check and
+   * a read for an alert or two.
+   */
+  static final int MAX_KEYS_READ_WITH_POP = 32;
+
+  /**
    * Bytes of alerts read and not yet written, all keys together (a batch counts once however many
    * connections share it, with both its entries as read and its frames): past it, keys wait to read
    * more until clients take what they have. It bounds what clients that read slowly, or not at all,
@@ -154,12 +163,6 @@ final class DeliveryLoop implements AutoCloseable {
 
   /** Pumps parked with a written batch; every round trims them. */
   private final Set<KeyPump> parkedPumps = ConcurrentHashMap.newKeySet();
-
-  /**
-   * The keys the script sent with the last pop stepped or read: it read past that pop's entries of
-   * them, which need no step of their own. Watcher thread only.
-   */
-  private final Set<String> servedByPop = new HashSet<>();
 
   /**
    * A round of the watcher thread's runs: a pump that parks then is stepped with the watcher's pop
@@ -253,9 +256,7 @@ final class DeliveryLoop implements AutoCloseable {
   void requestNow(Collection<String> keys, WatchPop pop) {
     boolean queued = false;
     for (String key : keys) {
-      if (!servedByPop.contains(key)) { // else the script sent with the pop read past its entries
-        queued |= queueStep(key);
-      }
+      queued |= queueStep(key);
     }
     if (!queued) {
       return;
@@ -313,7 +314,6 @@ final class DeliveryLoop implements AutoCloseable {
    * one wait for Redis per alert, not two. Watcher thread only.
    */
   void popping(WatchPop pop) {
-    servedByPop.clear();
     JedisException refused = pop.waitRefused();
     if (refused != null) {
       plainPops = true;
@@ -358,6 +358,11 @@ final class DeliveryLoop implements AutoCloseable {
     boolean locked = room > 0 && roundLock.tryLock();
     try {
       if (locked) {
+        int claim =
+            Math.min(
+                settings.claimBatch(),
+                Math.max(
+                    MIN_CLAIM_PER_KEY, MAX_ENTRIES_PER_ROUND / Math.max(1, parkedPumps.size())));
         for (KeyPump pump : parkedPumps) {
           if (requests.size() >= MAX_KEYS_PER_ROUND / 2) {
             break;
@@ -366,8 +371,7 @@ final class DeliveryLoop implements AutoCloseable {
             continue;
           }
           StepRequest request =
-              pump.beginBehind(
-                  settings.claimBytes(), startedAt, new Look(settings.claimBatch(), startedAt));
+              pump.beginBehind(settings.claimBytes(), startedAt, new Look(claim, startedAt));
           if (pump.parkedAt() < 0) {
             parkedPumps.remove(pump); // stepping now, or held back
           }
@@ -384,7 +388,7 @@ final class DeliveryLoop implements AutoCloseable {
               settings.claimBatch(),
               MIN_CLAIM_PER_KEY,
               MAX_ENTRIES_PER_ROUND,
-              room > 0 ? MAX_KEYS_PER_ROUND - requests.size() : 0,
+              room > 0 ? MAX_KEYS_READ_WITH_POP : 0,
               settings.claimBytes());
       try {
         steps.sendWithPop(
@@ -445,23 +449,30 @@ final class DeliveryLoop implements AutoCloseable {
     }
 
     @Override
-    public void ran(DeliverySteps.Popped popped) {
+    public Set<String> ran(DeliverySteps.Popped popped) {
+      Set<String> served = new HashSet<>();
       roundLock.lock();
       try {
         watcherHoldsRound = true;
         for (int i = 0; i < stepping.size(); i++) {
-          stepped(stepping.get(i), popped.stepped().get(i));
+          if (stepped(stepping.get(i), popped.stepped().get(i))) {
+            served.add(stepping.get(i).key);
+          }
         }
         for (StepResult result : popped.read()) {
-          read(result);
+          if (read(result)) {
+            served.add(result.key());
+          }
         }
       } finally {
         watcherHoldsRound = false;
         roundLock.unlock();
       }
+      return served;
     }
 
-    private void stepped(KeyPump pump, StepResult result) {
+    /** Applies a step's result; returns whether it read past the key's watch entries. */
+    private boolean stepped(KeyPump pump, StepResult result) {
       try {
         Look now = new Look(settings.claimBatch(), startedAt);
         KeyPump.Targets targets = now.apply(pump);
@@ -471,28 +482,28 @@ final class DeliveryLoop implements AutoCloseable {
           read = 0;
         }
         metrics.readBehind(read);
-        if (result.status() == StepResult.Status.DONE) {
-          servedByPop.add(pump.key);
-        }
         apply(pump, result, now.to, now.sessions, false, startedAt);
+        return result.status() == StepResult.Status.DONE;
       } catch (RuntimeException e) {
         log.error("a delivery step sent with the watch pop failed; its key is retried", e);
         fail(pump);
         scheduleRetry();
+        return false;
       }
     }
 
-    private void read(StepResult result) {
+    /** Applies a batch read for a key not stepped; returns whether the key's pump took it. */
+    private boolean read(StepResult result) {
       KeyPump pump = pumps.get(result.key());
       int read = result.entries().size();
       if (pump == null || stopping || result.status() != StepResult.Status.DONE) {
         metrics.readWithPop(0, read);
-        return; // the key's entry is handed on: a step of its own reads it
+        return false; // the key's entry is handed on: a step of its own reads it
       }
       Look look = new Look(settings.claimBatch(), startedAt);
       if (!pump.beginRead(sentAt, settings.claimBytes(), System.nanoTime(), look)) {
         metrics.readWithPop(0, read);
-        return;
+        return false;
       }
       try {
         KeyPump.Targets targets = look.found;
@@ -502,12 +513,13 @@ final class DeliveryLoop implements AutoCloseable {
         } else {
           metrics.readWithPop(read, 0);
         }
-        servedByPop.add(pump.key);
         apply(pump, result, look.to, look.sessions, false, startedAt);
+        return true;
       } catch (RuntimeException e) {
         log.error("a batch read with the watch pop failed; its key is retried", e);
         fail(pump);
         scheduleRetry();
+        return true; // stalled: retried with the others that failed
       }
     }
 

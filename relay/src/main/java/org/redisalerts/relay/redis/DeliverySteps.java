@@ -7,12 +7,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RedisScript;
 import org.redisalerts.common.RelayKeys;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -139,8 +141,13 @@ public final class DeliverySteps implements AutoCloseable {
   /** What becomes of a script sent with the watcher's pop; told on the watcher thread. */
   public interface PopReply {
 
-    /** The script ran, once the pop had an entry (or its wait ended). */
-    void ran(Popped popped);
+    /**
+     * The script ran, once the pop had an entry (or its wait ended).
+     *
+     * @return the keys named that need no step of their own (the script stepped or read them, and
+     *     the relay took what it read)
+     */
+    Set<String> ran(Popped popped);
 
     /**
      * The script did not run (Redis refused it: it lost the script, or the script failed), or the
@@ -189,10 +196,19 @@ public final class DeliverySteps implements AutoCloseable {
         briefSeconds,
         new WatchPop.Reply() {
           @Override
-          public Popped read(Object reply) {
+          public List<String> read(Object reply) {
             Popped popped = popped(requests, (List<?>) reply);
-            then.ran(popped);
-            return popped;
+            Set<String> served = then.ran(popped);
+            if (popped.refusal() != null) {
+              throw new JedisDataException(popped.refusal());
+            }
+            List<String> rest = new ArrayList<>(popped.named().size());
+            for (String key : popped.named()) {
+              if (!served.contains(key)) {
+                rest.add(key);
+              }
+            }
+            return rest;
           }
 
           @Override

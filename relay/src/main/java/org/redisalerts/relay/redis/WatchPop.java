@@ -34,8 +34,14 @@ public final class WatchPop {
   /** What becomes of the script sent with the pop; told on the watcher thread. */
   interface Reply {
 
-    /** The script's reply, read right after the wait's: handed on; returns what it took. */
-    DeliverySteps.Popped read(Object reply);
+    /**
+     * The script's reply, read right after the wait's: handed on.
+     *
+     * @return the keys its entries named that still need a step
+     * @throws JedisDataException when Redis refused the pop (after what the script ran is handed
+     *     on)
+     */
+    List<String> read(Object reply);
 
     /**
      * The script did not run (Redis answered with an error), or the connection broke before its
@@ -150,8 +156,8 @@ public final class WatchPop {
    * Sends the plain pop if nothing did, and waits for its replies (at most about the poll
    * interval); with a script, hands the script's reply on first.
    *
-   * @return the keys the entries named, each once, in the order first named; empty when the poll
-   *     timed out
+   * @return the keys the entries named, each once, in the order first named (but those the script
+   *     sent with the pop stepped or read); empty when the poll timed out
    * @throws JedisDataException when Redis refused the pop (after handing on what a script ran)
    */
   Set<String> read() {
@@ -211,11 +217,7 @@ public final class WatchPop {
       withScript.failed(e); // an error reply, read: the script took nothing
       return Set.of();
     }
-    DeliverySteps.Popped popped = withScript.read(reply);
-    if (popped.refusal() != null) {
-      throw new JedisDataException(popped.refusal());
-    }
-    return new LinkedHashSet<>(popped.named());
+    return new LinkedHashSet<>(withScript.read(reply));
   }
 
   /**

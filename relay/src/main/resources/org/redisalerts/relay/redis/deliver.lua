@@ -255,8 +255,9 @@ end
 -- trimmed here, so a read it drops costs nothing but the read. A key of no lease, or another
 -- relay's, is only named. Keys not declared to the script: one Redis node only (not Cluster).
 -- ARGV after the lists: popCount, the lease key's prefix (the lease is prefix .. K .. '}'), the
--- most entries per key, the fewest, the most for all keys, the most keys read, the most bytes per
--- key. Appends: the entries taken (-1 when the pop failed, then its error), the keys named, each
+-- most entries per key, the fewest, the most for all keys, the most keys read (when the entries
+-- name more keys than that, none is read: a burst, whose keys' own steps later read more alerts
+-- each, in fewer commands per alert), the most bytes per key. Appends: the entries taken (-1 when the pop failed, then its error), the keys named, each
 -- once in order of first entry, then the count of reads and, per read, the key and a result as
 -- above (status 0 or 2, acquired 2).
 local popCount = tonumber(ARGV[a] or '0')
@@ -290,7 +291,7 @@ if popCount > 0 then
     if not seen[key] then
       seen[key] = true
       names[#names + 1] = key
-      if not stepped[key] and #unstepped < keysMax then
+      if not stepped[key] then
         unstepped[#unstepped + 1] = key
       end
     end
@@ -299,6 +300,9 @@ if popCount > 0 then
   out[#out + 1] = #names
   for j = 1, #names do
     out[#out + 1] = names[j]
+  end
+  if #unstepped > keysMax then
+    unstepped = NONE
   end
   local claim = claimMax
   if #unstepped > 0 then

@@ -112,6 +112,31 @@ class WatchPopTest {
   }
 
   @Test
+  void entriesThatNameMoreKeysThanTheScriptMayReadAreAllHandedOnAndNoneIsRead() {
+    // A burst: each key's own step, a moment later, reads more of its alerts in one go.
+    loadScript();
+    WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
+    List<String> keys = List.of("alert/burst-1", "alert/burst-2", "alert/burst-3");
+    for (String key : keys) {
+      publisher.set(LEASES.lease(key), "relay:1");
+      publisher.rpush(key, "one");
+      publisher.rpush(WATCH, key);
+    }
+    Recorded script = new Recorded();
+    steps.sendWithPop(
+        List.of(),
+        1 << 20,
+        new DeliverySteps.PopLimits(100, 10, 2, 1000, 2, 1 << 20),
+        pop,
+        0,
+        false,
+        script);
+
+    assertThat(pop.read()).containsExactlyElementsOf(keys);
+    assertThat(script.popped.read()).as("3 keys named, 2 may be read").isEmpty();
+  }
+
+  @Test
   void aScriptRedisLostIsReportedTakesNothingAndIsSentWholeTheNextTime() {
     publisher.scriptFlush();
     WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
@@ -202,8 +227,9 @@ class WatchPopTest {
     JedisException failure;
 
     @Override
-    public void ran(DeliverySteps.Popped popped) {
+    public Set<String> ran(DeliverySteps.Popped popped) {
       this.popped = popped;
+      return Set.of();
     }
 
     @Override
