@@ -81,6 +81,14 @@ final class DeliveryLoop implements AutoCloseable {
   static final int MAX_KEYS_READ_WITH_POP = 32;
 
   /**
+   * Watch entries the last pop took at most for the next to go with the script. More are a burst:
+   * rounds then serve it better, as each key's step reads many alerts at once (with the script, the
+   * interleaved 1,000-key case made 5.5 Redis commands per alert instead of 0.37: each round also
+   * stepped every parked key for an alert or two).
+   */
+  static final int MAX_TAKEN_FOR_SCRIPT = 8;
+
+  /**
    * Bytes of alerts read and not yet written, all keys together (a batch counts once however many
    * connections share it, with both its entries as read and its frames): past it, keys wait to read
    * more until clients take what they have. It bounds what clients that read slowly, or not at all,
@@ -329,7 +337,7 @@ final class DeliveryLoop implements AutoCloseable {
     boolean settleDeferred = settleWithPop;
     settleWithPop = false;
     try {
-      if (!pop.sent() && popsWithScript()) {
+      if (!pop.sent() && popsWithScript() && pop.taken() <= MAX_TAKEN_FOR_SCRIPT) {
         sendWithPop(pop);
       }
     } finally {

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RedisScript;
 import org.redisalerts.common.RelayKeys;
@@ -196,8 +197,9 @@ public final class DeliverySteps implements AutoCloseable {
         briefSeconds,
         new WatchPop.Reply() {
           @Override
-          public List<String> read(Object reply) {
+          public List<String> read(Object reply, IntConsumer taken) {
             Popped popped = popped(requests, (List<?>) reply);
+            taken.accept(popped.entries());
             Set<String> served = then.ran(popped);
             if (popped.refusal() != null) {
               throw new JedisDataException(popped.refusal());

@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.IntConsumer;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Protocol;
@@ -37,11 +38,12 @@ public final class WatchPop {
     /**
      * The script's reply, read right after the wait's: handed on.
      *
+     * @param taken told how many watch entries the script took
      * @return the keys its entries named that still need a step
      * @throws JedisDataException when Redis refused the pop (after what the script ran is handed
      *     on)
      */
-    List<String> read(Object reply);
+    List<String> read(Object reply, IntConsumer taken);
 
     /**
      * The script did not run (Redis answered with an error), or the connection broke before its
@@ -71,6 +73,9 @@ public final class WatchPop {
 
   private boolean sent;
   private boolean drained;
+
+  /** How many entries the last read took. */
+  private int taken;
 
   /** The script sent with the pop, until its reply is read. */
   private Reply script;
@@ -194,11 +199,13 @@ public final class WatchPop {
     }
     // (What the batch pop took after an error reply to the first is handed on all the same.)
     drained = first != null && rest == null;
+    taken = (first != null ? 1 : 0) + (rest != null ? rest.size() : 0);
     return hinted;
   }
 
   private Set<String> readScript(Reply withScript) {
     drained = false;
+    taken = 0;
     try {
       connection.getOne();
     } catch (JedisDataException e) {
@@ -217,7 +224,7 @@ public final class WatchPop {
       withScript.failed(e); // an error reply, read: the script took nothing
       return Set.of();
     }
-    return new LinkedHashSet<>(withScript.read(reply));
+    return new LinkedHashSet<>(withScript.read(reply, n -> taken = n));
   }
 
   /**
@@ -229,6 +236,11 @@ public final class WatchPop {
    */
   boolean drained() {
     return drained;
+  }
+
+  /** How many watch entries the last read took (a burst takes many, a trickle one or two). */
+  public int taken() {
+    return taken;
   }
 
   /**
