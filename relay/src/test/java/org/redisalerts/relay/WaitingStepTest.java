@@ -8,6 +8,7 @@ import static org.redisalerts.relay.RelayTesting.startRelay;
 import static org.redisalerts.testing.TestPublisher.alert;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -21,10 +22,11 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.args.UnblockType;
 
 /**
- * A key whose alerts trickle: after each alert, the key's next step waits in Redis behind the
- * watcher's pop and runs when the next watch entry comes. What it reads must still go where a step
- * run at that moment would send it. The settle delay here is long (the step waits up to it), so
- * that what happens while it waits can be staged without racing it.
+ * Keys whose alerts trickle: after each alert, the key's next step waits in Redis with the
+ * watcher's pop and runs when the next watch entry comes, and the script that waits there also
+ * reads the other keys the entries name. What it reads must still go where a step run at that
+ * moment would send it, once and in order. Where the settle delay is long here (the step waits up
+ * to it), it is so that what happens while it waits can be staged without racing it.
  */
 class WaitingStepTest {
 
@@ -156,5 +158,64 @@ class WaitingStepTest {
 
     assertThat(redis.client().llen(key)).as("trimmed before the stop ended").isZero();
     client.closeAndWait();
+  }
+
+  @Test
+  void alertsOfManyKeysThatTrickleAreReadWithTheirWatchEntriesEachOnceAndInOrder()
+      throws Exception {
+    relay = startRelay(redis, b -> b);
+    List<String> keys = IntStream.range(0, 30).mapToObj(i -> "alert/trickle-" + i).toList();
+    List<RecordingClient> clients = new ArrayList<>();
+    for (String key : keys) {
+      clients.add(connect(relay).identifyAndAwaitReply(key));
+    }
+    // The first alert of each key takes its lease with a step of its own.
+    for (String key : keys) {
+      publisher.push(key, alert(key, 0));
+    }
+    for (int k = 0; k < keys.size(); k++) {
+      assertThat(clients.get(k).nextText()).isEqualTo(alert(keys.get(k), 0));
+    }
+    double before = metric(relay, "relay_alerts_read_with_pop_total");
+
+    for (int round = 1; round <= 5; round++) {
+      for (int k = 0; k < keys.size(); k++) {
+        publisher.push(keys.get(k), alert(keys.get(k), round));
+        // One at a time: the next is pushed once this one arrived, so the pop waits each time.
+        assertThat(clients.get(k).nextText()).isEqualTo(alert(keys.get(k), round));
+      }
+    }
+
+    assertThat(metric(relay, "relay_alerts_read_with_pop_total") - before)
+        .as("read with their watch entries")
+        .isGreaterThanOrEqualTo(keys.size() * 5 / 2.0);
+    for (String key : keys) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+    }
+    for (RecordingClient client : clients) {
+      client.assertNoMoreEvents();
+    }
+  }
+
+  @Test
+  void aConnectionThatIdentifiesWhileThePopWaitsGetsTheKeysNextAlertOnce() throws Exception {
+    relay = startRelay(redis, b -> b);
+    String key = "alert/pop-join";
+    RecordingClient first = connect(relay).identifyAndAwaitReply(key);
+    for (int i = 0; i < 3; i++) {
+      publisher.push(key, alert("first", i));
+      assertThat(first.nextText()).isEqualTo(alert("first", i));
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+
+    // The key is idle: the pop waiting now would read it. The identify steps it meanwhile.
+    RecordingClient second = connect(relay).identifyAndAwaitReply(key);
+    publisher.push(key, alert("next", 1));
+
+    assertThat(first.nextText()).isEqualTo(alert("next", 1));
+    assertThat(second.nextText()).as("pushed after its reply").isEqualTo(alert("next", 1));
+    await().atMost(Duration.ofSeconds(5)).until(() -> redis.client().llen(key) == 0);
+    first.assertNoMoreEvents();
+    second.assertNoMoreEvents();
   }
 }
