@@ -240,6 +240,46 @@ class SeveralRelaysTest {
   }
 
   @Test
+  void aRelayThatAnotherJoinsOnAKeyGoesBackToPlainPops() throws Exception {
+    // a looks at the relays alive only every minute: a join of b's on a's key is how a learns of
+    // b. Every BLMOVE waiting on the watch list wakes at each entry (it takes nothing), so a's
+    // script would run for entries b takes, and what it read of a's keys would be dropped (their
+    // batches go to b too, which a step of the key's own looks after).
+    Duration longLease = Duration.ofMinutes(3);
+    Duration noRecheck = Duration.ofHours(1);
+    RelayServer a =
+        startRelay(redis, c -> c.relayId("a").lease(longLease).recheckInterval(noRecheck));
+    relays.add(a);
+    String key = "alert/joined-pop";
+    RecordingClient onA = connect(a).identifyAndAwaitReply(key);
+    for (int i = 0; i < 3; i++) {
+      publisher.push(key, alert("alone", i));
+      assertThat(onA.nextText()).isEqualTo(alert("alone", i));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> waitingIn("blmove") == 1);
+    RelayServer b =
+        startRelay(redis, c -> c.relayId("b").lease(longLease).recheckInterval(noRecheck));
+    relays.add(b);
+    RecordingClient onB = connect(b).identifyAndAwaitReply(key);
+
+    for (int i = 0; i < 5; i++) {
+      publisher.push(key, alert("joined", i));
+      assertThat(onA.nextText()).isEqualTo(alert("joined", i));
+      assertThat(onB.nextText()).isEqualTo(alert("joined", i));
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> waitingIn("blmove") == 0 && waitingIn("blpop") == 2);
+  }
+
+  /** How many connections wait in {@code command} (the watchers' pops). */
+  private static long waitingIn(String command) {
+    try (redis.clients.jedis.Jedis jedis = redis.endpoint().newConnection(2_000, "test")) {
+      return jedis.clientList().lines().filter(l -> l.contains(" cmd=" + command + " ")).count();
+    }
+  }
+
+  @Test
   void watchEntriesThatAnOlderRelayTakesReachARelayThatJustStarted() throws Exception {
     // a started long before b (its lease keeper will not renew for a minute), so only asking
     // Redis again tells a that b exists. With the recheck an hour away, an alert whose one watch
@@ -323,13 +363,7 @@ class SeveralRelaysTest {
 
   /** Connections blocked in a pop of the watch list: the relays' watchers, waiting. */
   private static long blockedPops() {
-    try (redis.clients.jedis.Jedis jedis = redis.endpoint().newConnection(2_000, "test")) {
-      return jedis
-          .clientList()
-          .lines()
-          .filter(l -> l.contains("cmd=blpop") || l.contains("cmd=blmove"))
-          .count();
-    }
+    return waitingIn("blpop") + waitingIn("blmove");
   }
 
   @Test

@@ -349,12 +349,14 @@ final class DeliveryLoop implements AutoCloseable {
 
   /**
    * Whether the watcher's pop goes with the script: not while Redis refuses the wait it rides
-   * behind, nor while other relays share the watch list. Every waiting BLMOVE wakes at each entry
-   * (it takes nothing), so each relay's script would run for every entry, and only one of them gets
-   * it; plain pops wake one relay per entry. Watcher thread only.
+   * behind, nor while other relays share the watch list (known alive, or joined to a key held here:
+   * until the next look at the relays alive, an outside probe saw 8,258 alerts read with the pop
+   * and dropped, against 1,703 kept, while a second relay came and went). Every waiting BLMOVE
+   * wakes at each entry (it takes nothing), so each relay's script would run for every entry, and
+   * only one of them gets it; plain pops wake one relay per entry. Watcher thread only.
    */
   private boolean popsWithScript() {
-    return !plainPops && !stopping && peers.alone();
+    return !plainPops && !stopping && peers.noOtherKnown();
   }
 
   /** {@link #popping}, when the pop is not sent yet. */

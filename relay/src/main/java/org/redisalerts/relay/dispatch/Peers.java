@@ -115,6 +115,9 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   /** For each key this relay holds: the other relays with connections of it, and their acks. */
   private final Map<String, Map<String, Boolean>> remotes = new ConcurrentHashMap<>();
 
+  /** Another relay sent a message since the last look at the relays alive ({@link #tick}). */
+  private volatile boolean heardFromOthers;
+
   /**
    * Keys whose lease waits to be given back, each with the relays to tell then; guarded by itself,
    * drained by one task on the ticker ({@link #releaseNow}).
@@ -238,6 +241,15 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
   /** Whether this relay is the only one alive (then no key needs asking about). */
   boolean alone() {
     return alive.size() <= 1;
+  }
+
+  /**
+   * Whether no other relay is known here: none alive at the last look (every third of a lease), and
+   * none has sent this relay a message since (a relay that just started: it joins keys held here,
+   * or hints them).
+   */
+  boolean noOtherKnown() {
+    return alone() && !heardFromOthers;
   }
 
   // ---- the keys this relay holds ----
@@ -666,6 +678,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
 
   @Override
   public void received(BusMessage m) {
+    heardFromOthers = true;
     DeliveryLoop l = loop;
     if (l == null) {
       return;
@@ -911,6 +924,7 @@ final class Peers implements RelayBus.Listener, AutoCloseable {
     if (l == null) {
       return;
     }
+    heardFromOthers = false; // the look below tells whether they are alive
     try {
       Set<String> now = living();
       Set<String> absent = new HashSet<>(known);
