@@ -349,8 +349,8 @@ final class DeliveryLoop implements AutoCloseable {
 
   /**
    * Whether the watcher's pop goes with the script: not while Redis refuses the wait it rides
-   * behind, nor while other relays share the watch list (known alive, or joined to a key held here:
-   * until the next look at the relays alive, an outside probe saw 8,258 alerts read with the pop
+   * behind, nor while other relays share the watch list (known alive, or heard from on the relay
+   * bus since the last look: until that look, an outside probe saw 8,258 alerts read with the pop
    * and dropped, against 1,703 kept, while a second relay came and went). Every waiting BLMOVE
    * wakes at each entry (it takes nothing), so each relay's script would run for every entry, and
    * only one of them gets it; plain pops wake one relay per entry. Watcher thread only.
