@@ -245,11 +245,7 @@ class SeveralRelaysTest {
     // b. Every BLMOVE waiting on the watch list wakes at each entry (it takes nothing), so a's
     // script would run for entries b takes, and what it read of a's keys would be dropped (their
     // batches go to b too, which a step of the key's own looks after).
-    Duration longLease = Duration.ofMinutes(3);
-    Duration noRecheck = Duration.ofHours(1);
-    RelayServer a =
-        startRelay(redis, c -> c.relayId("a").lease(longLease).recheckInterval(noRecheck));
-    relays.add(a);
+    RelayServer a = slowToLookAgain("a");
     String key = "alert/joined-pop";
     RecordingClient onA = connect(a).identifyAndAwaitReply(key);
     for (int i = 0; i < 3; i++) {
@@ -257,9 +253,7 @@ class SeveralRelaysTest {
       assertThat(onA.nextText()).isEqualTo(alert("alone", i));
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> waitingIn("blmove") == 1);
-    RelayServer b =
-        startRelay(redis, c -> c.relayId("b").lease(longLease).recheckInterval(noRecheck));
-    relays.add(b);
+    RelayServer b = slowToLookAgain("b");
     RecordingClient onB = connect(b).identifyAndAwaitReply(key);
 
     for (int i = 0; i < 5; i++) {
@@ -270,6 +264,19 @@ class SeveralRelaysTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> waitingIn("blmove") == 0 && waitingIn("blpop") == 2);
+  }
+
+  /**
+   * A relay whose lease keeper looks at the relays alive only every minute (a third of its lease)
+   * and never asks again on its own: it learns of a relay started after it only from the relay bus.
+   */
+  private RelayServer slowToLookAgain(String id) throws Exception {
+    RelayServer relay =
+        startRelay(
+            redis,
+            c -> c.relayId(id).lease(Duration.ofMinutes(3)).recheckInterval(Duration.ofHours(1)));
+    relays.add(relay);
+    return relay;
   }
 
   /** How many connections wait in {@code command} (the watchers' pops). */
@@ -285,15 +292,9 @@ class SeveralRelaysTest {
     // Redis again tells a that b exists. With the recheck an hour away, an alert whose one watch
     // entry a took reaches b's client only if a passes the entry on. Redis serves blocked pops
     // first come, first served: with both watchers waiting, a (waiting longer) takes the first.
-    Duration longLease = Duration.ofMinutes(3);
-    Duration noRecheck = Duration.ofHours(1);
-    RelayServer a =
-        startRelay(redis, c -> c.relayId("a").lease(longLease).recheckInterval(noRecheck));
-    relays.add(a);
+    RelayServer a = slowToLookAgain("a");
     await().atMost(Duration.ofSeconds(10)).until(() -> blockedPops() == 1);
-    RelayServer b =
-        startRelay(redis, c -> c.relayId("b").lease(longLease).recheckInterval(noRecheck));
-    relays.add(b);
+    RelayServer b = slowToLookAgain("b");
     String key = "alert/new-relay";
     RecordingClient onB = connect(b).identifyAndAwaitReply(key);
     for (int i = 0; i < 6; i++) {

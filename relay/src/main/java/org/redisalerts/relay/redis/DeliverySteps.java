@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.IntConsumer;
 import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.common.RedisScript;
 import org.redisalerts.common.RelayKeys;
@@ -39,6 +38,11 @@ public final class DeliverySteps implements AutoCloseable {
   private final byte[] token;
   private final byte[] leaseMillis;
   private final byte[] leasePrefix;
+
+  /** {@link #popArgs}'s last limits and their arguments; used by the watcher thread only. */
+  private PopLimits popLimits;
+
+  private List<byte[]> popArgs;
   private final String name;
   private Jedis jedis;
 
@@ -182,24 +186,17 @@ public final class DeliverySteps implements AutoCloseable {
       boolean whole,
       PopReply then) {
     Call call = call(requests, byteBudget);
-    List<byte[]> names = new ArrayList<>(call.names());
+    List<byte[]> names = call.names();
     List<byte[]> args = call.args();
     names.add(pop.watch());
-    args.add(number(limits.entries()));
-    args.add(leasePrefix);
-    args.add(number(limits.claim()));
-    args.add(number(limits.minClaim()));
-    args.add(number(limits.claimAll()));
-    args.add(number(limits.lists()));
-    args.add(Long.toString(limits.claimBytes()).getBytes(UTF_8));
+    args.addAll(popArgs(limits));
     pop.sendWithScript(
         whole ? SCRIPT.eval(names, args) : SCRIPT.evalsha(names, args),
         briefSeconds,
         new WatchPop.Reply() {
           @Override
-          public List<String> read(Object reply, IntConsumer taken) {
+          public WatchPop.Taken read(Object reply) {
             Popped popped = popped(requests, (List<?>) reply);
-            taken.accept(popped.entries());
             Set<String> served = then.ran(popped);
             if (popped.refusal() != null) {
               throw new JedisDataException(popped.refusal());
@@ -210,7 +207,7 @@ public final class DeliverySteps implements AutoCloseable {
                 rest.add(key);
               }
             }
-            return rest;
+            return new WatchPop.Taken(rest, popped.entries());
           }
 
           @Override
@@ -218,6 +215,26 @@ public final class DeliverySteps implements AutoCloseable {
             then.failed(e);
           }
         });
+  }
+
+  /**
+   * The script's arguments for the pop, after the steps': the same every time but for the lists it
+   * may read (none while the relay holds too much unwritten), so they are made once per value.
+   */
+  private List<byte[]> popArgs(PopLimits limits) {
+    if (!limits.equals(popLimits)) {
+      popArgs =
+          List.of(
+              number(limits.entries()),
+              leasePrefix,
+              number(limits.claim()),
+              number(limits.minClaim()),
+              number(limits.claimAll()),
+              number(limits.lists()),
+              Long.toString(limits.claimBytes()).getBytes(UTF_8));
+      popLimits = limits;
+    }
+    return popArgs;
   }
 
   private static Popped popped(List<StepRequest> requests, List<?> reply) {

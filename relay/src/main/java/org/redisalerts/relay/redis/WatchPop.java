@@ -5,7 +5,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.IntConsumer;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.Protocol;
@@ -32,18 +31,23 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 public final class WatchPop {
 
+  /**
+   * What the script sent with the pop took: the keys that still need a step, and how many watch
+   * entries it took in all.
+   */
+  record Taken(List<String> keys, int entries) {}
+
   /** What becomes of the script sent with the pop; told on the watcher thread. */
   interface Reply {
 
     /**
      * The script's reply, read right after the wait's: handed on.
      *
-     * @param taken told how many watch entries the script took
-     * @return the keys its entries named that still need a step
+     * @return the keys its entries named that still need a step, and how many entries it took
      * @throws JedisDataException when Redis refused the pop (after what the script ran is handed
      *     on)
      */
-    List<String> read(Object reply, IntConsumer taken);
+    Taken read(Object reply);
 
     /**
      * The script did not run (Redis answered with an error), or the connection broke before its
@@ -114,7 +118,7 @@ public final class WatchPop {
 
   /** The watch list's name, for a script sent with the pop. */
   byte[] watch() {
-    return watchName.clone();
+    return watchName; // (sent as it is: Jedis writes a command's arguments without changing them)
   }
 
   /** The most entries one pop takes. */
@@ -224,7 +228,9 @@ public final class WatchPop {
       withScript.failed(e); // an error reply, read: the script took nothing
       return Set.of();
     }
-    return new LinkedHashSet<>(withScript.read(reply, n -> taken = n));
+    Taken took = withScript.read(reply);
+    taken = took.entries();
+    return new LinkedHashSet<>(took.keys());
   }
 
   /**

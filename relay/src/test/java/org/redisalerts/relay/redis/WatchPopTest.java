@@ -137,6 +137,39 @@ class WatchPopTest {
   }
 
   @Test
+  void anEntryLargerThanAReadMayHoldComesBackAsAMarkerAndTheBudgetStopsTheReadsAfterIt() {
+    // The reads with the pop are bounded as steps are: one huge alert never reaches the relay's
+    // heap whole, and the bytes of all the reads together stay within the script's budget.
+    loadScript();
+    WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
+    String huge = "x".repeat(4096);
+    publisher.set(LEASES.lease("alert/huge"), "relay:1");
+    publisher.rpush("alert/huge", huge, "after");
+    publisher.set(LEASES.lease("alert/later"), "relay:1");
+    publisher.rpush("alert/later", "y".repeat(700));
+    publisher.set(LEASES.lease("alert/last"), "relay:1");
+    publisher.rpush("alert/last", "z");
+    publisher.rpush(WATCH, "alert/huge", "alert/later", "alert/last");
+    Recorded script = new Recorded();
+    steps.sendWithPop(
+        List.of(),
+        1000,
+        new DeliverySteps.PopLimits(100, 10, 2, 1000, 100, 1024),
+        pop,
+        0,
+        false,
+        script);
+
+    assertThat(pop.read()).as("every key named").contains("alert/last");
+    List<StepResult> read = script.popped.read();
+    assertThat(entries(read.get(0))).hasSize(2).last().isEqualTo("after");
+    assertThat(entries(read.get(0)).get(0)).startsWith("\0oversized 4096 ");
+    assertThat(entries(read.get(1))).as("the first of a list is always read").hasSize(1);
+    assertThat(read).as("past the budget of 1,000 bytes, alert/last is not read").hasSize(2);
+    assertThat(publisher.llen("alert/huge")).as("nothing trimmed").isEqualTo(2);
+  }
+
+  @Test
   void aScriptRedisLostIsReportedTakesNothingAndIsSentWholeTheNextTime() {
     publisher.scriptFlush();
     WatchPop pop = new WatchPop(watcher.getConnection(), WATCH, 1.0, 100);
