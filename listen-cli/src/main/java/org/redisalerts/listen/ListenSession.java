@@ -246,22 +246,19 @@ public final class ListenSession {
     private Outcome closed(Closed closed) {
       if (closed.tlsFailure() != null) {
         // The same certificate would be refused again: reconnecting cannot help.
-        view.status(closed.tlsFailure());
         return new Outcome(Kind.TLS_FAILED, closed.tlsFailure(), alerts);
       }
       if (closed.code() == TOKEN_EXPIRED || closed.code() == TOKEN_REFUSED) {
         // Reconnecting with the same token would be refused the same way.
         String reason = closed.reason().isEmpty() && refusal != null ? refusal : closed.reason();
-        view.status("refused: " + reason);
         return new Outcome(
             closed.code() == TOKEN_EXPIRED ? Kind.TOKEN_EXPIRED : Kind.TOKEN_REFUSED,
-            reason,
+            "refused: " + reason,
             alerts);
       }
       if (closed.code() == CloseFrame.POLICY_VALIDATION && !identified) {
         String reason = refusal != null ? refusal : closed.reason();
-        view.status("refused: " + reason);
-        return new Outcome(Kind.REFUSED, reason, alerts);
+        return new Outcome(Kind.REFUSED, "refused: " + reason, alerts);
       }
       if (closed.code() == CloseFrame.NEVER_CONNECTED
           || (closed.code() == CloseFrame.ABNORMAL_CLOSE && !identified)) {

@@ -16,7 +16,7 @@ public record Outcome(Kind kind, String detail, int alerts) {
     STOPPED,
     /** {@code --timeout} passed before {@code --count} alerts arrived. */
     TIMED_OUT,
-    /** The relay refused the key; {@link #detail} is its reason. */
+    /** The relay refused the key; {@link #detail} gives its reason. */
     REFUSED,
     /** The relay refused the token (4003: missing, invalid, not covering, revoked). */
     TOKEN_REFUSED,

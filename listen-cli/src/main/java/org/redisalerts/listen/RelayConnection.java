@@ -1,11 +1,18 @@
 package org.redisalerts.listen;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
+import org.redisalerts.common.Durations;
 
 /**
  * One WebSocket connection to the relay. Its callbacks (on the library's thread) only put events on
@@ -29,6 +36,9 @@ final class RelayConnection extends WebSocketClient {
 
   record Stop() implements Event {}
 
+  /** How long the relay has to complete a TLS handshake. */
+  static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
   private final BlockingQueue<Event> events;
   private volatile String lastError;
   private volatile String tlsFailure;
@@ -42,6 +52,32 @@ final class RelayConnection extends WebSocketClient {
     setConnectionLostTimeout(30);
     if (tls != null) {
       setSocketFactory(tls.getSocketFactory());
+    }
+  }
+
+  /**
+   * Completes the TLS handshake here, on the connecting thread, before the library starts its
+   * reading and writing threads. Left to them, both start it at once: when it fails, the one that
+   * waited sees only a broken socket and may close the connection before the other reports why, so
+   * a certificate for another host looked like a dropped connection and {@code listen} reconnected
+   * instead of exiting 7.
+   */
+  @Override
+  protected void onSetSSLParameters(SSLParameters parameters) {
+    super.onSetSSLParameters(parameters);
+    SSLSocket socket = (SSLSocket) getSocket();
+    try {
+      socket.setSSLParameters(parameters);
+      socket.setSoTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
+      socket.startHandshake();
+      socket.setSoTimeout(0);
+    } catch (SocketTimeoutException e) {
+      throw new UncheckedIOException(
+          new SocketTimeoutException(
+              "no TLS handshake within " + Durations.format(HANDSHAKE_TIMEOUT)));
+    } catch (IOException e) {
+      // The library reports what its connecting thread throws through onError, then closes.
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -66,7 +102,8 @@ final class RelayConnection extends WebSocketClient {
   }
 
   @Override
-  public void onError(Exception ex) {
+  public void onError(Exception error) {
+    Exception ex = error instanceof UncheckedIOException wrapped ? wrapped.getCause() : error;
     lastError = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
     String tls = RelayTrust.explain(ex, getURI().getHost());
     if (tls != null) {

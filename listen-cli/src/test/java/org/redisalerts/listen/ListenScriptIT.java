@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.redisalerts.relay.RelayConfig;
 import org.redisalerts.relay.RelayServer;
+import org.redisalerts.testing.TestCertificates;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
 
@@ -32,10 +34,14 @@ class ListenScriptIT {
 
   /** scripts/listen on {@code relay}, with {@code args} after its --url. */
   private static ProcessBuilder listen(RelayServer relay, String... args) {
+    return listen("ws://127.0.0.1:" + relay.port() + "/", args);
+  }
+
+  private static ProcessBuilder listen(String url, String... args) {
     List<String> command = new ArrayList<>();
     command.add(SCRIPT.toString());
     command.add("--url");
-    command.add("ws://127.0.0.1:" + relay.port() + "/");
+    command.add(url);
     command.addAll(List.of(args));
     return new ProcessBuilder(command);
   }
@@ -83,6 +89,40 @@ class ListenScriptIT {
       assertThat(listen.exitValue()).as(Files.readString(log, UTF_8)).isZero();
       Files.deleteIfExists(log);
       await().atMost(Duration.ofSeconds(5)).until(() -> relay.connections() == 0);
+    }
+  }
+
+  /**
+   * Run as a process, where the library's reading and writing threads used to race for the
+   * handshake: the loser's "socket closed" came first nearly every time, so listen took the refused
+   * certificate for a dropped connection and reconnected until --timeout.
+   */
+  @Test
+  void aCertificateForAnotherHostExits7AtTheFirstAttempt(@TempDir Path dir) throws Exception {
+    TestCertificates.Issued certificate =
+        TestCertificates.issue(dir, "elsewhere", "EC", "dns:relay.example");
+    RelayConfig config =
+        RelayConfig.builder(redis.endpoint())
+            .bind("127.0.0.1")
+            .port(0)
+            .tls(certificate.chain(), certificate.key())
+            .build();
+    try (RelayServer relay = new RelayServer(config).start()) {
+      Process listen =
+          listen(
+                  "wss://127.0.0.1:" + relay.port() + "/",
+                  "--ca",
+                  certificate.chain().toString(),
+                  "--key",
+                  "alert/pool-3",
+                  "--json",
+                  "--timeout",
+                  "30s")
+              .start();
+      assertThat(listen.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String err = new String(listen.getErrorStream().readAllBytes(), UTF_8);
+      assertThat(listen.exitValue()).as(err).isEqualTo(7);
+      assertThat(err).doesNotContain("reconnecting").contains("not valid for 127.0.0.1");
     }
   }
 }

@@ -8,7 +8,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -585,7 +588,8 @@ class ListenCommandTest {
         .contains("certificate is not trusted")
         .contains("--ca")
         .doesNotContain("Exception")
-        .doesNotContain("\tat ");
+        .doesNotContain("\tat ")
+        .doesNotContain("reconnecting");
     assertThat(relay.connections()).isZero();
   }
 
@@ -606,7 +610,26 @@ class ListenCommandTest {
             "--timeout",
             "10s");
     assertThat(code).isEqualTo(ExitCodes.TLS_FAILED);
-    assertThat(err.toString()).contains("not valid for 127.0.0.1");
+    // Known at the first attempt, and said once: the same certificate would be refused again.
+    assertThat(err.toString()).doesNotContain("reconnecting");
+    assertThat(err.toString().split("not valid for 127.0.0.1", -1)).hasSize(2);
+  }
+
+  @Test
+  void aRelayThatNeverAnswersTheTlsHandshakeIsADroppedConnection() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Integer> listen =
+          runInBackground(
+              "--url",
+              "wss://127.0.0.1:" + silent.getLocalPort() + "/listen",
+              "--key",
+              "alert/pool-1",
+              "--no-reconnect");
+      try (Socket accepted = silent.accept()) {
+        assertThat(listen.get(30, TimeUnit.SECONDS)).isEqualTo(ExitCodes.DISCONNECTED);
+      }
+    }
+    assertThat(err.toString()).contains("no TLS handshake within 10s");
   }
 
   @Test
