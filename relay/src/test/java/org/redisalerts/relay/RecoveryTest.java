@@ -9,6 +9,7 @@ import static org.redisalerts.testing.TestPublisher.alert;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.redisalerts.common.RedisEndpoint;
 import org.redisalerts.testing.RecordingClient;
 import org.redisalerts.testing.TestPublisher;
 import org.redisalerts.testing.TestRedis;
@@ -77,6 +78,68 @@ class RecoveryTest {
           .as("nothing but what was written may have been trimmed")
           .isSubsetOf(alert("second", 2));
       client.assertNoMoreEvents();
+      client.closeAndWait();
+    }
+  }
+
+  @Test
+  void aStepWhoseReplyWasLostAfterItRanIsNotRunTwiceThoughTheAlertsAreIdentical() throws Exception {
+    // Redis trims the written alert and the reply is lost with the connection; the alerts pushed
+    // next are byte for byte the same, so the head check of the step sent again passes. Only the
+    // mark the step left with the lease tells that it ran: without it, one of them was trimmed
+    // unread.
+    String same = alert("the same", 1);
+    try (ReplyLosingProxy proxy = new ReplyLosingProxy(redis.port());
+        RelayServer relay =
+            new RelayServer(
+                    RelayConfig.builder(RedisEndpoint.parse("redis://127.0.0.1:" + proxy.port()))
+                        .bind("127.0.0.1")
+                        .port(0)
+                        .build())
+                .start()) {
+      RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-same");
+      TestPublisher publisher = new TestPublisher(redis);
+      publisher.push("alert/pool-same", same);
+      assertThat(client.nextText()).isEqualTo(same);
+
+      proxy.loseReplyToRequestWith(same); // only a step that trims it sends it back to Redis
+      assertThat(proxy.awaitCut(10)).as("the trim's reply lost").isTrue();
+      assertThat(redis.client().llen("alert/pool-same")).as("Redis ran the trim").isZero();
+      publisher.push("alert/pool-same", same, same);
+      proxy.resume();
+
+      assertThat(client.nextTexts(2)).containsExactly(same, same);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> redis.client().llen("alert/pool-same") == 0);
+      client.assertNoMoreEvents();
+      client.closeAndWait();
+    }
+  }
+
+  @Test
+  void watchEntriesLostWithAPopsReplyAreMadeUpForWhenTheWatcherConnectsAgain() throws Exception {
+    // The pop took the watch entry, and its reply was lost with the connection: the relay never
+    // learns that the key has an alert. Its next look at every key (--recheck-interval, an hour
+    // here) would find it; the watcher, connecting again, looks at once.
+    try (ReplyLosingProxy proxy = new ReplyLosingProxy(redis.port());
+        RelayServer relay =
+            new RelayServer(
+                    RelayConfig.builder(RedisEndpoint.parse("redis://127.0.0.1:" + proxy.port()))
+                        .bind("127.0.0.1")
+                        .port(0)
+                        .recheckInterval(Duration.ofHours(1))
+                        .build())
+                .start()) {
+      RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-popped");
+      proxy.loseReplyToRequestWith("BLMOVE"); // the watcher's wait, once it waits again
+      assertThat(proxy.awaitRequest(10)).isTrue();
+      new TestPublisher(redis).push("alert/pool-popped", alert("popped", 1));
+      assertThat(proxy.awaitCut(10)).isTrue();
+      assertThat(redis.client().llen("watch")).as("the pop took the entry").isZero();
+      proxy.resume();
+
+      assertThat(client.nextText()).isEqualTo(alert("popped", 1));
       client.closeAndWait();
     }
   }

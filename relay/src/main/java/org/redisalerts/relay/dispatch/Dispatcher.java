@@ -270,6 +270,8 @@ public final class Dispatcher implements ClientEvents, WatchEvents, AutoCloseabl
   @Override
   public void redisAvailable() {
     loop.retryFailed();
+    // Steps every key with connections here, which also makes up for watch entries whose pop's
+    // reply was lost with the connection.
     loop.presenceAgain();
   }
 

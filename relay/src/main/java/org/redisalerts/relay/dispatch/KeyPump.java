@@ -93,6 +93,9 @@ final class KeyPump {
   /** Stamps of the moments pumps become idle, and of the sends that {@link #beginRead} checks. */
   private static final AtomicLong STAMPS = new AtomicLong();
 
+  /** Numbers of the pumps made, each once. */
+  private static final AtomicLong SERIALS = new AtomicLong();
+
   final String key;
 
   private State state = State.IDLE;
@@ -117,6 +120,12 @@ final class KeyPump {
 
   /** The running step trims this many entries from the head. */
   private int stepTrim;
+
+  /** This pump among every pump the relay made, for the steps' mark (see {@link StepRequest}). */
+  private final long serial = SERIALS.incrementAndGet();
+
+  /** Entries this pump's steps trimmed, as their replies told. */
+  private long trimmedCount;
 
   /** The running step reads the unfinished entries again (every batch out is settled). */
   private boolean stepRereads;
@@ -315,7 +324,8 @@ final class KeyPump {
     stepTrim = trim;
     stepRereads = rereads;
     int skip = rereads ? 0 : remaining - trim;
-    return new StepRequest(key, remaining, first, last, trim, skip, dead, claim, claimBytes, p);
+    return new StepRequest(
+        key, remaining, first, last, trim, skip, dead, claim, claimBytes, p, serial, trimmedCount);
   }
 
   /**
@@ -703,6 +713,7 @@ final class KeyPump {
    * batches out are dropped (the step's new batch holds them).
    */
   synchronized Finished trimmed() {
+    trimmedCount += stepTrim;
     if (outs.isEmpty()) {
       return Finished.NOTHING;
     }

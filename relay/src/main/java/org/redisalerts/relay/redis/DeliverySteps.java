@@ -281,6 +281,7 @@ public final class DeliverySteps implements AutoCloseable {
       args.add(Long.toString(r.claimBytes()).getBytes(UTF_8));
       args.add(number(r.deadLetters().size()));
       args.add(number(r.presence().ordinal()));
+      args.add((r.pump() + ":" + r.trimmedBefore()).getBytes(UTF_8));
       if (r.held() > 0) {
         args.add(r.firstHeld());
         args.add(r.lastHeld());

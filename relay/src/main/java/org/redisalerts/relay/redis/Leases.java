@@ -112,9 +112,9 @@ public final class Leases implements AutoCloseable {
       }
       pipeline.sync();
       for (int i = 0; i < all.size(); i++) {
-        byte[] holder = replies.get(i).get();
-        if (holder != null) {
-          holders.put(all.get(i), new String(holder, UTF_8));
+        byte[] lease = replies.get(i).get();
+        if (lease != null) {
+          holders.put(all.get(i), holder(new String(lease, UTF_8)));
         }
       }
     } catch (JedisConnectionException e) {
@@ -122,6 +122,12 @@ public final class Leases implements AutoCloseable {
       throw e;
     }
     return holders;
+  }
+
+  /** The holder's token in a lease's value (which goes on with the mark of its last step). */
+  static String holder(String lease) {
+    int mark = lease.indexOf('#');
+    return mark < 0 ? lease : lease.substring(0, mark);
   }
 
   /**

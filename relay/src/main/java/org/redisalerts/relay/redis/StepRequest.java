@@ -16,6 +16,11 @@ import java.util.List;
  * @param claim the most entries to read now (0: only finish)
  * @param claimBytes the most bytes to read now (one entry is always read when claim is positive)
  * @param presence what this relay's connections of the key became since its last step
+ * @param pump which of this relay's pumps of the key sends the step (a pump made again for the key
+ *     gets another number)
+ * @param trimmedBefore how many entries that pump's earlier steps trimmed from the list: with
+ *     {@code pump}, the step's mark (deliver.lua), by which a step sent again after its reply was
+ *     lost is known to have run
  */
 public record StepRequest(
     String key,
@@ -27,7 +32,9 @@ public record StepRequest(
     List<byte[]> deadLetters,
     int claim,
     long claimBytes,
-    Presence presence) {
+    Presence presence,
+    long pump,
+    long trimmedBefore) {
 
   /** This relay's connections of a key, as the other relays see them (SPEC 10). */
   public enum Presence {
@@ -50,6 +57,10 @@ public record StepRequest(
       throw new IllegalArgumentException("held entries need their first and last: " + key);
     }
     deadLetters = List.copyOf(deadLetters);
+    if (pump < 0 || trimmedBefore < 0) {
+      throw new IllegalArgumentException(
+          "inconsistent mark for " + key + ": pump=" + pump + " trimmed=" + trimmedBefore);
+    }
     if (presence == null) {
       presence = Presence.UNCHANGED;
     }

@@ -12,9 +12,15 @@
 -- records, in presence:{K}, whether this relay has connections of K, so that an owner learns
 -- which relays to forward K's batches to.
 --
+-- The lease's value is the holder's token, then '#' and the mark of the holder's last step of K:
+-- '<pump>:<entries trimmed>', the relay's name for its pump of K and how many entries that pump
+-- had trimmed from K once the step ran. A step whose reply was lost (its connection cut after
+-- Redis ran it) is sent again as the relay knew it before: the mark tells that it ran, and how
+-- much of its trim is done, where the head check alone could not (identical alerts).
+--
 -- KEYS, per list: K, its lease, its presence hash; then the dead-letter list
 -- ARGV[1] n, ARGV[2] the most bytes this step may read in all, ARGV[3] this relay's token,
--- ARGV[4] the lease in milliseconds; then per list, 7 fields, the held entries to check, and
+-- ARGV[4] the lease in milliseconds; then per list, 8 fields, the held entries to check, and
 -- its dead letters:
 --   held   entries at the head that the relay read before (and so expects to find there)
 --   trim   how many of those are finished (written, or bad and dead-lettered): removed now
@@ -25,6 +31,8 @@
 --   dead   how many dead-letter records follow the check
 --   here   0: presence unchanged; 1: this relay has plain connections of K; 2: it has
 --          acknowledging ones; 3: it has none any more
+--   pump   the relay's pump of K and how many entries it had trimmed before this step, as
+--          '<pump>:<count>'
 --   check  when held > 0: the first and the last held entry, as the relay read them
 --   dead-letter records, appended to the dead-letter list with the trim
 -- Returns, per list in order: status, more, acquired, count, then count entries (oldest
@@ -34,7 +42,9 @@
 --   head again; 2: the key refused the step (not a list): the one entry is the error text;
 --   3: another relay holds the lease: nothing was read, the one extra value is its token;
 --   4: fenced: the relay held entries but no longer holds the lease: nothing was trimmed or
---   read; the extra value is the lease's holder, or empty when it is free. 5: a key of the
+--   read; the extra value is the lease's holder, or empty when it is free. (Status 0 also when
+--   the mark shows this very step ran before: what it trimmed then is not trimmed again, so the
+--   dead letters it recorded are then recorded twice.) 5: a key of the
 --   relay's (the lease, the presence hash, or the dead-letter list) holds another type: nothing
 --   was trimmed; the one entry is the error text.
 --   more 1: the list may hold more than was read. acquired 1: the step took the lease; the
@@ -45,7 +55,7 @@
 -- The head check compares the first and the last held entry, not every one: re-reading a
 -- whole batch to compare it would double what each step reads. A head moved by d entries
 -- passes it only if the entries d apart at both ends are byte for byte the same (see
--- architecture.md).
+-- architecture.md); the mark keeps the relay's own steps sent again out of that blind spot.
 local n = tonumber(ARGV[1])
 local budget = tonumber(ARGV[2])
 local token = ARGV[3]
@@ -69,6 +79,19 @@ local function emit(status, more, acquired, entries, from, count, extra)
 end
 
 local NONE = {}
+
+-- A lease's holder, and the pump and count of its mark (nil when it has none: set by a relay of
+-- an earlier version).
+local function holderOf(lease)
+  if type(lease) ~= 'string' then
+    return nil
+  end
+  local holder, pump, count = string.match(lease, '^(.*)#([^#:]*):(%d+)$')
+  if holder then
+    return holder, pump, tonumber(count)
+  end
+  return lease
+end
 
 -- The error of a redis.pcall's reply, or nil. A step never stops the script with an error: a
 -- round steps many keys, and one that stopped halfway would leave the keys before it trimmed
@@ -131,7 +154,9 @@ for i = 1, n do
   local maxBytes = tonumber(ARGV[a + 4])
   local dead = tonumber(ARGV[a + 5])
   local here = tonumber(ARGV[a + 6])
-  a = a + 7
+  local pump, count = string.match(ARGV[a + 7], '^([^#:]*):(%d+)$')
+  count = tonumber(count)
+  a = a + 8
   local firstHeld, lastHeld
   if held > 0 then
     firstHeld = ARGV[a]
@@ -149,22 +174,27 @@ for i = 1, n do
   -- The lease: only its holder steps K.
   local lease = redis.pcall('GET', leaseKey)
   refused = refused or failure(lease)
+  local holder, leasePump, leaseCount = holderOf(lease)
   local acquired = 0
   local skipKey = false
+  local done = 0
   if refused then
     emit(5, 0, 0, {refused}, 1, 1, NONE)
     skipKey = true
-  elseif lease == token then
-    redis.call('PEXPIRE', leaseKey, leaseMs)
-    acquired = 2
+  elseif holder == token then
+    acquired = 2 -- renewed below, with the step's mark when it trims
+    if trim > 0 and leasePump == pump and leaseCount > count and leaseCount <= count + trim then
+      -- This step ran before, and its reply was lost: leaseCount - count of its trim are done.
+      done = leaseCount - count
+    end
   elseif held > 0 then
-    emit(4, 0, 0, NONE, 1, 0, {lease or ''})
+    emit(4, 0, 0, NONE, 1, 0, {holder or ''})
     skipKey = true
-  elseif lease then
-    emit(3, 0, 0, NONE, 1, 0, {lease})
+  elseif holder then
+    emit(3, 0, 0, NONE, 1, 0, {holder})
     skipKey = true
   elseif claim > 0 then
-    redis.call('SET', leaseKey, token, 'PX', leaseMs)
+    redis.call('SET', leaseKey, token .. '#' .. pump .. ':' .. count, 'PX', leaseMs)
     acquired = 1
   else
     emit(0, 0, 0, NONE, 1, 0, NONE)
@@ -183,6 +213,10 @@ for i = 1, n do
       claim = 0
       more = 1
     end
+    local trimAsked = trim
+    local marked = false
+    held = held - done
+    trim = trim - done
     -- One read covers the last held entry and the batch to claim.
     local from = trim + skip
     local start = from
@@ -207,7 +241,9 @@ for i = 1, n do
     if not failed and held > 0 then
       local last = items[held - start]
       local first = last
-      if held > 1 then
+      if done > 0 then
+        first = firstHeld -- trimmed by the step's first run
+      elseif held > 1 then
         first = view(redis.pcall('LINDEX', key, 0), maxBytes)
       end
       if last ~= lastHeld or first ~= firstHeld then
@@ -244,6 +280,19 @@ for i = 1, n do
         budget = budget - bytes
         emit(status, more, acquired, items, offset + 1, taken, extra)
       end
+      if acquired == 2 and not refused and (status == 1 or trimAsked > 0) then
+        -- The mark: what the relay counts trimmed once it reads this reply (on a changed head it
+        -- trims nothing, and this puts its count and the mark in step again).
+        local after = count
+        if status == 0 then
+          after = count + trimAsked
+        end
+        redis.call('SET', leaseKey, token .. '#' .. pump .. ':' .. after, 'PX', leaseMs)
+        marked = true
+      end
+    end
+    if acquired == 2 and not marked then
+      redis.call('PEXPIRE', leaseKey, leaseMs)
     end
   end
 end
@@ -314,7 +363,7 @@ if popCount > 0 then
   for j = 1, #unstepped do
     local key = unstepped[j]
     local leaseKey = leasePrefix .. key .. '}'
-    if budget > 0 and redis.pcall('GET', leaseKey) == token then
+    if budget > 0 and holderOf(redis.pcall('GET', leaseKey)) == token then
       redis.call('PEXPIRE', leaseKey, leaseMs)
       reads = reads + 1
       out[#out + 1] = key

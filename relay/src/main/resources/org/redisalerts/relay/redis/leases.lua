@@ -1,4 +1,5 @@
--- Renews or releases the leases this relay holds (see deliver.lua), atomically per lease.
+-- Renews or releases the leases this relay holds (see deliver.lua), atomically per lease. A
+-- lease's value is its holder's token, then '#' and the mark of the holder's last step.
 --
 -- KEYS, per list: its lease, its presence hash
 -- ARGV[1] this relay's token, ARGV[2] the lease in milliseconds (renew) or 0 (release),
@@ -6,12 +7,15 @@
 -- Returns, per list, 1 when the lease was this relay's (and is now renewed or released), 0
 -- when it was not (another relay holds it, or it expired): the relay is no longer its holder.
 local token = ARGV[1]
+local marked = token .. '#'
 local ms = tonumber(ARGV[2])
 local leave = ARGV[3] == '1'
 local out = {}
 for i = 1, #KEYS, 2 do
   local lease = KEYS[i]
-  local mine = redis.call('GET', lease) == token
+  local value = redis.call('GET', lease)
+  local mine = value == token
+    or (type(value) == 'string' and string.sub(value, 1, #marked) == marked)
   if mine then
     if ms > 0 then
       redis.call('PEXPIRE', lease, ms)

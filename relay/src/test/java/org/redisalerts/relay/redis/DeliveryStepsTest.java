@@ -33,7 +33,7 @@ class DeliveryStepsTest {
     byte[] x = "x".getBytes(UTF_8);
     byte[] bad = "not json".getBytes(UTF_8);
     StepRequest finishSame =
-        new StepRequest("alert/same", 2, x, x, 2, 0, List.of(), 10, 1 << 20, null);
+        new StepRequest("alert/same", 2, x, x, 2, 0, List.of(), 10, 1 << 20, null, 1, 0);
     StepRequest finishBad =
         new StepRequest(
             "alert/bad",
@@ -45,7 +45,9 @@ class DeliveryStepsTest {
             List.of("{\"dead\":1}".getBytes(UTF_8)),
             10,
             1 << 20,
-            null);
+            null,
+            2,
+            0);
     try (DeliverySteps steps =
         new DeliverySteps(
             RedisEndpoint.parse(redis.url()), keys, TOKEN, Duration.ofSeconds(10), "test-steps")) {
@@ -59,5 +61,99 @@ class DeliveryStepsTest {
     assertThat(redis.client().lrange("alert/bad", 0, -1))
         .as("its dead letter not written: kept for the retry")
         .containsExactly("not json");
+  }
+
+  @Test
+  void aStepSentAgainAfterItsReplyWasLostTrimsNothingMoreThoughTheAlertsAreIdentical() {
+    // Redis ran the step and its connection was cut before the reply went out: the relay sends the
+    // same step again. The head now starts with the next alerts, and identical alerts pass the
+    // head check, so without the mark the step trimmed them too, unread.
+    RelayKeys keys = new RelayKeys("watch-lost-reply");
+    redis.client().rpush("alert/same", "x", "x", "x", "x", "x");
+    byte[] x = "x".getBytes(UTF_8);
+    try (DeliverySteps steps = steps(keys);
+        Leases leases = new Leases(endpoint(), keys, TOKEN, Duration.ofSeconds(10))) {
+      StepResult read =
+          steps.run(List.of(step("alert/same", 0, null, null, 0, 0, 7, 0)), 1 << 20).get(0);
+      assertThat(read.acquired()).isTrue();
+      assertThat(read.entries()).hasSize(2);
+
+      StepRequest finish = step("alert/same", 2, x, x, 2, 0, 7, 0);
+      StepResult first = steps.run(List.of(finish), 1 << 20).get(0);
+      StepResult again = steps.run(List.of(finish), 1 << 20).get(0);
+
+      assertThat(first.status()).isEqualTo(StepResult.Status.DONE);
+      assertThat(first.entries()).hasSize(2);
+      assertThat(again.status()).isEqualTo(StepResult.Status.DONE);
+      assertThat(again.entries()).as("the batch the lost reply carried").hasSize(2);
+      assertThat(redis.client().llen("alert/same")).as("two trimmed, once").isEqualTo(3);
+      assertThat(redis.client().get(keys.lease("alert/same"))).isEqualTo(TOKEN + "#7:2");
+      assertThat(leases.renew(List.of("alert/same")))
+          .as("a marked lease is still this relay's")
+          .isEmpty();
+      assertThat(leases.holders(List.of("alert/same"))).containsEntry("alert/same", TOKEN);
+    }
+  }
+
+  @Test
+  void aStepSentAgainWithMoreFinishedTrimsOnlyWhatItsFirstRunLeft() {
+    // The lost step finished a0 and left a1 out; by the time it is sent again a1 is finished too.
+    RelayKeys keys = new RelayKeys("watch-lost-reply-more");
+    redis.client().rpush("alert/more", "a0", "a1", "a2", "a3", "a4", "a5");
+    byte[] a0 = "a0".getBytes(UTF_8);
+    byte[] a1 = "a1".getBytes(UTF_8);
+    try (DeliverySteps steps = steps(keys)) {
+      steps.run(List.of(step("alert/more", 0, null, null, 0, 0, 9, 40)), 1 << 20);
+      steps.run(List.of(step("alert/more", 2, a0, a1, 1, 1, 9, 40)), 1 << 20);
+      StepResult again =
+          steps.run(List.of(step("alert/more", 2, a0, a1, 2, 0, 9, 40)), 1 << 20).get(0);
+
+      assertThat(again.status()).isEqualTo(StepResult.Status.DONE);
+      assertThat(again.entries().stream().map(e -> new String(e, UTF_8)))
+          .containsExactly("a2", "a3");
+      assertThat(redis.client().lrange("alert/more", 0, -1))
+          .containsExactly("a2", "a3", "a4", "a5");
+      assertThat(redis.client().get(keys.lease("alert/more"))).isEqualTo(TOKEN + "#9:42");
+    }
+  }
+
+  @Test
+  void anotherPumpsMarkIsNotTakenForThisStepsFirstRun() {
+    // A pump made again for the key counts from 0; the mark of the one before must not make it
+    // skip a trim it never ran.
+    RelayKeys keys = new RelayKeys("watch-other-pump");
+    redis.client().rpush("alert/new-pump", "b0", "b1", "b2");
+    redis.client().set(keys.lease("alert/new-pump"), TOKEN + "#3:1");
+    byte[] b0 = "b0".getBytes(UTF_8);
+    try (DeliverySteps steps = steps(keys)) {
+      StepResult result =
+          steps.run(List.of(step("alert/new-pump", 1, b0, b0, 1, 0, 4, 0)), 1 << 20).get(0);
+
+      assertThat(result.status()).isEqualTo(StepResult.Status.DONE);
+      assertThat(redis.client().lrange("alert/new-pump", 0, -1)).containsExactly("b1", "b2");
+      assertThat(redis.client().get(keys.lease("alert/new-pump"))).isEqualTo(TOKEN + "#4:1");
+    }
+  }
+
+  private static DeliverySteps steps(RelayKeys keys) {
+    return new DeliverySteps(endpoint(), keys, TOKEN, Duration.ofSeconds(10), "test-steps");
+  }
+
+  private static RedisEndpoint endpoint() {
+    return RedisEndpoint.parse(redis.url());
+  }
+
+  /** A step of a plain key's pump {@code pump}, claiming up to 2 entries. */
+  private static StepRequest step(
+      String key,
+      int held,
+      byte[] first,
+      byte[] last,
+      int trim,
+      int skip,
+      long pump,
+      long trimmedBefore) {
+    return new StepRequest(
+        key, held, first, last, trim, skip, List.of(), 2, 1 << 20, null, pump, trimmedBefore);
   }
 }
