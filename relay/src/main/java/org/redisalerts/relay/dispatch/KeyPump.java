@@ -121,10 +121,13 @@ final class KeyPump {
   /** The running step trims this many entries from the head. */
   private int stepTrim;
 
-  /** This pump among every pump the relay made, for the steps' mark (see {@link StepRequest}). */
-  private final long serial = SERIALS.incrementAndGet();
+  /**
+   * This pump among every pump the relay made, for the steps' mark (see {@link StepRequest}); a new
+   * number whenever the pump drops what it held, see {@link #lost}.
+   */
+  private long serial = SERIALS.incrementAndGet();
 
-  /** Entries this pump's steps trimmed, as their replies told. */
+  /** Entries this pump's steps trimmed under {@link #serial}, as their replies told. */
   private long trimmedCount;
 
   /** The running step reads the unfinished entries again (every batch out is settled). */
@@ -757,6 +760,10 @@ final class KeyPump {
     }
     outs.clear();
     stepTrim = 0;
+    // A step whose reply was lost may have moved the lease's mark past trimmedCount; with nothing
+    // held, the next trim is of other entries, which that mark must not be taken to cover.
+    serial = SERIALS.incrementAndGet();
+    trimmedCount = 0;
     return delivered;
   }
 

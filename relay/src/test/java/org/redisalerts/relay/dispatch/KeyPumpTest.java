@@ -116,6 +116,36 @@ class KeyPumpTest {
   }
 
   @Test
+  void aStepsMarkCountsWhatThePumpTrimmedAndStartsAfreshOnceThePumpDropsWhatItHeld() {
+    // The mark lets Redis tell a step sent again after its reply was lost (deliver.lua). Once the
+    // pump drops what it held, its next trim is of other entries: an old mark must not cover it.
+    KeyPump pump = sending(batchOf("{\"event\":\"a\"}", "{\"event\":\"b\"}"), false, ONE);
+    assertThat(written(pump, pump.sending(), ONE, 2)).isEqualTo(KeyPump.Next.PARK);
+    assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
+    StepRequest first = begin(pump, 100, List.of(ONE), List.of(), c -> true, FAR);
+    assertThat(first.trim()).isEqualTo(2);
+    assertThat(first.trimmedBefore()).isZero();
+    pump.trimmed();
+    assertThat(pump.read(batchOf("{\"event\":\"c\"}"), false, List.of(ONE), List.of()))
+        .isEqualTo(KeyPump.Next.SEND);
+    assertThat(written(pump, pump.sending(), ONE, 1)).isEqualTo(KeyPump.Next.PARK);
+    assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
+    StepRequest second = begin(pump, 100, List.of(ONE), List.of(), c -> true, FAR);
+    assertThat(second.pump()).isEqualTo(first.pump());
+    assertThat(second.trimmedBefore()).as("the first step's trim, told by its reply").isEqualTo(2);
+
+    pump.lost(); // the head changed: what was out is gone
+    assertThat(pump.read(batchOf("{\"event\":\"d\"}"), false, List.of(ONE), List.of()))
+        .isEqualTo(KeyPump.Next.SEND);
+    assertThat(written(pump, pump.sending(), ONE, 1)).isEqualTo(KeyPump.Next.PARK);
+    assertThat(pump.settleDue(Long.MAX_VALUE / 2, 0)).isTrue();
+    StepRequest third = begin(pump, 100, List.of(ONE), List.of(), c -> true, FAR);
+    assertThat(third.trim()).isEqualTo(1);
+    assertThat(third.pump()).isNotEqualTo(first.pump());
+    assertThat(third.trimmedBefore()).isZero();
+  }
+
+  @Test
   void aConnectionThatWasNotSentABatchStillOutIsSentItsUndeliveredAlertsFirst() {
     // Sent the next batch alone, it would receive an alert before an older one that the other
     // connection may yet hand back (by closing without acknowledging it).
