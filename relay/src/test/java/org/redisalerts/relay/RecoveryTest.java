@@ -7,6 +7,7 @@ import static org.redisalerts.relay.RelayTesting.startRelay;
 import static org.redisalerts.testing.TestPublisher.alert;
 
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisalerts.common.RedisEndpoint;
@@ -24,6 +25,15 @@ import redis.clients.jedis.Protocol;
 class RecoveryTest {
 
   @RegisterExtension static final TestRedis redis = new TestRedis();
+
+  /** A relay whose connections to the test Redis go through {@code proxy}. */
+  private static RelayServer startThrough(
+      ReplyLosingProxy proxy, UnaryOperator<RelayConfig.Builder> settings) throws Exception {
+    RedisEndpoint through = RedisEndpoint.parse("redis://127.0.0.1:" + proxy.port());
+    return new RelayServer(
+            settings.apply(RelayConfig.builder(through).bind("127.0.0.1").port(0)).build())
+        .start();
+  }
 
   /** Leaves Redis as a relay of the earlier version killed mid-batch would. */
   private static void leaveAnOldClaimBehind(String key) {
@@ -90,13 +100,7 @@ class RecoveryTest {
     // unread.
     String same = alert("the same", 1);
     try (ReplyLosingProxy proxy = new ReplyLosingProxy(redis.port());
-        RelayServer relay =
-            new RelayServer(
-                    RelayConfig.builder(RedisEndpoint.parse("redis://127.0.0.1:" + proxy.port()))
-                        .bind("127.0.0.1")
-                        .port(0)
-                        .build())
-                .start()) {
+        RelayServer relay = startThrough(proxy, b -> b)) {
       RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-same");
       TestPublisher publisher = new TestPublisher(redis);
       publisher.push("alert/pool-same", same);
@@ -123,14 +127,7 @@ class RecoveryTest {
     // learns that the key has an alert. Its next look at every key (--recheck-interval, an hour
     // here) would find it; the watcher, connecting again, looks at once.
     try (ReplyLosingProxy proxy = new ReplyLosingProxy(redis.port());
-        RelayServer relay =
-            new RelayServer(
-                    RelayConfig.builder(RedisEndpoint.parse("redis://127.0.0.1:" + proxy.port()))
-                        .bind("127.0.0.1")
-                        .port(0)
-                        .recheckInterval(Duration.ofHours(1))
-                        .build())
-                .start()) {
+        RelayServer relay = startThrough(proxy, b -> b.recheckInterval(Duration.ofHours(1)))) {
       RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-popped");
       proxy.loseReplyToRequestWith("BLMOVE"); // the watcher's wait, once it waits again
       assertThat(proxy.awaitRequest(10)).isTrue();
