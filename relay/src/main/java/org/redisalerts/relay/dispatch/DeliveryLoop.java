@@ -1,7 +1,6 @@
 package org.redisalerts.relay.dispatch;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,7 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.redisalerts.common.DeadLetter;
 import org.redisalerts.common.JsonCodec;
 import org.redisalerts.common.LogText;
 import org.redisalerts.common.ServerReply;
@@ -28,12 +26,10 @@ import org.redisalerts.relay.clients.ClientConnection;
 import org.redisalerts.relay.monitoring.RelayMetrics;
 import org.redisalerts.relay.monitoring.ThrottledLog;
 import org.redisalerts.relay.redis.DeliverySteps;
-import org.redisalerts.relay.redis.OversizedEntry;
 import org.redisalerts.relay.redis.StepRequest;
 import org.redisalerts.relay.redis.StepResult;
 import org.redisalerts.relay.redis.WatchPop;
 import org.redisalerts.relay.websocket.BatchCallback;
-import org.redisalerts.relay.websocket.FrameBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
@@ -104,7 +100,8 @@ final class DeliveryLoop implements AutoCloseable {
    *
    * @param claimBatch the most alerts read from one list in one step
    * @param claimBytes the most bytes read from one list in one step (one alert is always read); a
-   *     larger entry is read as an {@link OversizedEntry} and dead-lettered
+   *     larger entry is read as an {@link org.redisalerts.relay.redis.OversizedEntry} and
+   *     dead-lettered
    * @param forwardEvents the {@code event} values that are forwarded
    * @param deadLetters the dead-letter list's name, for logs
    * @param settleDelay how long a written batch may wait to be trimmed with its key's next step
@@ -136,7 +133,6 @@ final class DeliveryLoop implements AutoCloseable {
   private final DeliverySteps steps;
   private final JsonCodec codec;
   private final RelayMetrics metrics;
-  private final DeliveryListener listener;
   private final ScheduledExecutorService timer;
   private final Peers peers;
 
@@ -144,6 +140,8 @@ final class DeliveryLoop implements AutoCloseable {
   private final Set<String> takingOver = ConcurrentHashMap.newKeySet();
 
   private final ThrottledLog throttled = new ThrottledLog(log, Duration.ofMinutes(1));
+  private final BatchInspector inspector;
+  private final FinishedReport finished;
   private final Thread thread;
 
   private final Map<String, KeyPump> pumps = new ConcurrentHashMap<>();
@@ -215,8 +213,9 @@ final class DeliveryLoop implements AutoCloseable {
     this.steps = steps;
     this.codec = codec;
     this.metrics = metrics;
-    this.listener = listener;
     this.timer = timer;
+    this.inspector = new BatchInspector(codec, settings.claimBytes(), settings.forwardEvents());
+    this.finished = new FinishedReport(metrics, listener, settings.deadLetters());
     this.behindWaitSeconds = Math.min(1.0, Math.max(0.001, settings.settleDelay().toNanos() / 1e9));
     this.thread = new Thread(this::run, "relay-delivery");
     this.thread.setDaemon(true);
@@ -1067,7 +1066,7 @@ final class DeliveryLoop implements AutoCloseable {
       }
     }
     switch (result.status()) {
-      case DONE -> report(key, pump.trimmed());
+      case DONE -> finished.report(key, pump.trimmed());
       case HEAD_CHANGED -> {
         int written = pump.lost();
         metrics.headChanged();
@@ -1111,7 +1110,7 @@ final class DeliveryLoop implements AutoCloseable {
       enqueue(pump);
       return;
     }
-    Batch batch = result.entries().isEmpty() ? null : inspect(key, result.entries());
+    Batch batch = result.entries().isEmpty() ? null : inspector.inspect(key, result.entries());
     if (batch != null) {
       metrics.claimed(batch.size());
     }
@@ -1244,72 +1243,6 @@ final class DeliveryLoop implements AutoCloseable {
     while ((pump = waitingForRoom.poll()) != null) {
       enqueue(pump);
     }
-  }
-
-  /** Records in logs, metrics and the listener what a step trimmed. */
-  private void report(String key, KeyPump.Finished f) {
-    if (f.written() > 0) {
-      metrics.delivered(f.written());
-      listener.delivered(key, f.written());
-    }
-    if (!f.dead().isEmpty()) {
-      metrics.deadLettered(f.dead().size());
-      for (Batch.Dead d : f.dead()) {
-        listener.deadLettered(key, d.reason());
-      }
-      Batch.Dead first = f.dead().get(0);
-      throttled.warn(
-          "dead:" + key,
-          "dead-lettered "
-              + f.dead().size()
-              + " entr"
-              + (f.dead().size() == 1 ? "y" : "ies")
-              + " of key="
-              + LogText.quote(key)
-              + " to list="
-              + settings.deadLetters()
-              + ", first reason: "
-              + first.reason());
-    }
-    if (f.notWritten() > 0) {
-      metrics.returned(f.notWritten());
-      log.info(
-          "{} alerts of key={} were not written (its {} connection(s) closed first); they stay at"
-              + " the head of the list",
-          f.notWritten(),
-          LogText.quote(key),
-          f.connections());
-    }
-  }
-
-  private Batch inspect(String key, List<byte[]> entries) {
-    List<byte[]> alerts = new ArrayList<>(entries.size());
-    int[] positions = new int[entries.size()];
-    List<Batch.Dead> dead = List.of();
-    Instant now = null;
-    for (int i = 0; i < entries.size(); i++) {
-      byte[] entry = entries.get(i);
-      OversizedEntry oversized = OversizedEntry.of(entry);
-      String reason;
-      if (oversized != null) {
-        reason = oversized.reason(settings.claimBytes());
-        entry = oversized.head();
-      } else {
-        reason = codec.checkAlert(entry, settings.forwardEvents());
-      }
-      if (reason == null) {
-        positions[alerts.size()] = i;
-        alerts.add(entry);
-      } else {
-        if (now == null) {
-          now = Instant.now();
-          dead = new ArrayList<>();
-        }
-        DeadLetter letter = DeadLetter.of(key, entry, reason, now);
-        dead.add(new Batch.Dead(i, reason, codec.writeBytes(letter)));
-      }
-    }
-    return new Batch(entries, FrameBatch.encode(alerts), positions, dead, System.nanoTime());
   }
 
   // ---- parked batches and retries, on the timer ----
