@@ -8,25 +8,28 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * A TCP proxy on loopback in front of a Redis server that loses one reply after Redis ran what it
- * answers: armed with some bytes, it lets the next request that holds them through, then cuts that
- * connection when Redis's reply comes, without passing the reply on. The client sees its connection
- * drop and cannot tell whether Redis ran the command. From then on the proxy holds every request
- * (on every connection, new ones too) until {@link #resume}, so a test can change Redis first.
+ * answers: armed with some bytes, it lets a request that holds them through, then cuts that
+ * connection when Redis's reply comes (one the arm accepts), without passing the reply on. The
+ * client sees its connection drop and cannot tell whether Redis ran the command. From then on the
+ * proxy holds every request (on every connection, new ones too) until {@link #resume}, so a test
+ * can change Redis first.
  */
 final class ReplyLosingProxy implements AutoCloseable {
 
   private final ServerSocket server;
   private final int redisPort;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
-  private final AtomicReference<String> armed = new AtomicReference<>();
+  private final AtomicReference<Arm> armed = new AtomicReference<>();
   private final CountDownLatch passed = new CountDownLatch(1);
   private final CountDownLatch cut = new CountDownLatch(1);
   private volatile CountDownLatch gate = new CountDownLatch(0);
@@ -43,9 +46,20 @@ final class ReplyLosingProxy implements AutoCloseable {
     return server.getLocalPort();
   }
 
+  /** What to lose: the reply to a request that holds {@code bytes}, if {@code reply} holds. */
+  private record Arm(String bytes, Predicate<byte[]> reply) {}
+
   /** The reply to the next request that contains {@code bytes} is lost, its connection cut. */
   void loseReplyToRequestWith(String bytes) {
-    armed.set(bytes);
+    loseReplyToRequestWith(bytes, reply -> true);
+  }
+
+  /**
+   * As {@link #loseReplyToRequestWith(String)}, for the first such request whose reply (its first
+   * bytes as read) {@code reply} accepts; other replies pass.
+   */
+  void loseReplyToRequestWith(String bytes, Predicate<byte[]> reply) {
+    armed.set(new Arm(bytes, reply));
   }
 
   /** Waits until the request whose reply is to be lost went to Redis. */
@@ -89,7 +103,9 @@ final class ReplyLosingProxy implements AutoCloseable {
   private final class Link {
     private final Socket client;
     private final Socket redis;
-    private volatile boolean loseNextReply;
+
+    /** The arm whose request went last on this link; its reply decides. */
+    private volatile Arm pending;
 
     Link(Socket client, Socket redis) {
       this.client = client;
@@ -103,15 +119,15 @@ final class ReplyLosingProxy implements AutoCloseable {
         int n;
         while ((n = in.read(buffer)) > 0) {
           gate.await();
-          String wanted = armed.get();
-          if (wanted != null
-              && new String(buffer, 0, n, ISO_8859_1).contains(wanted)
-              && armed.compareAndSet(wanted, null)) {
-            loseNextReply = true;
+          Arm arm = armed.get();
+          boolean matches =
+              arm != null && new String(buffer, 0, n, ISO_8859_1).contains(arm.bytes());
+          if (matches) {
+            pending = arm;
           }
           out.write(buffer, 0, n);
           out.flush();
-          if (loseNextReply) {
+          if (matches) {
             passed.countDown();
           }
         }
@@ -128,7 +144,11 @@ final class ReplyLosingProxy implements AutoCloseable {
           OutputStream out = client.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) > 0) {
-          if (loseNextReply) {
+          Arm arm = pending;
+          pending = null;
+          if (arm != null
+              && arm.reply().test(Arrays.copyOf(buffer, n))
+              && armed.compareAndSet(arm, null)) {
             gate = new CountDownLatch(1);
             cut.countDown();
             return; // the reply is dropped with the connection
