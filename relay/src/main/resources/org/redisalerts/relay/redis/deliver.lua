@@ -80,6 +80,12 @@ end
 
 local NONE = {}
 
+-- This relay's lease value with the mark of pump and count (written as an integer: Lua would
+-- write a count past 1e14 with an exponent, which no longer reads as a mark).
+local function markOf(pump, count)
+  return token .. '#' .. pump .. ':' .. string.format('%d', count)
+end
+
 -- A lease's holder, and the pump and count of its mark (nil when it has none: set by a relay of
 -- an earlier version).
 local function holderOf(lease)
@@ -194,7 +200,7 @@ for i = 1, n do
     emit(3, 0, 0, NONE, 1, 0, {holder})
     skipKey = true
   elseif claim > 0 then
-    redis.call('SET', leaseKey, token .. '#' .. pump .. ':' .. count, 'PX', leaseMs)
+    redis.call('SET', leaseKey, markOf(pump, count), 'PX', leaseMs)
     acquired = 1
   else
     emit(0, 0, 0, NONE, 1, 0, NONE)
@@ -287,7 +293,7 @@ for i = 1, n do
         if status == 0 then
           after = count + trimAsked
         end
-        redis.call('SET', leaseKey, token .. '#' .. pump .. ':' .. after, 'PX', leaseMs)
+        redis.call('SET', leaseKey, markOf(pump, after), 'PX', leaseMs)
         marked = true
       end
     end
