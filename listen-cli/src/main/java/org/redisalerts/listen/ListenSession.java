@@ -121,6 +121,7 @@ public final class ListenSession {
     private long lastAckAt = System.nanoTime() - ACK_INTERVAL.toNanos();
 
     private String refusal;
+    private boolean opened;
     private String lostBecause = "connection lost";
 
     Attempt(RelayConnection connection) {
@@ -143,6 +144,7 @@ public final class ListenSession {
           continue;
         }
         if (event instanceof Opened) {
+          opened = true;
           connection.send(
               codec.write(ClientMessage.identify(options.key(), options.token(), options.ack())));
         } else if (event instanceof Frame frame) {
@@ -281,6 +283,12 @@ public final class ListenSession {
      * answer to the close.
      */
     private void close(int code, String reason) throws InterruptedException {
+      if (!opened) {
+        // Still connecting (a TLS handshake may wait for its own deadline): no close event would
+        // come in time, and there is nothing to close cleanly.
+        connection.abort();
+        return;
+      }
       acknowledge();
       connection.close(code, reason);
       long end = System.nanoTime() + CLOSE_WAIT.toNanos();

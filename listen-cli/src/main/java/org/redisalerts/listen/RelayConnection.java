@@ -2,6 +2,7 @@ package org.redisalerts.listen;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -11,6 +12,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.handshake.ServerHandshake;
 import org.redisalerts.common.Durations;
 
@@ -79,6 +81,19 @@ final class RelayConnection extends WebSocketClient {
       // The library reports what its connecting thread throws through onError, then closes.
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Drops the connection at once, even while it is still connecting. */
+  void abort() {
+    Socket socket = getSocket();
+    if (socket != null) {
+      try {
+        socket.close(); // ends a handshake that waits for the relay
+      } catch (IOException e) {
+        // closing anyway
+      }
+    }
+    closeConnection(CloseFrame.NORMAL, "aborted");
   }
 
   @Override

@@ -616,6 +616,26 @@ class ListenCommandTest {
   }
 
   @Test
+  void aTimeoutThatComesWhileTheTlsHandshakeWaitsEndsListenThen() throws Exception {
+    // The handshake waits up to 10 s for the relay; --timeout must not wait for it, nor for a
+    // close answer that a connection never opened cannot give.
+    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Integer> listen =
+          runInBackground(
+              "--url",
+              "wss://127.0.0.1:" + silent.getLocalPort() + "/listen",
+              "--key",
+              "alert/pool-1",
+              "--timeout",
+              "1s");
+      try (Socket accepted = silent.accept()) {
+        assertThat(listen.get(4, TimeUnit.SECONDS)).isEqualTo(ExitCodes.TIMED_OUT);
+      }
+    }
+    assertThat(err.toString()).contains("timed out");
+  }
+
+  @Test
   void aRelayThatNeverAnswersTheTlsHandshakeIsADroppedConnection() throws Exception {
     try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CompletableFuture<Integer> listen =
