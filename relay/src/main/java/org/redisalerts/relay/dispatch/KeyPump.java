@@ -328,7 +328,19 @@ final class KeyPump {
     stepRereads = rereads;
     int skip = rereads ? 0 : remaining - trim;
     return new StepRequest(
-        key, remaining, first, last, trim, skip, dead, claim, claimBytes, p, serial, trimmedCount);
+        key,
+        remaining,
+        first,
+        last,
+        trim,
+        skip,
+        dead,
+        claim,
+        claimBytes,
+        p,
+        serial,
+        trimmedCount,
+        owned);
   }
 
   /**

@@ -31,6 +31,7 @@ public final class DeliverySteps implements AutoCloseable {
 
   private static final RedisScript SCRIPT = RedisScript.load(DeliverySteps.class, "deliver.lua");
   private static final byte[] ZERO = {'0'};
+  private static final byte[] ONE = {'1'};
 
   private final RedisEndpoint endpoint;
   private final RelayKeys keys;
@@ -282,6 +283,7 @@ public final class DeliverySteps implements AutoCloseable {
       args.add(number(r.deadLetters().size()));
       args.add(number(r.presence().ordinal()));
       args.add((r.pump() + ":" + r.trimmedBefore()).getBytes(UTF_8));
+      args.add(r.mine() ? ONE : ZERO);
       if (r.held() > 0) {
         args.add(r.firstHeld());
         args.add(r.lastHeld());

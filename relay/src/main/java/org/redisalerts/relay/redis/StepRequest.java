@@ -21,6 +21,9 @@ import java.util.List;
  * @param trimmedBefore how many entries that pump's earlier steps trimmed from the list: with
  *     {@code pump}, the step's mark (deliver.lua), by which a step sent again after its reply was
  *     lost is known to have run
+ * @param mine whether this relay counts the key's lease its own; when it does not and Redis has it
+ *     this relay's all the same (a step that took it and whose reply was lost, a lease counted lost
+ *     too soon), the step reports taking it, with the key's presence
  */
 public record StepRequest(
     String key,
@@ -34,7 +37,8 @@ public record StepRequest(
     long claimBytes,
     Presence presence,
     long pump,
-    long trimmedBefore) {
+    long trimmedBefore,
+    boolean mine) {
 
   /** This relay's connections of a key, as the other relays see them (SPEC 10). */
   public enum Presence {

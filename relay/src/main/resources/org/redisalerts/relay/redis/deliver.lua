@@ -20,7 +20,7 @@
 --
 -- KEYS, per list: K, its lease, its presence hash; then the dead-letter list
 -- ARGV[1] n, ARGV[2] the most bytes this step may read in all, ARGV[3] this relay's token,
--- ARGV[4] the lease in milliseconds; then per list, 8 fields, the held entries to check, and
+-- ARGV[4] the lease in milliseconds; then per list, 9 fields, the held entries to check, and
 -- its dead letters:
 --   held   entries at the head that the relay read before (and so expects to find there)
 --   trim   how many of those are finished (written, or bad and dead-lettered): removed now
@@ -33,6 +33,9 @@
 --          acknowledging ones; 3: it has none any more
 --   pump   the relay's pump of K and how many entries it had trimmed before this step, as
 --          '<pump>:<count>'
+--   mine   1 when the relay counts K's lease its own; 0 when it does not (it never took it, or
+--          counted it lost): finding it held by this relay all the same (a step that took it and
+--          whose reply was lost, or a lease counted lost too soon) is then reported as taking it
 --   check  when held > 0: the first and the last held entry, as the relay read them
 --   dead-letter records, appended to the dead-letter list with the trim
 -- Returns, per list in order: status, more, acquired, count, then count entries (oldest
@@ -47,7 +50,8 @@
 --   dead letters it recorded are then recorded twice.) 5: a key of the
 --   relay's (the lease, the presence hash, or the dead-letter list) holds another type: nothing
 --   was trimmed; the one entry is the error text.
---   more 1: the list may hold more than was read. acquired 1: the step took the lease; the
+--   more 1: the list may hold more than was read. acquired 1: the step took the lease (or found
+--   it this relay's, which did not count it its own: see mine); the
 --   extra values are then presence:{K} as field, value pairs (relay token, 1 for acks);
 --   2: the relay held the lease already (renewed); 0 with status 0: the lease is free and was
 --   not taken (nothing to read), so the relay does not hold it.
@@ -162,7 +166,8 @@ for i = 1, n do
   local here = tonumber(ARGV[a + 6])
   local pump, count = string.match(ARGV[a + 7], '^([^#:]*):(%d+)$')
   count = tonumber(count)
-  a = a + 8
+  local mine = ARGV[a + 8] == '1'
+  a = a + 9
   local firstHeld, lastHeld
   if held > 0 then
     firstHeld = ARGV[a]
@@ -182,6 +187,8 @@ for i = 1, n do
   refused = refused or failure(lease)
   local holder, leasePump, leaseCount = holderOf(lease)
   local acquired = 0
+  local told = nil -- what the reply says of the lease: acquired, unless the relay did not count
+  -- the lease its own
   local skipKey = false
   local done = 0
   if refused then
@@ -189,6 +196,11 @@ for i = 1, n do
     skipKey = true
   elseif holder == token then
     acquired = 2 -- renewed below, with the step's mark when it trims
+    if not mine then
+      -- Taken as far as the relay knows: it learns who else has connections of K, as when a
+      -- step takes a free lease.
+      told = 1
+    end
     if trim > 0 and leasePump == pump and leaseCount > count and leaseCount <= count + trim then
       -- This step ran before, and its reply was lost: leaseCount - count of its trim are done.
       done = leaseCount - count
@@ -208,7 +220,8 @@ for i = 1, n do
   end
   if not skipKey then
     local extra = NONE
-    if acquired == 1 then
+    told = told or acquired
+    if told == 1 then
       extra = redis.pcall('HGETALL', presenceKey)
       if failure(extra) then
         extra = NONE -- not a hash (someone else's key): no relay is known to forward to
@@ -257,7 +270,7 @@ for i = 1, n do
       end
     end
     if failed then
-      emit(2, 0, acquired, {failed}, 1, 1, NONE)
+      emit(2, 0, told, {failed}, 1, 1, NONE)
     else
       local offset = from - start
       if status == 1 then
@@ -281,10 +294,10 @@ for i = 1, n do
         more = 1
       end
       if refused then
-        emit(5, 0, acquired, {refused}, 1, 1, NONE)
+        emit(5, 0, told, {refused}, 1, 1, NONE)
       else
         budget = budget - bytes
-        emit(status, more, acquired, items, offset + 1, taken, extra)
+        emit(status, more, told, items, offset + 1, taken, extra)
       end
       if acquired == 2 and not refused and (status == 1 or trimAsked > 0) then
         -- The mark: what the relay counts trimmed once it reads this reply (on a changed head it

@@ -36,7 +36,7 @@ class DeliveryStepsTest {
     byte[] x = "x".getBytes(UTF_8);
     byte[] bad = "not json".getBytes(UTF_8);
     StepRequest finishSame =
-        new StepRequest("alert/same", 2, x, x, 2, 0, List.of(), 10, 1 << 20, null, 1, 0);
+        new StepRequest("alert/same", 2, x, x, 2, 0, List.of(), 10, 1 << 20, null, 1, 0, true);
     StepRequest finishBad =
         new StepRequest(
             "alert/bad",
@@ -50,7 +50,8 @@ class DeliveryStepsTest {
             1 << 20,
             null,
             2,
-            0);
+            0,
+            true);
     try (DeliverySteps steps =
         new DeliverySteps(
             RedisEndpoint.parse(redis.url()), keys, TOKEN, Duration.ofSeconds(10), "test-steps")) {
@@ -139,6 +140,32 @@ class DeliveryStepsTest {
     }
   }
 
+  @Test
+  void aLeaseFoundThisRelaysThoughItDidNotCountItsOwnIsReportedTakenWithThePresence() {
+    // The step that took the lease had its reply lost: sent again, it finds the lease already this
+    // relay's. Reported as renewed, the relay would not learn which other relays have connections
+    // of the key, and would not forward its batches to them.
+    RelayKeys keys = new RelayKeys("watch-taken-twice");
+    redis.client().rpush("alert/taken", "t0");
+    redis.client().set(keys.lease("alert/taken"), TOKEN + "#5:0");
+    redis.client().hset(keys.presence("alert/taken"), "relay:2", "0");
+    try (DeliverySteps steps = steps(keys)) {
+      StepRequest notCounted = step("alert/taken", 0, null, null, 0, 0, 5, 0);
+      StepRequest counted =
+          new StepRequest(
+              "alert/taken", 0, null, null, 0, 0, List.of(), 2, 1 << 20, null, 5, 0, true);
+
+      StepResult again = steps.run(List.of(notCounted), 1 << 20).get(0);
+      StepResult renewed = steps.run(List.of(counted), 1 << 20).get(0);
+
+      assertThat(again.acquired()).isTrue();
+      assertThat(again.presence()).containsEntry("relay:2", false);
+      assertThat(again.entries()).hasSize(1);
+      assertThat(renewed.acquired()).as("counted its own: renewed").isFalse();
+      assertThat(renewed.held()).isTrue();
+    }
+  }
+
   private static DeliverySteps steps(RelayKeys keys) {
     return new DeliverySteps(endpoint(), keys, TOKEN, Duration.ofSeconds(10), "test-steps");
   }
@@ -158,6 +185,18 @@ class DeliveryStepsTest {
       long pump,
       long trimmedBefore) {
     return new StepRequest(
-        key, held, first, last, trim, skip, List.of(), 2, 1 << 20, null, pump, trimmedBefore);
+        key,
+        held,
+        first,
+        last,
+        trim,
+        skip,
+        List.of(),
+        2,
+        1 << 20,
+        null,
+        pump,
+        trimmedBefore,
+        held > 0);
   }
 }

@@ -282,7 +282,7 @@ class WatchPopTest {
 
   private static StepRequest claim(String key) {
     return new StepRequest(
-        key, 0, null, null, 0, 0, List.of(), 10, 1 << 20, StepRequest.Presence.PLAIN, 1, 0);
+        key, 0, null, null, 0, 0, List.of(), 10, 1 << 20, StepRequest.Presence.PLAIN, 1, 0, false);
   }
 
   private static List<String> entries(StepResult result) {
