@@ -1048,8 +1048,9 @@ final class DeliveryLoop implements AutoCloseable {
           pump.unheld();
         } else {
           if (!result.acquired() && !pump.owned()) {
-            // Held without taking it, though the pump counted the lease lost: the forward list
-            // may have gone with that count.
+            // Held without taking it, though the pump counted the lease lost: it counted so while
+            // the step ran (a step sent while it did not is reported as taking the lease). The
+            // forward list may have gone with that count.
             peers.holding(key);
           }
           if (pump.owned(startedAt, peers.leaseNanos(), System.nanoTime())) {

@@ -93,8 +93,10 @@ final class KeyPump {
   /** Stamps of the moments pumps become idle, and of the sends that {@link #beginRead} checks. */
   private static final AtomicLong STAMPS = new AtomicLong();
 
-  /** Numbers of the pumps made, each once. */
-  private static final AtomicLong SERIALS = new AtomicLong();
+  /**
+   * Numbers for the steps' marks: each pump takes one when made and whenever it drops what it held.
+   */
+  private static final AtomicLong MARK_NUMBERS = new AtomicLong();
 
   final String key;
 
@@ -122,12 +124,12 @@ final class KeyPump {
   private int stepTrim;
 
   /**
-   * This pump among every pump the relay made, for the steps' mark (see {@link StepRequest}); a new
-   * number whenever the pump drops what it held, see {@link #lost}.
+   * The number this pump's steps carry in their mark (see {@link StepRequest}); a new one whenever
+   * the pump drops what it held, see {@link #lost}.
    */
-  private long serial = SERIALS.incrementAndGet();
+  private long markNumber = MARK_NUMBERS.incrementAndGet();
 
-  /** Entries this pump's steps trimmed under {@link #serial}, as their replies told. */
+  /** Entries this pump's steps trimmed under {@link #markNumber}, as their replies told. */
   private long trimmedCount;
 
   /** The running step reads the unfinished entries again (every batch out is settled). */
@@ -338,7 +340,7 @@ final class KeyPump {
         claim,
         claimBytes,
         p,
-        serial,
+        markNumber,
         trimmedCount,
         owned);
   }
@@ -774,7 +776,7 @@ final class KeyPump {
     stepTrim = 0;
     // A step whose reply was lost may have moved the lease's mark past trimmedCount; with nothing
     // held, the next trim is of other entries, which that mark must not be taken to cover.
-    serial = SERIALS.incrementAndGet();
+    markNumber = MARK_NUMBERS.incrementAndGet();
     trimmedCount = 0;
     return delivered;
   }

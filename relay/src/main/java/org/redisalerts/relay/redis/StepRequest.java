@@ -16,8 +16,8 @@ import java.util.List;
  * @param claim the most entries to read now (0: only finish)
  * @param claimBytes the most bytes to read now (one entry is always read when claim is positive)
  * @param presence what this relay's connections of the key became since its last step
- * @param pump which of this relay's pumps of the key sends the step (a pump made again for the key
- *     gets another number)
+ * @param pump the number the key's pump carries in its steps' mark (each pump made gets one, and a
+ *     new one whenever it drops what it held)
  * @param trimmedBefore how many entries that pump's earlier steps trimmed from the list: with
  *     {@code pump}, the step's mark (deliver.lua), by which a step sent again after its reply was
  *     lost is known to have run

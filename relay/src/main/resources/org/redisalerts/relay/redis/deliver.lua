@@ -13,10 +13,11 @@
 -- which relays to forward K's batches to.
 --
 -- The lease's value is the holder's token, then '#' and the mark of the holder's last step of K:
--- '<pump>:<entries trimmed>', the relay's name for its pump of K and how many entries that pump
--- had trimmed from K once the step ran. A step whose reply was lost (its connection cut after
--- Redis ran it) is sent again as the relay knew it before: the mark tells that it ran, and how
--- much of its trim is done, where the head check alone could not (identical alerts).
+-- '<pump>:<entries trimmed>', the number the relay's pump of K carries (a new one whenever the
+-- pump drops what it held) and how many entries its steps had trimmed from K once the step ran.
+-- A step whose reply was lost (its connection cut after Redis ran it) is sent again as the relay
+-- knew it before: the mark tells that it ran, and how much of its trim is done, where the head
+-- check alone could not (identical alerts).
 --
 -- KEYS, per list: K, its lease, its presence hash; then the dead-letter list
 -- ARGV[1] n, ARGV[2] the most bytes this step may read in all, ARGV[3] this relay's token,
@@ -31,8 +32,8 @@
 --   dead   how many dead-letter records follow the check
 --   here   0: presence unchanged; 1: this relay has plain connections of K; 2: it has
 --          acknowledging ones; 3: it has none any more
---   pump   the relay's pump of K and how many entries it had trimmed before this step, as
---          '<pump>:<count>'
+--   pump   the number of the relay's pump of K and how many entries its steps had trimmed
+--          before this one, as '<pump>:<count>'
 --   mine   1 when the relay counts K's lease its own; 0 when it does not (it never took it, or
 --          counted it lost): finding it held by this relay all the same (a step that took it and
 --          whose reply was lost, or a lease counted lost too soon) is then reported as taking it
@@ -46,8 +47,9 @@
 --   3: another relay holds the lease: nothing was read, the one extra value is its token;
 --   4: fenced: the relay held entries but no longer holds the lease: nothing was trimmed or
 --   read; the extra value is the lease's holder, or empty when it is free. (Status 0 also when
---   the mark shows this very step ran before: what it trimmed then is not trimmed again, so the
---   dead letters it recorded are then recorded twice.) 5: a key of the
+--   the mark shows this very step ran before: what it trimmed then is not trimmed again; when
+--   the step sent again finished more than its first run, the dead letters of what the first run
+--   trimmed are recorded twice.) 5: a key of the
 --   relay's (the lease, the presence hash, or the dead-letter list) holds another type: nothing
 --   was trimmed; the one entry is the error text.
 --   more 1: the list may hold more than was read. acquired 1: the step took the lease (or found
@@ -165,7 +167,8 @@ for i = 1, n do
   local dead = tonumber(ARGV[a + 5])
   local here = tonumber(ARGV[a + 6])
   local pump, count = string.match(ARGV[a + 7], '^([^#:]*):(%d+)$')
-  count = tonumber(count)
+  pump = pump or '' -- a malformed mark argument counts as no mark, not as an error
+  count = tonumber(count) or 0
   local mine = ARGV[a + 8] == '1'
   a = a + 9
   local firstHeld, lastHeld
@@ -187,10 +190,10 @@ for i = 1, n do
   refused = refused or failure(lease)
   local holder, leasePump, leaseCount = holderOf(lease)
   local acquired = 0
-  local told = nil -- what the reply says of the lease: acquired, unless the relay did not count
-  -- the lease its own
+  -- What the reply says of the lease: acquired, unless the relay did not count it its own.
+  local replyAcquired = nil
   local skipKey = false
-  local done = 0
+  local alreadyTrimmed = 0
   if refused then
     emit(5, 0, 0, {refused}, 1, 1, NONE)
     skipKey = true
@@ -199,11 +202,11 @@ for i = 1, n do
     if not mine then
       -- Taken as far as the relay knows: it learns who else has connections of K, as when a
       -- step takes a free lease.
-      told = 1
+      replyAcquired = 1
     end
     if trim > 0 and leasePump == pump and leaseCount > count and leaseCount <= count + trim then
       -- This step ran before, and its reply was lost: leaseCount - count of its trim are done.
-      done = leaseCount - count
+      alreadyTrimmed = leaseCount - count
     end
   elseif held > 0 then
     emit(4, 0, 0, NONE, 1, 0, {holder or ''})
@@ -220,8 +223,8 @@ for i = 1, n do
   end
   if not skipKey then
     local extra = NONE
-    told = told or acquired
-    if told == 1 then
+    replyAcquired = replyAcquired or acquired
+    if replyAcquired == 1 then
       extra = redis.pcall('HGETALL', presenceKey)
       if failure(extra) then
         extra = NONE -- not a hash (someone else's key): no relay is known to forward to
@@ -234,8 +237,8 @@ for i = 1, n do
     end
     local trimAsked = trim
     local marked = false
-    held = held - done
-    trim = trim - done
+    held = held - alreadyTrimmed
+    trim = trim - alreadyTrimmed
     -- One read covers the last held entry and the batch to claim.
     local from = trim + skip
     local start = from
@@ -260,7 +263,7 @@ for i = 1, n do
     if not failed and held > 0 then
       local last = items[held - start]
       local first = last
-      if done > 0 then
+      if alreadyTrimmed > 0 then
         first = firstHeld -- trimmed by the step's first run
       elseif held > 1 then
         first = view(redis.pcall('LINDEX', key, 0), maxBytes)
@@ -270,7 +273,7 @@ for i = 1, n do
       end
     end
     if failed then
-      emit(2, 0, told, {failed}, 1, 1, NONE)
+      emit(2, 0, replyAcquired, {failed}, 1, 1, NONE)
     else
       local offset = from - start
       if status == 1 then
@@ -281,7 +284,7 @@ for i = 1, n do
         end
         offset = 0
       else
-        if dead > 0 then
+        if dead > 0 and alreadyTrimmed < trimAsked then
           refused = failure(
             redis.pcall('RPUSH', deadList, unpack(ARGV, firstDead, firstDead + dead - 1)))
         end
@@ -294,19 +297,15 @@ for i = 1, n do
         more = 1
       end
       if refused then
-        emit(5, 0, told, {refused}, 1, 1, NONE)
+        emit(5, 0, replyAcquired, {refused}, 1, 1, NONE)
       else
         budget = budget - bytes
-        emit(status, more, told, items, offset + 1, taken, extra)
+        emit(status, more, replyAcquired, items, offset + 1, taken, extra)
       end
-      if acquired == 2 and not refused and (status == 1 or trimAsked > 0) then
-        -- The mark: what the relay counts trimmed once it reads this reply (on a changed head it
-        -- trims nothing, and this puts its count and the mark in step again).
-        local after = count
-        if status == 0 then
-          after = count + trimAsked
-        end
-        redis.call('SET', leaseKey, markOf(pump, after), 'PX', leaseMs)
+      if acquired == 2 and not refused and status == 0 and trimAsked > 0 then
+        -- The mark: what the relay counts trimmed once it reads this reply. (On a changed head
+        -- the relay drops what it held and its pump takes a new number: no mark to keep.)
+        redis.call('SET', leaseKey, markOf(pump, count + trimAsked), 'PX', leaseMs)
         marked = true
       end
     end

@@ -7,7 +7,7 @@
 -- Returns, per list, 1 when the lease was this relay's (and is now renewed or released), 0
 -- when it was not (another relay holds it, or it expired): the relay is no longer its holder.
 local token = ARGV[1]
-local marked = token .. '#'
+local markedPrefix = token .. '#'
 local ms = tonumber(ARGV[2])
 local leave = ARGV[3] == '1'
 local out = {}
@@ -15,7 +15,7 @@ for i = 1, #KEYS, 2 do
   local lease = KEYS[i]
   local value = redis.call('GET', lease)
   local mine = value == token
-    or (type(value) == 'string' and string.sub(value, 1, #marked) == marked)
+    or (type(value) == 'string' and string.sub(value, 1, #markedPrefix) == markedPrefix)
   if mine then
     if ms > 0 then
       redis.call('PEXPIRE', lease, ms)

@@ -100,6 +100,38 @@ class DeliveryStepsTest {
   }
 
   @Test
+  void aStepSentAgainAfterItsReplyWasLostRecordsItsDeadLettersOnce() {
+    RelayKeys keys = new RelayKeys("watch-lost-reply-dead");
+    redis.client().rpush("alert/bad-twice", "bad", "next");
+    byte[] bad = "bad".getBytes(UTF_8);
+    try (DeliverySteps steps = steps(keys)) {
+      steps.run(List.of(step("alert/bad-twice", 0, null, null, 0, 0, 3, 0)), 1 << 20);
+      StepRequest finish =
+          new StepRequest(
+              "alert/bad-twice",
+              1,
+              bad,
+              bad,
+              1,
+              0,
+              List.of("{\"dead\":\"bad\"}".getBytes(UTF_8)),
+              2,
+              1 << 20,
+              null,
+              3,
+              0,
+              true);
+      steps.run(List.of(finish), 1 << 20);
+      StepResult again = steps.run(List.of(finish), 1 << 20).get(0);
+
+      assertThat(again.status()).isEqualTo(StepResult.Status.DONE);
+      assertThat(redis.client().lrange("alert/bad-twice", 0, -1)).containsExactly("next");
+      assertThat(redis.client().lrange(keys.deadLetters(), 0, -1))
+          .containsExactly("{\"dead\":\"bad\"}");
+    }
+  }
+
+  @Test
   void aStepSentAgainWithMoreFinishedTrimsOnlyWhatItsFirstRunLeft() {
     // The lost step finished a0 and left a1 out; by the time it is sent again a1 is finished too.
     RelayKeys keys = new RelayKeys("watch-lost-reply-more");
