@@ -283,7 +283,7 @@ public final class ListenSession {
      * answer to the close.
      */
     private void close(int code, String reason) throws InterruptedException {
-      if (!opened) {
+      if (!opened && !connection.isOpen()) {
         // Still connecting (a TLS handshake may wait for its own deadline): no close event would
         // come in time, and there is nothing to close cleanly.
         connection.abort();

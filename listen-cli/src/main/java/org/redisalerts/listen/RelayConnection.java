@@ -38,7 +38,7 @@ final class RelayConnection extends WebSocketClient {
 
   record Stop() implements Event {}
 
-  /** How long the relay has to complete a TLS handshake. */
+  /** How long the relay may send nothing while the TLS handshake waits for it. */
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
   private final BlockingQueue<Event> events;
@@ -59,10 +59,10 @@ final class RelayConnection extends WebSocketClient {
 
   /**
    * Completes the TLS handshake here, on the connecting thread, before the library starts its
-   * reading and writing threads. Left to them, both start it at once: when it fails, the one that
-   * waited sees only a broken socket and may close the connection before the other reports why, so
-   * a certificate for another host looked like a dropped connection and {@code listen} reconnected
-   * instead of exiting 7.
+   * writing thread and goes on reading. Left to those two, both start it at once: when it fails,
+   * the one that waited sees only a broken socket and may close the connection before the other
+   * reports why, so a certificate for another host looked like a dropped connection and {@code
+   * listen} reconnected instead of exiting 7.
    */
   @Override
   protected void onSetSSLParameters(SSLParameters parameters) {
@@ -76,7 +76,9 @@ final class RelayConnection extends WebSocketClient {
     } catch (SocketTimeoutException e) {
       throw new UncheckedIOException(
           new SocketTimeoutException(
-              "no TLS handshake within " + Durations.format(HANDSHAKE_TIMEOUT)));
+              "the relay sent nothing for "
+                  + Durations.format(HANDSHAKE_TIMEOUT)
+                  + " during the TLS handshake"));
     } catch (IOException e) {
       // The library reports what its connecting thread throws through onError, then closes.
       throw new UncheckedIOException(e);
