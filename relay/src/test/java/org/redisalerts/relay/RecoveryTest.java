@@ -131,9 +131,10 @@ class RecoveryTest {
     try (ReplyLosingProxy proxy = new ReplyLosingProxy(redis.port());
         RelayServer relay = startThrough(proxy, b -> b.recheckInterval(Duration.ofHours(1)))) {
       RecordingClient client = connect(relay).identifyAndAwaitReply("alert/pool-popped");
-      // The watcher's wait, once it waits again, when it ends with an entry, not a timeout (a
-      // null).
-      proxy.loseReplyToRequestWith("BLMOVE", reply -> reply[0] != '_' && reply[1] != '-');
+      // The watcher's wait, once it waits again, when it ends with an entry (a bulk string), not a
+      // timeout (a null: "$-1" or "_").
+      proxy.loseReplyToRequestWith(
+          "BLMOVE", reply -> reply.length > 1 && reply[0] == '$' && reply[1] != '-');
       assertThat(proxy.awaitRequest(10)).isTrue();
       new TestPublisher(redis).push("alert/pool-popped", alert("popped", 1));
       assertThat(proxy.awaitCut(10)).isTrue();

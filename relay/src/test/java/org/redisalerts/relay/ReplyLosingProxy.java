@@ -22,7 +22,8 @@ import java.util.function.Predicate;
  * connection when Redis's reply comes (one the arm accepts), without passing the reply on. The
  * client sees its connection drop and cannot tell whether Redis ran the command. From then on the
  * proxy holds every request (on every connection, new ones too) until {@link #resume}, so a test
- * can change Redis first.
+ * can change Redis first. One arm per proxy. Requests and replies are matched by what one read of
+ * the socket holds, which on loopback is a whole pipelined write.
  */
 final class ReplyLosingProxy implements AutoCloseable {
 
@@ -59,7 +60,9 @@ final class ReplyLosingProxy implements AutoCloseable {
    * bytes as read) {@code reply} accepts; other replies pass.
    */
   void loseReplyToRequestWith(String bytes, Predicate<byte[]> reply) {
-    armed.set(new Arm(bytes, reply));
+    if (!armed.compareAndSet(null, new Arm(bytes, reply)) || cut.getCount() == 0) {
+      throw new IllegalStateException("one arm per proxy");
+    }
   }
 
   /** Waits until the request whose reply is to be lost went to Redis. */
@@ -105,7 +108,7 @@ final class ReplyLosingProxy implements AutoCloseable {
     private final Socket redis;
 
     /** The arm whose request went last on this link; its reply decides. */
-    private volatile Arm pending;
+    private final AtomicReference<Arm> pending = new AtomicReference<>();
 
     Link(Socket client, Socket redis) {
       this.client = client;
@@ -123,7 +126,7 @@ final class ReplyLosingProxy implements AutoCloseable {
           boolean matches =
               arm != null && new String(buffer, 0, n, ISO_8859_1).contains(arm.bytes());
           if (matches) {
-            pending = arm;
+            pending.set(arm);
           }
           out.write(buffer, 0, n);
           out.flush();
@@ -144,8 +147,7 @@ final class ReplyLosingProxy implements AutoCloseable {
           OutputStream out = client.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) > 0) {
-          Arm arm = pending;
-          pending = null;
+          Arm arm = pending.getAndSet(null);
           if (arm != null
               && arm.reply().test(Arrays.copyOf(buffer, n))
               && armed.compareAndSet(arm, null)) {
