@@ -618,39 +618,32 @@ class ListenCommandTest {
   @Test
   void aTimeoutThatComesWhileTheTlsHandshakeWaitsEndsListenThen() throws Exception {
     // The handshake waits up to 10 s for the relay; --timeout must not wait for it, nor for a
-    // close answer that a connection never opened cannot give.
-    try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<Integer> listen =
-          runInBackground(
-              "--url",
-              "wss://127.0.0.1:" + silent.getLocalPort() + "/listen",
-              "--key",
-              "alert/pool-1",
-              "--timeout",
-              "1s");
-      try (Socket accepted = silent.accept()) {
-        // Waiting for the close event took 1 s + 5 s.
-        assertThat(listen.get(5, TimeUnit.SECONDS)).isEqualTo(ExitCodes.TIMED_OUT);
-      }
-    }
+    // close answer that a connection never opened cannot give (that took 1 s + 5 s).
+    assertThat(listenToASilentServer(5, "--timeout", "1s")).isEqualTo(ExitCodes.TIMED_OUT);
     assertThat(err.toString()).contains("timed out");
   }
 
   @Test
   void aRelayThatNeverAnswersTheTlsHandshakeIsADroppedConnection() throws Exception {
+    assertThat(listenToASilentServer(30, "--no-reconnect")).isEqualTo(ExitCodes.DISCONNECTED);
+    assertThat(err.toString()).contains("the relay sent nothing for 10s during the TLS handshake");
+  }
+
+  /**
+   * listen on wss:// to a server that accepts the connection and never answers, with {@code args};
+   * its exit status, which must come within {@code seconds}.
+   */
+  private int listenToASilentServer(int seconds, String... args) throws Exception {
     try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      CompletableFuture<Integer> listen =
-          runInBackground(
-              "--url",
-              "wss://127.0.0.1:" + silent.getLocalPort() + "/listen",
-              "--key",
-              "alert/pool-1",
-              "--no-reconnect");
+      List<String> all = new ArrayList<>();
+      all.addAll(
+          List.of("--url", "wss://127.0.0.1:" + silent.getLocalPort() + "/", "--key", "alert/x"));
+      all.addAll(List.of(args));
+      CompletableFuture<Integer> listen = runInBackground(all.toArray(String[]::new));
       try (Socket accepted = silent.accept()) {
-        assertThat(listen.get(30, TimeUnit.SECONDS)).isEqualTo(ExitCodes.DISCONNECTED);
+        return listen.get(seconds, TimeUnit.SECONDS);
       }
     }
-    assertThat(err.toString()).contains("the relay sent nothing for 10s during the TLS handshake");
   }
 
   @Test
