@@ -37,21 +37,7 @@ class DeliveryStepsTest {
     byte[] bad = "not json".getBytes(UTF_8);
     StepRequest finishSame =
         new StepRequest("alert/same", 2, x, x, 2, 0, List.of(), 10, 1 << 20, null, 1, 0, true);
-    StepRequest finishBad =
-        new StepRequest(
-            "alert/bad",
-            1,
-            bad,
-            bad,
-            1,
-            0,
-            List.of("{\"dead\":1}".getBytes(UTF_8)),
-            10,
-            1 << 20,
-            null,
-            2,
-            0,
-            true);
+    StepRequest finishBad = finishingWithDeadLetter("alert/bad", bad, "{\"dead\":1}", 2);
     try (DeliverySteps steps =
         new DeliverySteps(
             RedisEndpoint.parse(redis.url()), keys, TOKEN, Duration.ofSeconds(10), "test-steps")) {
@@ -106,21 +92,7 @@ class DeliveryStepsTest {
     byte[] bad = "bad".getBytes(UTF_8);
     try (DeliverySteps steps = steps(keys)) {
       steps.run(List.of(step("alert/bad-twice", 0, null, null, 0, 0, 3, 0)), 1 << 20);
-      StepRequest finish =
-          new StepRequest(
-              "alert/bad-twice",
-              1,
-              bad,
-              bad,
-              1,
-              0,
-              List.of("{\"dead\":\"bad\"}".getBytes(UTF_8)),
-              2,
-              1 << 20,
-              null,
-              3,
-              0,
-              true);
+      StepRequest finish = finishingWithDeadLetter("alert/bad-twice", bad, "{\"dead\":\"bad\"}", 3);
       steps.run(List.of(finish), 1 << 20);
       StepResult again = steps.run(List.of(finish), 1 << 20).get(0);
 
@@ -196,6 +168,25 @@ class DeliveryStepsTest {
       assertThat(renewed.acquired()).as("counted its own: renewed").isFalse();
       assertThat(renewed.held()).isTrue();
     }
+  }
+
+  /** A step of pump {@code pump} that finishes the one entry it holds, a bad one, and reads on. */
+  private static StepRequest finishingWithDeadLetter(
+      String key, byte[] entry, String record, long pump) {
+    return new StepRequest(
+        key,
+        1,
+        entry,
+        entry,
+        1,
+        0,
+        List.of(record.getBytes(UTF_8)),
+        2,
+        1 << 20,
+        null,
+        pump,
+        0,
+        true);
   }
 
   private static DeliverySteps steps(RelayKeys keys) {
