@@ -8,6 +8,11 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -38,8 +43,17 @@ final class RelayConnection extends WebSocketClient {
 
   record Stop() implements Event {}
 
-  /** How long the relay may send nothing while the TLS handshake waits for it. */
+  /** How long the relay has to complete the TLS handshake. */
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Ends handshakes that outlast {@link #HANDSHAKE_TIMEOUT}: one daemon thread for all. */
+  private static final ScheduledExecutorService DEADLINES =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "listen-handshake-deadline");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final BlockingQueue<Event> events;
   private volatile String lastError;
@@ -68,20 +82,30 @@ final class RelayConnection extends WebSocketClient {
   protected void onSetSSLParameters(SSLParameters parameters) {
     super.onSetSSLParameters(parameters);
     SSLSocket socket = (SSLSocket) getSocket();
+    // The whole handshake is bounded, not each read: a relay that sends a byte now and then would
+    // step around a read timeout.
+    AtomicBoolean expired = new AtomicBoolean();
+    ScheduledFuture<?> deadline =
+        DEADLINES.schedule(
+            () -> {
+              expired.set(true);
+              closeQuietly(socket);
+            },
+            HANDSHAKE_TIMEOUT.toMillis(),
+            TimeUnit.MILLISECONDS);
     try {
       socket.setSSLParameters(parameters);
-      socket.setSoTimeout((int) HANDSHAKE_TIMEOUT.toMillis());
       socket.startHandshake();
-      socket.setSoTimeout(0);
-    } catch (SocketTimeoutException e) {
-      throw new UncheckedIOException(
-          new SocketTimeoutException(
-              "the relay sent nothing for "
-                  + Durations.format(HANDSHAKE_TIMEOUT)
-                  + " during the TLS handshake"));
     } catch (IOException e) {
       // The library reports what its connecting thread throws through onError, then closes.
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException(
+          expired.get()
+              ? new SocketTimeoutException(
+                  "the relay did not complete the TLS handshake within "
+                      + Durations.format(HANDSHAKE_TIMEOUT))
+              : e);
+    } finally {
+      deadline.cancel(false);
     }
   }
 
@@ -89,13 +113,17 @@ final class RelayConnection extends WebSocketClient {
   void abort() {
     Socket socket = getSocket();
     if (socket != null) {
-      try {
-        socket.close(); // ends a handshake that waits for the relay
-      } catch (IOException e) {
-        // closing anyway
-      }
+      closeQuietly(socket); // ends a handshake that waits for the relay
     }
     closeConnection(CloseFrame.NORMAL, "aborted");
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.redisalerts.testing.TestPublisher.alert;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
@@ -626,7 +627,42 @@ class ListenCommandTest {
   @Test
   void aRelayThatNeverAnswersTheTlsHandshakeIsADroppedConnection() throws Exception {
     assertThat(listenToASilentServer(30, "--no-reconnect")).isEqualTo(ExitCodes.DISCONNECTED);
-    assertThat(err.toString()).contains("the relay sent nothing for 10s during the TLS handshake");
+    assertThat(err.toString()).contains("the relay did not complete the TLS handshake within 10s");
+  }
+
+  @Test
+  void aRelayThatTricklesItsTlsHandshakeCannotHoldListenPastTheBound() throws Exception {
+    // A read timeout alone would never fire: each read gets a byte within it.
+    try (ServerSocket slow = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Integer> listen =
+          runInBackground(
+              "--url",
+              "wss://127.0.0.1:" + slow.getLocalPort() + "/",
+              "--key",
+              "alert/x",
+              "--no-reconnect");
+      try (Socket accepted = slow.accept()) {
+        CompletableFuture<Void> trickle =
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    OutputStream out = accepted.getOutputStream();
+                    out.write(new byte[] {0x16, 0x03, 0x03, 0x40, 0x00}); // a 16 KiB record
+                    out.flush();
+                    while (!listen.isDone()) {
+                      out.write(0);
+                      out.flush();
+                      Thread.sleep(1_000);
+                    }
+                  } catch (IOException | InterruptedException e) {
+                    // listen gave up and closed: what this waits for
+                  }
+                });
+        assertThat(listen.get(30, TimeUnit.SECONDS)).isEqualTo(ExitCodes.DISCONNECTED);
+        trickle.cancel(true);
+      }
+    }
+    assertThat(err.toString()).contains("the relay did not complete the TLS handshake within 10s");
   }
 
   /**
